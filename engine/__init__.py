@@ -1,0 +1,24 @@
+"""localpay: a rules engine and plugin framework for local payment arrangements in NHS mental
+health services. The CLI (``localpay``) is a thin shell over this library API."""
+
+__version__ = "0.1.0"
+
+from .checks import RowCheck
+from .errors import InputError, LocalpayError, PluginError, Problem, RulesetError
+from .hookspecs import hookimpl
+from .options import (
+    ActivityRow,
+    PaymentOption,
+    Priced,
+    PricingContext,
+    ScheduleSection,
+    SettlementContext,
+    Table,
+)
+from .ruleset import Arrangement, Ruleset
+
+__all__ = [
+    "ActivityRow", "Arrangement", "InputError", "LocalpayError", "PaymentOption", "PluginError",
+    "Priced", "PricingContext", "Problem", "RowCheck", "Ruleset", "RulesetError",
+    "ScheduleSection", "SettlementContext", "Table", "__version__", "hookimpl",
+]

@@ -1,0 +1,74 @@
+"""The library API the CLI is a shell over: each function takes plain arguments and returns
+results; none of them prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .manager import Plugins, make_plugins
+from .outputs import Written, write_outputs
+from .periods import Month
+from .pipeline import Progress, RunResult, run
+from .ruleset import Ruleset, load_ruleset
+from .synth import spec_for, write_synthetic
+
+
+def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
+    plugins = plugins or make_plugins()
+    return load_ruleset(name, plugins.options)
+
+
+def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
+                  from_period: str | None = None, assessments: Path | None = None,
+                  templates: Path | None = None, command: list[str] | None = None,
+                  progress: Progress | None = None) -> tuple[RunResult, Written]:
+    result = run(ruleset, plugins, Path(episodes), Month.parse(period),
+                 Month.parse(from_period) if from_period else None,
+                 Path(assessments) if assessments else None, progress)
+    if progress:
+        progress("write")
+    written = write_outputs(result, Path(out), command or [], templates)
+    return result, written
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    episodes: Path
+    assessments: Path
+    episode_rows: int
+    assessment_rows: int
+
+
+def synthesise_for(ruleset: Ruleset, people: int, seed: int, out: Path, bad_share: float = 0.01,
+                   as_of: dt.date | None = None) -> Synthetic:
+    return Synthetic(*write_synthetic(spec_for(ruleset, people, seed, bad_share, as_of), Path(out)))
+
+
+@dataclass(frozen=True)
+class Demo:
+    ruleset: Ruleset
+    data: Synthetic
+    result: RunResult
+    written: Written
+
+
+DEMO_AREA = "stockport"
+
+
+def demo(out: Path, people: int = 3000, seed: int = 2025, area: str = DEMO_AREA,
+         progress: Progress | None = None) -> Demo:
+    """Synthetic episodes for a bundled area, then a statement for its third month with the
+    year to date from its first."""
+    plugins = make_plugins()
+    ruleset = open_ruleset(area, plugins)
+    out = Path(out)
+    first = Month.of(ruleset.period.start)
+    period = first.next().next()
+    data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day)
+    command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
+               "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
+    result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements",
+                                    first.label, data.assessments, command=command, progress=progress)
+    return Demo(ruleset, data, result, written)

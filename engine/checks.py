@@ -1,0 +1,65 @@
+"""Row checks: each marks the episode rows it finds bad and says why.
+
+Checks are declared through the ``localpay_episode_checks`` hook (the built-in ones too, in
+``localpay.default_checks``) and run vectorised over the whole input. Every bad row goes to the
+exceptions report; the run goes on with the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .lines import EXCEPTION_COLUMNS
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """``bad`` is a boolean expression over the parsed episode frame (typed columns, with each
+    parsed column's original text in ``_text_<column>``); ``reason`` is a text expression
+    explaining, for one bad row, what was expected and what was found."""
+
+    code: str
+    column: str
+    bad: pl.Expr
+    reason: pl.Expr
+
+    def exceptions(self, frame: pl.DataFrame, source: str) -> pl.DataFrame:
+        value = f"_text_{self.column}" if f"_text_{self.column}" in frame.columns else self.column
+        hits = frame.filter(self.bad.fill_null(False))
+        return hits.select(
+            source=pl.lit(source),
+            row=pl.col("row").cast(pl.Int64),
+            episode_id=pl.col("episode_id") if "episode_id" in frame.columns else pl.lit(None, pl.String),
+            provider=pl.col("provider"),
+            commissioner=pl.col("commissioner") if "commissioner" in frame.columns else pl.lit(None, pl.String),
+            column=pl.lit(self.column),
+            value=pl.col(value).cast(pl.String) if value in frame.columns else pl.lit(None, pl.String),
+            reason_code=pl.lit(self.code),
+            reason=self.reason,
+            action=pl.lit("excluded"),
+        ).cast(EXCEPTION_COLUMNS)
+
+
+def run_checks(frame: pl.DataFrame, checks: list[RowCheck], source: str) -> pl.DataFrame:
+    return pl.concat([check.exceptions(frame, source) for check in checks], how="vertical")
+
+
+def missing(column: str, parsed: bool = False) -> RowCheck:
+    text = pl.col(f"_text_{column}" if parsed else column)
+    return RowCheck("missing_value", column, text.is_null(), pl.lit(f"{column} is empty; a value is required"))
+
+
+def unparsed(column: str, code: str, expected: str) -> RowCheck:
+    """The text is there but did not parse to the column's type."""
+    text = pl.col(f"_text_{column}")
+    return RowCheck(code, column, text.is_not_null() & pl.col(column).is_null(),
+                    pl.concat_str(pl.lit(f"expected {expected}, found '"), text, pl.lit("'")))
+
+
+def not_in(column: str, code: str, allowed: list[str], what: str) -> RowCheck:
+    listed = ", ".join(allowed)
+    return RowCheck(code, column, pl.col(column).is_not_null() & ~pl.col(column).is_in(allowed),
+                    pl.concat_str(pl.lit("'"), pl.col(column), pl.lit(f"' is not {what} (expected one of: {listed})")))
+

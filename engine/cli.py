@@ -1,0 +1,176 @@
+"""The ``localpay`` command: a thin shell over ``localpay.api``. Mistakes in a user's input end
+with a clear message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .errors import LocalpayError
+from .manager import Plugins, make_plugins
+from .progress import StageProgress
+from .render import make_environment, render, template_dirs
+from .report import describe_ruleset, run_report
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"localpay: error: {self.format_message()}", err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LocalpayError as error:
+            raise UserError(str(error)) from None
+
+
+class App:
+    """The context object every command receives."""
+
+    @cached_property
+    def plugins(self) -> Plugins:
+        plugins = make_plugins()
+        for failure in plugins.failures:
+            click.echo(f"localpay: warning: plugin {failure.name!r} failed to load: {failure.error}", err=True)
+        return plugins
+
+    def ruleset(self, name: str):
+        return api.open_ruleset(name, self.plugins)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The statement month.")
+ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
+FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="localpay")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Local payment arrangements for NHS mental health services: rulesets in, checked payment
+    statements out."""
+    ctx.obj = App()
+
+
+@cli.command()
+@click.argument("ruleset")
+@pass_app
+def validate(app: App, ruleset: str) -> None:
+    """Check RULESET (a YAML file, or a bundled area such as stockport) and print its terms."""
+    loaded = app.ruleset(ruleset)
+    click.echo(describe_ruleset(loaded))
+
+
+@cli.command("run")
+@click.argument("ruleset")
+@click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
+@ASSESSMENTS
+@PERIOD
+@FROM
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Folder of templates overriding the built-in ones by name.")
+@pass_app
+def run_command(app: App, ruleset, episodes, assessments, period, from_period, out, templates) -> None:
+    """Price EPISODES under RULESET for a month and write the statements."""
+    loaded = app.ruleset(ruleset)
+    command = ["localpay", "run", ruleset, str(episodes), "--period", period]
+    for flag, value in (("--from", from_period), ("--assessments", assessments), ("--templates", templates)):
+        command += [flag, str(value)] if value else []
+    command += ["--out", str(out)]
+    with StageProgress() as progress:
+        result, written = api.run_statement(loaded, app.plugins, episodes, period, out, from_period, assessments,
+                                            templates, command, progress)
+    click.echo(run_report(result, written))
+
+
+@cli.command()
+@click.argument("ruleset")
+@click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--episode", "episode_id", required=True, help="The episode_id to explain.")
+@ASSESSMENTS
+@PERIOD
+@FROM
+@pass_app
+def explain(app: App, ruleset, episodes, episode_id, assessments, period, from_period) -> None:
+    """Print the trail behind each of one episode's payment lines."""
+    from .explain import explain_episode
+    from .periods import Month
+    from .pipeline import run
+
+    loaded = app.ruleset(ruleset)
+    result = run(loaded, app.plugins, episodes, Month.parse(period),
+                 Month.parse(from_period) if from_period else None, assessments)
+    env = make_environment(template_dirs(loaded.path, None))
+    click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
+
+
+@cli.command()
+@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Episodes file (.csv or .parquet); assessments are written beside it.")
+@click.option("--ruleset", "ruleset_name", default=api.DEMO_AREA, show_default=True, help="Whose parties and year to use.")
+@click.option("--bad-share", default=0.01, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Share of rows spoilt on purpose, spread over every kind of bad row.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Extract date: periods after it are unknown, periods running past it are open. "
+                   "Default: the end of the ruleset's year.")
+@pass_app
+def synth(app: App, people, seed, out, ruleset_name, bad_share, as_of) -> None:
+    """Write realistic synthetic episodes and assessments. Same seed, same files."""
+    data = api.synthesise_for(app.ruleset(ruleset_name), people, seed, out, bad_share,
+                              as_of.date() if as_of else None)
+    click.echo(f"wrote {data.episode_rows:,} episodes to {data.episodes}")
+    click.echo(f"wrote {data.assessment_rows:,} assessments to {data.assessments}")
+
+
+@cli.command()
+@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--people", default=3000, show_default=True, type=click.IntRange(1, 1_000_000))
+def demo(out: Path, people: int) -> None:
+    """Synthesise a month for the bundled example area and run its statements."""
+    with StageProgress() as progress:
+        result = api.demo(out, people, progress=progress)
+    click.echo(f"Example area: {result.ruleset.document.area}, {result.ruleset.document.title}")
+    click.echo(f"Synthetic data: {result.data.episodes} ({result.data.episode_rows:,} episodes), "
+               f"{result.data.assessments} ({result.data.assessment_rows:,} assessments)")
+    click.echo(run_report(result.result, result.written))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_app
+def plugins(app: App, as_json: bool) -> None:
+    """List installed plugins, the hooks each implements, and the payment options."""
+    from .report import plugins_report
+
+    data = plugins_report(app.plugins)
+    click.echo(json.dumps(data, indent=2) if as_json else plugins_text(data))
+
+
+def plugins_text(data: dict) -> str:
+    lines = []
+    for plugin in data["plugins"]:
+        lines.append(f"{plugin['name']} ({plugin['source']})")
+        lines.append(f"  hooks: {', '.join(plugin['hooks']) or 'none'}")
+        for option in plugin["options"]:
+            lines.append(f"  option {option['name']}: {option['summary']}")
+    for failure in data["failed"]:
+        lines.append(f"{failure['name']} FAILED TO LOAD: {failure['error']}")
+    if data.get("error"):
+        lines.append(f"error: {data['error']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli(prog_name="localpay")

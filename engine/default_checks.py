@@ -1,0 +1,11 @@
+"""The built-in episode checks, registered through the public hook like any plugin's."""
+
+from __future__ import annotations
+
+from .episodes import default_checks
+from .hookspecs import hookimpl
+
+
+@hookimpl
+def localpay_episode_checks(ruleset):
+    return default_checks(list(ruleset.providers), list(ruleset.commissioners))

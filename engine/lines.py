@@ -1,0 +1,94 @@
+"""Payment lines and exception rows: the two tables every stage writes into.
+
+A plugin returns lines without ``amount`` or ``statement_id``; the core adds both, so the rule
+"amount = quantity x unit price, rounded half up to the penny" holds on every line whoever
+priced it. Suspended lines carry amount zero: the days are shown, not paid.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .errors import PluginError
+from .money import amount_expr
+
+STATUSES = ("payable", "held", "suspended")
+ZERO_STATUSES = ("suspended",)
+
+PRICED_COLUMNS = {
+    "arrangement": pl.String,
+    "option": pl.String,
+    "provider": pl.String,
+    "commissioner": pl.String,
+    "period": pl.String,  # the statement month, YYYY-MM
+    "episode_id": pl.String,  # null on contract-level lines
+    "patient_id": pl.String,
+    "cluster": pl.Int8,
+    "from_date": pl.Date,  # the first day the line covers
+    "to_date": pl.Date,  # the last day it covers (inclusive, as people read dates)
+    "quantity": pl.Int64,
+    "unit": pl.String,
+    "unit_price": pl.Int64,  # micros: millionths of a pound
+    "price_from": pl.Date,  # the date that price took effect
+    "status": pl.String,
+    "rules": pl.String,  # ids of the rules and settings that decided this line, ";"-separated
+    "clause": pl.String,
+    "reason": pl.String,  # why the line has its status, in words (same text for like lines)
+    "note": pl.String,  # the particulars for this line (dates, review due)
+}
+LINE_COLUMNS = {"statement_id": pl.String, **PRICED_COLUMNS, "amount": pl.Int64}
+LINE_ORDER = ["statement_id", "period", "arrangement", "episode_id", "from_date", "status", "unit", "price_from"]
+
+EXCEPTION_COLUMNS = {
+    "source": pl.String,  # episodes, assessments
+    "row": pl.Int64,  # data row number, 1-based, header not counted
+    "episode_id": pl.String,
+    "provider": pl.String,
+    "commissioner": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "reason_code": pl.String,
+    "reason": pl.String,
+    "action": pl.String,  # excluded: not priced; trimmed: priced for fewer days
+}
+EXCEPTION_ORDER = ["source", "row", "reason_code", "column"]
+
+
+def statement_id_expr() -> pl.Expr:
+    return pl.concat_str(pl.col("provider"), pl.col("commissioner"), pl.col("period"), separator="-")
+
+
+def finalise_lines(frame: pl.DataFrame, who: str) -> pl.DataFrame:
+    """Check a plugin's lines against the schema, then add statement ids and amounts."""
+    missing = [c for c in PRICED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise PluginError(f"{who} returned payment lines without the columns: {', '.join(missing)}")
+    try:
+        frame = frame.select([pl.col(c).cast(t, strict=True) for c, t in PRICED_COLUMNS.items()])
+    except pl.exceptions.PolarsError as error:
+        raise PluginError(f"{who} returned payment lines of the wrong types: {error}") from None
+    bad = frame.filter(~pl.col("status").is_in(STATUSES))["status"].unique().to_list()
+    if bad:
+        raise PluginError(f"{who} returned lines with unknown statuses {bad}; expected one of {list(STATUSES)}")
+    amount = amount_expr(pl.col("quantity"), pl.col("unit_price"))
+    return frame.with_columns(
+        statement_id=statement_id_expr(),
+        amount=pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0).otherwise(amount).cast(pl.Int64),
+    ).select(list(LINE_COLUMNS))
+
+
+def empty_lines() -> pl.DataFrame:
+    return pl.DataFrame(schema=LINE_COLUMNS)
+
+
+def empty_exceptions() -> pl.DataFrame:
+    return pl.DataFrame(schema=EXCEPTION_COLUMNS)
+
+
+def conform_exceptions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Exception rows in the standard columns (absent ones null)."""
+    if frame.width == 0:
+        return empty_exceptions()
+    return frame.select(
+        [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in EXCEPTION_COLUMNS.items()]
+    )

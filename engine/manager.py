@@ -1,0 +1,88 @@
+"""The plugin manager factory. Nothing loads at import time: each run asks for a manager.
+
+Built-in plugins always load. Third-party plugins come from the ``localpay`` entry-point group;
+``LOCALPAY_LOAD_PLUGINS`` (comma-separated entry-point names, empty for none) limits which. A
+plugin that fails to import is reported by name and the others still load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.metadata import entry_points
+
+import pluggy
+
+from . import hookspecs
+from .options import PaymentOption, compose_options
+
+GROUP = "localpay"
+ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
+DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.plugins.cluster")
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    name: str
+    error: str
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    source: str
+    hooks: tuple[str, ...]
+
+
+@dataclass
+class Plugins:
+    """A plugin manager with what it loaded, what failed, and the options it composes."""
+
+    manager: pluggy.PluginManager
+    failures: list[PluginFailure] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def options(self) -> dict[str, PaymentOption]:
+        return compose_options(self.manager.hook.localpay_payment_options())
+
+    def episode_checks(self, ruleset) -> list:
+        return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]
+
+    def describe(self) -> list[PluginInfo]:
+        infos = []
+        for name, plugin in self.manager.list_name_plugin():
+            hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or ())
+            infos.append(PluginInfo(name, self.sources.get(name, "built-in"), tuple(hooks)))
+        return sorted(infos, key=lambda info: (info.source != "built-in", info.name))
+
+
+def make_plugins(load_entry_points: bool = True, extra: tuple[object, ...] = ()) -> Plugins:
+    manager = pluggy.PluginManager(GROUP)
+    manager.add_hookspecs(hookspecs)
+    plugins = Plugins(manager)
+    for module_name in DEFAULT_PLUGINS:
+        manager.register(importlib.import_module(module_name), name=module_name)
+    if load_entry_points:
+        _load_entry_points(plugins)
+    for plugin in extra:
+        manager.register(plugin)
+    return plugins
+
+
+def _load_entry_points(plugins: Plugins) -> None:
+    wanted = os.environ.get(ENV_VAR)
+    allowed = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
+    for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
+        if allowed is not None and point.name not in allowed:
+            continue
+        try:
+            plugin = point.load()
+            plugins.manager.register(plugin, name=point.name)
+        except Exception as error:  # a broken plugin must not stop the others loading
+            plugins.failures.append(PluginFailure(point.name, f"{type(error).__name__}: {error}"))
+            continue
+        dist = point.dist
+        plugins.sources[point.name] = f"{dist.name} {dist.version}" if dist else "entry point"

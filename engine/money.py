@@ -1,0 +1,86 @@
+"""Exact money.
+
+Unit prices are held as integer millionths of a pound ("micros") so that Polars can price a
+million lines with integer arithmetic; amounts are integer pence. A line's amount is
+quantity x unit price rounded to the penny, half up (away from zero on a tie), and totals are
+sums of rounded lines. Decimal appears only at the edges: the ruleset and the documents.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+PRICE_PLACES = 6
+MICROS_PER_POUND = 10**PRICE_PLACES
+MICROS_PER_PENNY = MICROS_PER_POUND // 100
+PENNY = Decimal("0.01")
+
+
+def to_micros(pounds: Decimal) -> int:
+    """A price in pounds (at most six places) as integer micros."""
+    scaled = pounds * MICROS_PER_POUND
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{pounds} has more than {PRICE_PLACES} decimal places")
+    return int(scaled)
+
+
+def micros_to_decimal(micros: int) -> Decimal:
+    """Integer micros as a Decimal in pounds, with at least two places (3.1 -> 3.10)."""
+    value = Decimal(micros).scaleb(-PRICE_PLACES).normalize()
+    return value.quantize(PENNY) if -value.as_tuple().exponent < 2 else value
+
+
+def pence_to_decimal(pence: int) -> Decimal:
+    return Decimal(pence).scaleb(-2).quantize(PENNY)
+
+
+def round_pence(quantity: int, unit_micros: int) -> int:
+    """quantity x unit price in pence, rounded half up: the rule for every payment line."""
+    value = Decimal(quantity) * Decimal(unit_micros) / MICROS_PER_PENNY
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def amount_expr(quantity: pl.Expr, unit_micros: pl.Expr) -> pl.Expr:
+    """The vectorised twin of ``round_pence``: integer arithmetic only, half away from zero."""
+    product = quantity.cast(pl.Int64) * unit_micros.cast(pl.Int64)
+    magnitude = (product.abs() + MICROS_PER_PENNY // 2) // MICROS_PER_PENNY
+    return pl.when(product < 0).then(-magnitude).otherwise(magnitude)
+
+
+def pence_text_expr(pence: pl.Expr) -> pl.Expr:
+    """Pence as a plain decimal string for CSV (-1234 -> "-12.34")."""
+    magnitude = pence.abs()
+    body = pl.concat_str(
+        (magnitude // 100).cast(pl.String),
+        pl.lit("."),
+        (magnitude % 100).cast(pl.String).str.pad_start(2, "0"),
+    )
+    return pl.when(pence < 0).then(pl.lit("-") + body).otherwise(body)
+
+
+def micros_text_expr(micros: pl.Expr) -> pl.Expr:
+    """Micros as a decimal string with two to six places (3100000 -> "3.10", 3123400 -> "3.1234")."""
+    magnitude = micros.abs()
+    fraction = (magnitude % MICROS_PER_POUND).cast(pl.String).str.pad_start(PRICE_PLACES, "0")
+    fraction = fraction.str.replace(r"^(\d\d\d*?)0*$", "${1}")
+    body = pl.concat_str((magnitude // MICROS_PER_POUND).cast(pl.String), pl.lit("."), fraction)
+    return pl.when(micros < 0).then(pl.lit("-") + body).otherwise(body)
+
+
+def format_money(value: int | Decimal) -> str:
+    """£1,234.50 from integer pence or a Decimal in pounds. Floats are refused, never rounded."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError(f"money must be integer pence or a Decimal, not {type(value).__name__}")
+    pounds = pence_to_decimal(value) if isinstance(value, int) else value.quantize(PENNY, ROUND_HALF_UP)
+    sign = "-" if pounds < 0 else ""
+    return f"{sign}£{abs(pounds):,.2f}"
+
+
+def format_price(micros: int) -> str:
+    """A unit price with the places it carries: £3.10, £3.1234."""
+    value = micros_to_decimal(micros)
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    return f"{sign}£{int(whole):,}.{fraction}"

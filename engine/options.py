@@ -1,0 +1,135 @@
+"""What a payment option declares, and the registry the core composes from all plugins.
+
+A plugin *declares* an option; the core composes the declarations, validates them and refuses
+two options with one name. Options are kept in a dict keyed by name and used in ruleset order,
+so the order in which plugins answer a hook never decides money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from .errors import PluginError
+from .periods import Month
+from .ruleset import Arrangement, Ruleset
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    """What an option's ``price`` function is given.
+
+    ``episodes``: one row per checked episode (typed columns ``episode_id, patient_id, provider,
+    commissioner, cluster, setting, service, start_date, end_date, stop`` plus every extra input
+    column; ``stop`` is the exclusive end under the ruleset's day count, null while open).
+    ``spans``: ``episode_id, span_start, span_stop`` - the days each episode owns once overlaps
+    are resolved (half-open). ``reviews``: ``patient_id, provider, review_date`` from MHCT
+    assessments dated before ``horizon``; ``assessments``: every usable assessment (or None).
+    ``months``: the statement months, ascending. ``horizon``: the first day not priced (the day
+    after the last statement month, or after the ruleset's period); open periods run to it.
+    """
+
+    ruleset: Ruleset
+    episodes: pl.DataFrame
+    spans: pl.DataFrame
+    reviews: pl.DataFrame
+    assessments: pl.DataFrame | None
+    months: tuple[Month, ...]
+    horizon: dt.date
+
+
+@dataclass(frozen=True)
+class SettlementContext:
+    """What an option's ``settle`` function is given: everything priced so far."""
+
+    ruleset: Ruleset
+    lines: pl.DataFrame
+    months: tuple[Month, ...]
+
+
+@dataclass(frozen=True)
+class Priced:
+    """Lines (``lines.PRICED_COLUMNS``) and exception rows (``lines.EXCEPTION_COLUMNS``; the
+    ``row`` names the episode row) from one arrangement."""
+
+    lines: pl.DataFrame
+    exceptions: pl.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    """An option's terms for the contract schedule: plain-English paragraphs and tables."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """Planned against actual activity for one line of an activity plan."""
+
+    arrangement: str
+    key: str  # e.g. "cluster 3"
+    unit: str
+    plan_month: object  # Decimal
+    actual_month: int
+    plan_to_date: object
+    actual_to_date: int
+
+
+@dataclass(frozen=True)
+class PaymentOption:
+    """A payment option, as a plugin declares it from ``localpay_payment_options``.
+
+    ``parameters``: the pydantic model (a subclass of ``Arrangement``) for the arrangement block.
+    ``price(arrangement, PricingContext) -> Priced``: lines per episode.
+    ``settle(arrangement, SettlementContext) -> Priced``: contract-level lines computed from the
+    lines already priced (run after every ``price``).
+    ``describe(arrangement, Ruleset) -> ScheduleSection``: the option's terms for the schedule.
+    ``activity(arrangement, lines, statement_month, months) -> [ActivityRow]``: plan against actual.
+    ``check([(index, arrangement)], Ruleset) -> [(path, message)]``: checks across arrangements.
+    """
+
+    name: str
+    summary: str
+    parameters: type[Arrangement]
+    describe: Callable[[Arrangement, Ruleset], ScheduleSection]
+    price: Callable[[Arrangement, PricingContext], Priced] | None = None
+    settle: Callable[[Arrangement, SettlementContext], Priced] | None = None
+    activity: Callable[..., Sequence[ActivityRow]] | None = None
+    check: Callable[..., list[tuple[tuple, str]]] | None = None
+    plugin: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise PluginError(f"payment option name {self.name!r} must be a plain identifier")
+        if self.price is None and self.settle is None:
+            raise PluginError(f"payment option {self.name!r} declares neither price nor settle")
+        if not (isinstance(self.parameters, type) and issubclass(self.parameters, Arrangement)):
+            raise PluginError(f"payment option {self.name!r}: parameters must subclass localpay.Arrangement")
+
+
+def compose_options(declared: list[list[PaymentOption]]) -> dict[str, PaymentOption]:
+    """Gather every plugin's declarations; two options with one name are refused, not renamed."""
+    options: dict[str, PaymentOption] = {}
+    for declarations in declared:
+        for option in declarations or ():
+            if not isinstance(option, PaymentOption):
+                raise PluginError(f"localpay_payment_options returned {option!r}, not a PaymentOption")
+            owner = option.plugin or option.parameters.__module__
+            if option.name in options:
+                first = options[option.name].plugin
+                raise PluginError(f"two plugins declare the payment option {option.name!r}: {first} and {owner}")
+            options[option.name] = replace(option, plugin=owner)
+    return dict(sorted(options.items()))
+

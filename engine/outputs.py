@@ -1,0 +1,84 @@
+"""Write a run's files: lines.csv, exceptions.csv, a statement per provider x commissioner (HTML,
+Markdown, JSON) and manifest.json. The same inputs give byte-identical files: nothing here
+depends on the clock, the machine or the order plugins answered in."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from . import __version__
+from .fileio import atomic_write, atomic_write_with
+from .inputs import file_sha256
+from .money import micros_text_expr, pence_text_expr
+from .pipeline import RunResult
+from .render import make_environment, render, template_dirs, to_json
+from .statement import build_statements
+
+
+@dataclass(frozen=True)
+class Written:
+    out_dir: Path
+    files: list[Path]
+    statements: list[dict]
+    manifest: dict
+
+
+def manifest_of(result: RunResult, command: list[str]) -> dict:
+    inputs = {}
+    for name, path in result.inputs.items():
+        if path is not None:
+            inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
+    inputs["episodes"]["rows"] = result.summary["episodes"]["rows_read"]
+    if "assessments" in result.summary:
+        inputs["assessments"]["rows"] = result.summary["assessments"]["rows_read"]
+    ruleset = result.ruleset
+    return {
+        "engine": {"name": "localpay", "version": __version__},
+        "command": command,
+        "period": result.period.label,
+        "from": result.months[0].label,
+        "ruleset": {
+            "path": str(ruleset.path), "sha256": ruleset.sha256,
+            "files": {Path(name).name: digest for name, digest in ruleset.file_hashes().items()},
+            "options": {a.id: f"{a.option} ({ruleset.option_of(a).plugin})" for a in ruleset.arrangements},
+        },
+        "inputs": inputs,
+    }
+
+
+def write_outputs(result: RunResult, out_dir: Path, command: list[str], templates: Path | None = None) -> Written:
+    out_dir = Path(out_dir)
+    env = make_environment(template_dirs(result.ruleset.path, templates))
+    manifest = manifest_of(result, command)
+    statements = build_statements(result, manifest)
+    files = [_write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
+             _write_csv(out_dir / "exceptions.csv", result.exceptions)]
+    for statement in statements:
+        stem = out_dir / f"statement-{statement['id']}"
+        for suffix, text in (
+            (".html", render(env, "statement.html.j2", s=statement)),
+            (".md", render(env, "statement.md.j2", s=statement)),
+            (".json", to_json(statement)),
+        ):
+            atomic_write(stem.with_suffix(suffix), text)
+            files.append(stem.with_suffix(suffix))
+    full = {**manifest, "summary": result.summary,
+            "outputs": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
+    atomic_write(out_dir / "manifest.json", to_json(full))
+    return Written(out_dir, files + [out_dir / "manifest.json"], statements, full)
+
+
+def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.with_columns(
+        unit_price=micros_text_expr(pl.col("unit_price")),
+        amount=pence_text_expr(pl.col("amount")),
+    )
+
+
+def _write_csv(path: Path, frame: pl.DataFrame) -> Path:
+    atomic_write_with(path, lambda tmp: frame.write_csv(tmp, date_format="%Y-%m-%d"))
+    return path

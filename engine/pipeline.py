@@ -1,0 +1,131 @@
+"""The run: inputs -> checks -> overlaps -> pricing -> settlement -> accounting -> statements.
+
+Every episode row read ends up in a payment line or in the exceptions report, and the run's
+summary proves it: rows read = rows priced + rows excepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from . import accounting
+from .assessments import check_assessments, read_assessments, reviews_of
+from .episodes import check_episodes, parse_episodes, read_episodes
+from .errors import LocalpayError
+from .lines import EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines
+from .manager import Plugins
+from .options import PricingContext, SettlementContext
+from .overlaps import resolve_overlaps
+from .periods import Month, statement_months
+from .ruleset import Ruleset
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    ruleset: Ruleset
+    period: Month
+    months: tuple[Month, ...]
+    lines: pl.DataFrame
+    exceptions: pl.DataFrame
+    summary: dict
+    inputs: dict[str, Path | None]
+    context: PricingContext  # what the options priced from: checked episodes, spans, reviews
+    parsed: pl.DataFrame  # every input row, typed, with the text it came from
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self, progress: Progress | None):
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def stage(self, name: str):
+        if self.progress:
+            self.progress(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_period: Month | None = None,
+        assessments: Path | None = None, progress: Progress | None = None) -> RunResult:
+    months = statement_months(period, from_period)
+    horizon = _horizon(ruleset, months)
+    clock = _Clock(progress)
+    with clock.stage("load"):
+        raw = read_episodes(episodes)
+        raw_assessments = read_assessments(assessments) if assessments else None
+    with clock.stage("check"):
+        parsed = parse_episodes(raw, ruleset.settings.day_count)
+        found = check_episodes(parsed, plugins.episode_checks(ruleset))
+        valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
+            [c for c in parsed.columns if c.startswith("_text_")])
+        usable_assessments, assessment_exceptions = (None, empty_exceptions())
+        if raw_assessments is not None:
+            usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
+    with clock.stage("overlaps"):
+        until = pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon))
+        spans, overlaps = resolve_overlaps(valid.with_columns(until=until))
+        no_days = accounting.no_days(valid, ruleset.settings.day_count)
+    context = PricingContext(ruleset, valid, spans, reviews_of(usable_assessments, horizon),
+                             usable_assessments, months, horizon)
+    with clock.stage("price"):
+        lines, priced_exceptions = _price(ruleset, context)
+    with clock.stage("settle"):
+        lines, settled_exceptions = _settle(ruleset, lines, months)
+    with clock.stage("account"):
+        plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
+        exceptions = pl.concat([found, no_days, overlaps, plugin_exceptions])
+        exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
+        exceptions = pl.concat([exceptions, assessment_exceptions]).sort(EXCEPTION_ORDER)
+        lines = lines.sort(LINE_ORDER, nulls_last=True)
+        summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
+    inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None}
+    return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings)
+
+
+def _horizon(ruleset: Ruleset, months: tuple[Month, ...]) -> dt.date:
+    """The first day not priced: the end of the last statement month, or of the ruleset."""
+    contract = ruleset.period
+    for month in months:
+        if month.last_day < contract.start or month.start > contract.end:
+            raise LocalpayError(
+                f"the period {month} is outside the ruleset's period ({contract.start} to {contract.end})"
+            )
+    return min(months[-1].stop, contract.end + dt.timedelta(days=1))
+
+
+def _price(ruleset: Ruleset, context: PricingContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    lines, exceptions = [empty_lines()], [empty_exceptions()]
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        if option.price is None:
+            continue
+        priced = option.price(arrangement, context)
+        lines.append(finalise_lines(priced.lines, f"option {option.name!r} ({option.plugin})"))
+        if priced.exceptions is not None:
+            exceptions.append(conform_exceptions(priced.exceptions))
+    return pl.concat(lines), pl.concat(exceptions)
+
+
+def _settle(ruleset: Ruleset, lines: pl.DataFrame, months) -> tuple[pl.DataFrame, pl.DataFrame]:
+    exceptions = [empty_exceptions()]
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        if option.settle is None:
+            continue
+        settled = option.settle(arrangement, SettlementContext(ruleset, lines, months))
+        lines = pl.concat([lines, finalise_lines(settled.lines, f"option {option.name!r} ({option.plugin})")])
+        if settled.exceptions is not None:
+            exceptions.append(conform_exceptions(settled.exceptions))
+    return lines, pl.concat(exceptions)

@@ -1,0 +1,96 @@
+"""What the CLI prints: a ruleset's terms, a run's headline figures, the installed plugins."""
+
+from __future__ import annotations
+
+from .accounting import NO_ACTIVITY
+from .errors import PluginError
+from .manager import Plugins
+from .money import format_money
+from .options import ScheduleSection
+from .outputs import Written
+from .pipeline import RunResult
+from .ruleset import Ruleset
+
+
+def describe_ruleset(ruleset: Ruleset) -> str:
+    doc = ruleset.document
+    out = [
+        f"{ruleset.path}: valid",
+        f"{doc.area}: {doc.title}" + (f", version {doc.version}" if doc.version else ""),
+        f"period {doc.period.start} to {doc.period.end}; status {doc.status}; "
+        f"overdue reviews: {doc.settings.overdue_review}; day count: {doc.settings.day_count}",
+        "commissioners: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.commissioners),
+        "providers: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.providers),
+        f"sha256 {ruleset.sha256}",
+    ]
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        out += ["", f"[{arrangement.id}] option {arrangement.option} ({option.plugin})"]
+        out += section_text(option.describe(arrangement, ruleset))
+    return "\n".join(out)
+
+
+def section_text(section: ScheduleSection) -> list[str]:
+    out = [section.title]
+    out += [f"  {p}" for p in section.paragraphs]
+    for table in section.tables:
+        widths = [max(len(str(c)) for c in column) for column in zip(table.columns, *table.rows)]
+        for row in (table.columns, *table.rows):
+            out.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+    return out
+
+
+def run_report(result: RunResult, written: Written) -> str:
+    episodes = result.summary["episodes"]
+    out = [
+        f"rows read {episodes['rows_read']:,} = priced {episodes['rows_priced']:,} + excepted {episodes['rows_excepted']:,}"
+        f" ({episodes['rows_trimmed']:,} priced rows had days trimmed)",
+    ]
+    reasons = episodes["excepted_by_reason"]
+    quiet = {k: v for k, v in reasons.items() if k in NO_ACTIVITY}
+    errors = {k: v for k, v in reasons.items() if k not in NO_ACTIVITY}
+    if errors:
+        out.append("  not priced, see exceptions.csv: " + ", ".join(f"{k} {v:,}" for k, v in errors.items()))
+    if quiet:
+        out.append("  nothing payable in the months: " + ", ".join(f"{k} {v:,}" for k, v in quiet.items()))
+    if "assessments" in result.summary:
+        a = result.summary["assessments"]
+        out.append(f"assessments read {a['rows_read']:,} = used {a['rows_used']:,} + excepted {a['rows_excepted']:,}")
+    out.append(f"statements for {result.period} ({len(written.statements)}):")
+    for s in written.statements:
+        t = s["totals"]
+        out.append(f"  {s['id']}: payable {format_money(t['payable'])}, held {format_money(t['held'])}, "
+                   f"suspended {format_money(t['suspended'])} not payable ({t['lines']:,} lines)")
+        if s["year_to_date"]:
+            out.append(f"    year to date from {s['year_to_date']['from']}: payable {format_money(s['year_to_date']['total']['payable'])}")
+    out.append(f"written to {written.out_dir}/:")
+    out += [f"  {f.name}" for f in written.files]
+    return "\n".join(out)
+
+
+def plugins_report(plugins: Plugins) -> dict:
+    error = None
+    try:
+        options = plugins.options
+    except PluginError as clash:
+        options, error = {}, str(clash)
+    by_plugin: dict[str, list] = {}
+    for option in options.values():
+        by_plugin.setdefault(option.plugin, []).append({"name": option.name, "summary": option.summary})
+    result = {
+        "plugins": [
+            {"name": info.name, "source": info.source, "hooks": list(info.hooks),
+             "options": by_plugin.get(info.name, []) + _by_module(by_plugin, info.name)}
+            for info in plugins.describe()
+        ],
+        "failed": [{"name": f.name, "error": f.error} for f in plugins.failures],
+    }
+    if error:
+        result["error"] = error
+    return result
+
+
+def _by_module(by_plugin: dict, name: str) -> list:
+    """Options are owned by the module that declared them; an entry point's plugin may be a
+    package whose submodule declares them."""
+    return [o for module, opts in by_plugin.items() if module != name and module.startswith(name + ".") for o in opts]

@@ -1,0 +1,127 @@
+"""Load a ruleset: YAML -> shared document -> each arrangement by its option's model -> checks
+across the whole ruleset. Every problem found is reported at once, each with file, line and key;
+any problem stops the run before money is computed."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import LocalpayError, Problem, RulesetError
+from .messages import translate
+from .models import Arrangement, RulesetDocument
+from .ruleset import Ruleset
+from .source import Source, load_yaml
+from .tables import expand_table_files
+
+if TYPE_CHECKING:
+    from ..options import PaymentOption
+
+
+def resolve_ruleset_path(name: str | Path) -> Path:
+    """A path on disk, or a bundled ruleset by name: ``stockport`` or ``stockport/2025-26``."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    bundled = resources.files("localpay.rulesets")
+    parts = str(name).removesuffix(".yaml").split("/")
+    area = bundled / parts[0]
+    if len(parts) <= 2 and area.is_dir():
+        years = sorted(p.name for p in area.iterdir() if p.name.endswith(".yaml"))
+        wanted = f"{parts[1]}.yaml" if len(parts) == 2 else (years[-1] if years else "")
+        if wanted in years:
+            return Path(str(area / wanted))
+    known = ", ".join(bundled_rulesets()) or "none"
+    raise LocalpayError(f"no ruleset file {str(name)!r}, and no bundled ruleset of that name (bundled: {known})")
+
+
+def bundled_rulesets() -> list[str]:
+    root = resources.files("localpay.rulesets")
+    return sorted(
+        f"{area.name}/{file.name.removesuffix('.yaml')}"
+        for area in root.iterdir()
+        if area.is_dir() and not area.name.startswith("_")
+        for file in area.iterdir()
+        if file.name.endswith(".yaml")
+    )
+
+
+def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"]) -> Ruleset:
+    path = resolve_ruleset_path(name)
+    source = load_yaml(path)
+    expand_table_files(source, path.parent)
+    file = str(path)
+    if not isinstance(source.data, dict):
+        raise RulesetError([Problem(file, 1, "", "expected a mapping of keys (format, area, title, ...)")])
+    document = _validate(RulesetDocument, source.data, (), source, file)
+    arrangements, problems = [], []
+    for index, block in enumerate(document.arrangements):
+        try:
+            arrangements.append(_validate_arrangement(block, ("arrangements", index), options, source, file))
+        except RulesetError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise RulesetError(problems)
+    ruleset = Ruleset(path, document, tuple(arrangements), options, source)
+    problems = _cross_checks(ruleset, file)
+    if problems:
+        raise RulesetError(problems)
+    return ruleset
+
+
+def _validate(model: type[BaseModel], data: object, prefix: tuple, source: Source, file: str):
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RulesetError(
+            [source.problem(prefix + tuple(e["loc"]), translate(e, model), file) for e in error.errors()]
+        ) from None
+
+
+def _validate_arrangement(block: dict, prefix: tuple, options: dict, source: Source, file: str) -> Arrangement:
+    option_name = block.get("option")
+    if option_name is None:
+        raise RulesetError([source.problem(prefix, "the key 'option' is required here", file)])
+    if option_name not in options:
+        known = ", ".join(sorted(options)) or "none"
+        message = f"unknown payment option {option_name!r}; installed options: {known}"
+        raise RulesetError([source.problem(prefix + ("option",), message, file)])
+    return _validate(options[option_name].parameters, block, prefix, source, file)
+
+
+def _cross_checks(ruleset: Ruleset, file: str) -> list[Problem]:
+    source, period = ruleset.source, ruleset.period
+    problems = []
+    parties = ruleset.document.parties
+    for role, listed in (("providers", parties.providers), ("commissioners", parties.commissioners)):
+        first: dict[str, int] = {}
+        for index, party in enumerate(listed):
+            if party.code in first:
+                message = f"the code {party.code!r} is listed twice among the {role} (also at [{first[party.code]}])"
+                problems.append(source.problem(("parties", role, index, "code"), message, file))
+            first.setdefault(party.code, index)
+    seen: dict[str, int] = {}
+    for index, arrangement in enumerate(ruleset.arrangements):
+        at = ("arrangements", index)
+        if arrangement.id in seen:
+            message = f"the id {arrangement.id!r} is already used by arrangements[{seen[arrangement.id]}]"
+            problems.append(source.problem(at + ("id",), message, file))
+        seen.setdefault(arrangement.id, index)
+        for role, known in (("provider", ruleset.providers), ("commissioner", ruleset.commissioners)):
+            code = getattr(arrangement, role)
+            if code is not None and code not in known:
+                message = f"{code!r} is not one of the ruleset's {role}s (expected one of: {', '.join(known)})"
+                problems.append(source.problem(at + (role,), message, file))
+        for path, day in arrangement.effective_dates():
+            if not period.contains(day):
+                message = f"the date {day} is outside the ruleset's period ({period.start} to {period.end})"
+                problems.append(source.problem(at + path, message, file))
+    for name, option in sorted(ruleset.options.items()):
+        if option.check is not None:
+            mine = [(i, a) for i, a in enumerate(ruleset.arrangements) if a.option == name]
+            if mine:
+                problems.extend(source.problem(("arrangements",) + path, message, file) for path, message in option.check(mine, ruleset))
+    return problems

@@ -1,0 +1,74 @@
+"""The ruleset document: the part every area shares. Each arrangement block is validated by its
+option's own parameter model (``Arrangement`` subclasses declared by plugins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .types import Code, Identifier, OverdueMode, StrictModel
+
+
+class Party(StrictModel):
+    code: Code
+    name: str = Field(min_length=1)
+
+
+class Parties(StrictModel):
+    commissioners: list[Party] = Field(min_length=1)
+    providers: list[Party] = Field(min_length=1)
+
+
+class Period(StrictModel):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Settings(StrictModel):
+    overdue_review: OverdueMode = "pay"
+    day_count: Literal["exclusive_end", "inclusive_end"] = "exclusive_end"
+
+
+class RulesetDocument(StrictModel):
+    format: Literal["localpay/1"]
+    area: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    version: str | None = None
+    period: Period
+    status: Literal["draft", "shadow", "live"]
+    parties: Parties
+    settings: Settings = Settings()
+    arrangements: list[dict[str, Any]] = Field(min_length=1)
+
+
+class Arrangement(StrictModel):
+    """The keys every arrangement has. An option's parameter model subclasses this and adds its
+    own keys; ``extra="forbid"`` still applies to the whole block."""
+
+    id: Identifier
+    option: str
+    title: str | None = None
+    clause: str | None = None
+    provider: Code | None = None
+    commissioner: Code | None = None
+
+    def effective_dates(self) -> Iterator[tuple[tuple, dt.date]]:
+        """Each date on which one of this arrangement's values takes effect, with its path.
+        The loader checks every one falls inside the ruleset's period. Override to add more."""
+        return iter(())
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id

@@ -1,0 +1,46 @@
+"""Field types shared by the ruleset models and by every option's parameter model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, TypeVar, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from ..clusters import parse_cluster
+
+
+class StrictModel(BaseModel):
+    """Every ruleset block: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _code(value: object) -> object:
+    # ODS codes such as 123 are read by YAML as numbers; a code is text
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Code = Annotated[
+    str,
+    BeforeValidator(_code),
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,12}$"),
+]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+ClusterCode = Annotated[int, BeforeValidator(parse_cluster)]
+Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False)]
+OverdueMode = Literal["pay", "suspend", "hold"]
+
+T = TypeVar("T")
+
+# A value that may change during the year: either one value for the whole period, or values
+# keyed by the date each takes effect (like OpenFisca parameters).
+Dated = Union[dict[dt.date, T], T]
+
+
+def dated_items(value: object, period_start: dt.date) -> list[tuple[dt.date, object]]:
+    """A ``Dated`` value as (effective from, value) pairs in date order."""
+    if isinstance(value, dict):
+        return sorted(value.items())
+    return [(period_start, value)]

@@ -1,0 +1,1 @@
+"""Example rulesets per area and year (package data): ``<area>/<year>.yaml``."""
