@@ -46,11 +46,11 @@ def make_environment(dirs: list[Path]) -> SandboxedEnvironment:
     return env
 
 
-def render(env: SandboxedEnvironment, name: str, **context) -> str:
+def render(env: SandboxedEnvironment, template: str, /, **context) -> str:
     try:
-        return env.get_template(name).render(**context)
+        return env.get_template(template).render(**context)
     except TemplateError as error:
-        where = getattr(error, "filename", None) or name
+        where = getattr(error, "filename", None) or template
         line = getattr(error, "lineno", None)
         at = f"{where}, line {line}" if line else where
         raise LocalpayError(f"template {at}: {error.message or error}") from None

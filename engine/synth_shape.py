@@ -54,9 +54,9 @@ def spoil(episodes: pl.DataFrame, share: float, rng: np.random.Generator, kinds=
     frame = episodes.with_row_index("_i")
 
     def at(kind: str) -> pl.Expr:
-        return pl.col("_i").is_in(pl.Series(picks[kind], dtype=pl.UInt32).implode())
+        return pl.col("_i").is_in(pl.Series(picks.get(kind, []), dtype=pl.UInt32).implode())
 
-    start = pl.col("start_date").str.to_date(strict=False)
+    start = pl.col("start_date").str.to_date("%Y-%m-%d", strict=False)
     donors = pl.Series(rng.integers(0, n, size=n), dtype=pl.UInt32)
     frame = frame.with_columns(
         cluster=pl.when(at("unknown_cluster")).then(pl.lit("22")).otherwise("cluster"),

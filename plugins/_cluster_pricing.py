@@ -43,7 +43,7 @@ def price_cluster(arrangement, ctx) -> Priced:
         price_days(split_months(days), table),
         price_points(events.with_columns(**_month_of("from_date")), table),
     ], how="diagonal_relaxed")
-    lines = _decide(priced, mode, [m.label for m in ctx.months])
+    lines = _merge_days(_decide(priced, mode, [m.label for m in ctx.months]))
     return Priced(_finish(lines.filter(pl.col("unit_price").is_not_null()), arrangement),
                   _unpriced(lines, arrangement))
 
@@ -161,6 +161,24 @@ def _decide(lines: pl.DataFrame, mode: str, months: list[str]) -> pl.DataFrame:
     return lines.filter(pl.col("period").is_in(months))
 
 
+_SAME_LINE = ["episode_id", "period", "unit", "unit_price", "price_from", "status", "rules", "reason", "note"]
+
+
+def _merge_days(lines: pl.DataFrame) -> pl.DataFrame:
+    """Runs of days that differ only in where a review fell (a review before the due date)
+    become one line: same episode, month, price, status and reasons."""
+    days = lines.filter(pl.col("stop").is_not_null())
+    ordered = days.sort([*_SAME_LINE, "from_date"], nulls_last=True).with_columns(
+        _new=(pl.col("from_date") != pl.col("stop").shift(1)).over(_SAME_LINE).fill_null(True)
+    ).with_columns(_run=pl.col("_new").cum_sum().over(_SAME_LINE))
+    merged = ordered.group_by([*_SAME_LINE, "_run"]).agg(
+        pl.all().exclude("from_date", "stop", "to_date", "quantity", "_new").first(),
+        from_date=pl.col("from_date").min(), stop=pl.col("stop").max(), to_date=pl.col("to_date").max(),
+        quantity=pl.col("quantity").sum(),
+    ).drop("_run", "_new", strict=False)
+    return pl.concat([merged, lines.filter(pl.col("stop").is_null())], how="diagonal_relaxed")
+
+
 OVERDUE_REASONS = {
     "pay": "past the maximum review period without a review: paid, and flagged for validation",
     "suspend": "past the maximum review period without a review: not payable",
@@ -195,9 +213,9 @@ def _unpriced(lines: pl.DataFrame, arrangement) -> pl.DataFrame:
     per_row = missing.group_by("row", "episode_id", "price_key").agg(
         first=pl.col("from_date").min(), last=pl.col("to_date").max(), cluster=pl.col("cluster").first()
     )
-    what = pl.when(pl.col("price_key") == INPATIENT).then(pl.lit("an inpatient bed-day price")).when(
-        pl.col("price_key") == INITIAL).then(pl.lit("an initial-assessment price")).otherwise(
-        pl.concat_str(pl.lit("a price for cluster "), pl.col("price_key")))
+    what = pl.when(pl.col("price_key") == INPATIENT).then(pl.lit("inpatient bed-day price")).when(
+        pl.col("price_key") == INITIAL).then(pl.lit("initial-assessment price")).otherwise(
+        pl.concat_str(pl.lit("price for cluster "), pl.col("price_key")))
     return conform_exceptions(per_row.sort("row").select(
         source=pl.lit("episodes"), row="row", episode_id="episode_id", provider=pl.lit(arrangement.provider),
         commissioner=pl.lit(arrangement.commissioner), column=pl.lit("cluster"), value=pl.col("cluster").cast(pl.String),

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
 from localpay.clusters import CLUSTERS, parse_cluster
@@ -54,14 +54,6 @@ class ClusterArrangement(Arrangement):
     initial_assessment: Dated[Price] | None = None
     overdue_review: OverdueMode | None = Field(default=None, description="overrides settings.overdue_review")
     activity_plan: Annotated[dict[ClusterCode, NonNegativeInt], BeforeValidator(_one_code_each)] | None = None
-
-    @model_validator(mode="after")
-    def _plan_is_priced(self) -> "ClusterArrangement":
-        priced = {code for prices in self.prices.values() for code in prices}
-        unpriced = sorted(set(self.activity_plan or ()) - priced)
-        if unpriced:
-            raise ValueError(f"activity_plan names clusters with no price: {', '.join(map(str, unpriced))}")
-        return self
 
     def effective_dates(self) -> Iterator[tuple[tuple, dt.date]]:
         for day in self.prices:
@@ -169,9 +161,13 @@ ACTIVITY_UNITS = {"per_day": ["day", "bed day"], "per_review_period": ["review p
 
 
 def check(arrangements: list[tuple[int, ClusterArrangement]], ruleset) -> list[tuple[tuple, str]]:
-    """Two cluster arrangements for one provider and commissioner would pay each day twice."""
+    """Two cluster arrangements for one provider and commissioner would pay each day twice; a
+    planned cluster without a price is a typing slip in one or the other."""
     problems, first = [], {}
     for index, arrangement in arrangements:
+        priced = {code for prices in arrangement.prices.values() for code in prices}
+        for code in sorted(set(arrangement.activity_plan or ()) - priced):
+            problems.append(((index, "activity_plan", str(code)), f"activity_plan names cluster {code}, which has no price"))
         pair = (arrangement.provider, arrangement.commissioner)
         if pair in first:
             problems.append(((index, "provider"), f"arrangement {first[pair]!r} already prices cluster episodes of "

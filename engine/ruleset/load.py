@@ -16,6 +16,7 @@ from .models import Arrangement, RulesetDocument
 from .ruleset import Ruleset
 from .source import Source, load_yaml
 from .tables import expand_table_files
+from .types import UNION_TAGS
 
 if TYPE_CHECKING:
     from ..options import PaymentOption
@@ -56,29 +57,37 @@ def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"]) -> Rules
     file = str(path)
     if not isinstance(source.data, dict):
         raise RulesetError([Problem(file, 1, "", "expected a mapping of keys (format, area, title, ...)")])
-    document = _validate(RulesetDocument, source.data, (), source, file)
-    arrangements, problems = [], []
-    for index, block in enumerate(document.arrangements):
+    problems: list[Problem] = []
+    try:
+        document = _validate(RulesetDocument, source.data, (), source, file)
+    except RulesetError as error:
+        document, problems = None, list(error.problems)
+    # each arrangement is checked even when the shared part has problems: report all at once
+    blocks = source.data.get("arrangements")
+    arrangements = []
+    for index, block in enumerate(blocks if isinstance(blocks, list) else []):
+        if not isinstance(block, dict):
+            continue  # reported by the document's own validation
         try:
             arrangements.append(_validate_arrangement(block, ("arrangements", index), options, source, file))
         except RulesetError as error:
             problems.extend(error.problems)
+    if document is not None:
+        problems.extend(_cross_checks(Ruleset(path, document, tuple(arrangements), options, source), file))
     if problems:
         raise RulesetError(problems)
-    ruleset = Ruleset(path, document, tuple(arrangements), options, source)
-    problems = _cross_checks(ruleset, file)
-    if problems:
-        raise RulesetError(problems)
-    return ruleset
+    return Ruleset(path, document, tuple(arrangements), options, source)
 
 
 def _validate(model: type[BaseModel], data: object, prefix: tuple, source: Source, file: str):
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RulesetError(
-            [source.problem(prefix + tuple(e["loc"]), translate(e, model), file) for e in error.errors()]
-        ) from None
+        problems = []
+        for e in error.errors():
+            loc = tuple(part for part in e["loc"] if part not in UNION_TAGS)
+            problems.append(source.problem(prefix + loc, translate({**e, "loc": loc}, model), file))
+        raise RulesetError(problems) from None
 
 
 def _validate_arrangement(block: dict, prefix: tuple, options: dict, source: Source, file: str) -> Arrangement:

@@ -10,6 +10,7 @@ a silent overwrite.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +20,10 @@ import yaml
 from ..errors import Problem, RulesetError
 
 FLOAT_TAG = "tag:yaml.org,2002:float"
+INT_TAG = "tag:yaml.org,2002:int"
+# YAML 1.1 reads 012 as octal 10 and 0x1F as hex: for codes such as ODS "012" that silently
+# changes the value, so only plain decimal whole numbers are read as numbers
+PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 Path_ = tuple[str, ...]
@@ -94,13 +99,16 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, source: Source
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
         result: dict = {}
+        lines: dict = {}
         for key_node, value_node in node.value:
             key = _scalar(loader, key_node, as_key=True)
+            line = key_node.start_mark.line + 1
             if isinstance(key, (dict, list)):
-                raise RulesetError([Problem(name, key_node.start_mark.line + 1, "", "a key must be plain text")])
+                raise RulesetError([Problem(name, line, "", "a key must be plain text")])
             if key in result:
-                line = key_node.start_mark.line + 1
-                raise RulesetError([Problem(name, line, key_text(path + (str(key),)), "this key appears twice")])
+                message = f"this key appears twice (first at line {lines[key]}); keep one"
+                raise RulesetError([Problem(name, line, key_text(path + (str(key),)), message)])
+            lines[key] = line
             child = path + (str(key),)
             source.locations[child] = Location(name, key_node.start_mark.line + 1)
             result[key] = _build(loader, value_node, child, source, name)
@@ -113,6 +121,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, source: Source
 def _scalar(loader: yaml.SafeLoader, node: yaml.Node, as_key: bool = False) -> object:
     if not isinstance(node, yaml.ScalarNode):
         return loader.construct_object(node, deep=True)
+    if node.tag == INT_TAG and not PLAIN_INT.fullmatch(node.value):
+        return node.value
     if node.tag == FLOAT_TAG:
         try:
             number = Decimal(node.value.replace("_", ""))

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from ..clusters import parse_cluster
 
@@ -34,9 +34,22 @@ OverdueMode = Literal["pay", "suspend", "hold"]
 
 T = TypeVar("T")
 
+# Names pydantic puts in an error's location for the two forms of a dated value; the loader
+# drops them, so an error points at the key the user wrote.
+UNION_TAGS = ("dated values", "one value")
+
+
+def _dated_form(value: object) -> str:
+    return UNION_TAGS[0] if isinstance(value, dict) else UNION_TAGS[1]
+
+
 # A value that may change during the year: either one value for the whole period, or values
-# keyed by the date each takes effect (like OpenFisca parameters).
-Dated = Union[dict[dt.date, T], T]
+# keyed by the date each takes effect (like OpenFisca parameters). Which form is chosen by the
+# shape of the input, so an error is reported once, against that form.
+Dated = Annotated[
+    Union[Annotated[dict[dt.date, T], Tag(UNION_TAGS[0])], Annotated[T, Tag(UNION_TAGS[1])]],
+    Discriminator(_dated_form),
+]
 
 
 def dated_items(value: object, period_start: dt.date) -> list[tuple[dt.date, object]]:
