@@ -1,0 +1,118 @@
+"""Shared helpers: small rulesets and episode files written into a temporary folder, run through
+the same library API the CLI uses."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from localpay.manager import make_plugins
+from localpay.money import pence_to_decimal
+from localpay.periods import Month
+from localpay.pipeline import RunResult, run
+from localpay.ruleset import load_ruleset
+
+HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service"
+
+
+def ruleset_text(arrangement: str = "", settings: str = "", period=("2025-04-01", "2026-03-31"), parties: str = "") -> str:
+    """A ruleset with provider RT2 (and RXV) and commissioner 01W (and 01Y); ``arrangement``
+    is the YAML of the arrangements list, indented as under ``arrangements:``."""
+    return textwrap.dedent(f"""\
+        format: localpay/1
+        area: Testshire
+        title: Test arrangement
+        period: {{from: {period[0]}, to: {period[1]}}}
+        status: live
+        parties:
+          commissioners: [{{code: 01W, name: NHS Testshire}}, {{code: 01Y, name: NHS Elsewhere}}]
+          providers: [{{code: RT2, name: Test Trust}}, {{code: RXV, name: Other Trust}}]
+        settings: {{{settings}}}
+        arrangements:
+        """) + textwrap.indent(textwrap.dedent(arrangement), "  ")
+
+
+CLUSTER_PER_DAY = """\
+- id: tariff
+  option: cluster
+  provider: RT2
+  commissioner: 01W
+  clause: Schedule 3A
+  basis: per_day
+  prices:
+    2025-04-01: {0: 5.40, 1: 3.10, 3: 7.80, 4: 10.95, 5: 14.20, 11: 9.85, 12: 14.60, 14: 61.50, 15: 58.20}
+"""
+
+
+@dataclass
+class Case:
+    result: RunResult
+
+    @property
+    def lines(self) -> pl.DataFrame:
+        return self.result.lines
+
+    @property
+    def exceptions(self) -> pl.DataFrame:
+        return self.result.exceptions
+
+    def month(self, label: str) -> pl.DataFrame:
+        return self.lines.filter(pl.col("period") == label)
+
+    def paid(self, label: str, status: str = "payable") -> Decimal:
+        """The month's total of the given status, in pounds."""
+        frame = self.month(label).filter(pl.col("status") == status)
+        return pence_to_decimal(int(frame["amount"].sum()))
+
+    def rows(self, episode_id: str, label: str | None = None) -> list[tuple]:
+        """(from, to, quantity, unit price in pounds, amount in pounds, status) per line."""
+        frame = self.lines.filter(pl.col("episode_id") == episode_id)
+        if label:
+            frame = frame.filter(pl.col("period") == label)
+        return [
+            (r["from_date"].isoformat(), r["to_date"].isoformat() if r["to_date"] else None, r["quantity"],
+             Decimal(r["unit_price"]) / 1_000_000, pence_to_decimal(r["amount"]), r["status"])
+            for r in frame.sort("from_date", "status").iter_rows(named=True)
+        ]
+
+    def reasons(self, row: int | None = None) -> list[str]:
+        frame = self.exceptions.filter(pl.col("source") == "episodes")
+        if row is not None:
+            frame = frame.filter(pl.col("row") == row)
+        return frame["reason_code"].to_list()
+
+
+@pytest.fixture
+def plugins():
+    return make_plugins(load_entry_points=False)
+
+
+@pytest.fixture
+def price(tmp_path, plugins):
+    """price(ruleset_yaml, episodes_rows, period, ...) -> Case."""
+
+    def _price(ruleset: str, episodes: str, period: str, from_period: str | None = None,
+               assessments: str | None = None, header: str = HEADER) -> Case:
+        ruleset_path = tmp_path / "ruleset.yaml"
+        ruleset_path.write_text(ruleset)
+        episodes_path = tmp_path / "episodes.csv"
+        episodes_path.write_text(header + "\n" + textwrap.dedent(episodes).strip() + "\n")
+        assessments_path = None
+        if assessments is not None:
+            assessments_path = tmp_path / "assessments.csv"
+            assessments_path.write_text("patient_id,provider,assessment_date,tool,cluster,total\n"
+                                        + textwrap.dedent(assessments).strip() + "\n")
+        loaded = load_ruleset(ruleset_path, plugins.options)
+        result = run(loaded, plugins, episodes_path, Month.parse(period),
+                     Month.parse(from_period) if from_period else None, assessments_path)
+        return Case(result)
+
+    return _price
+
+
+REPO = Path(__file__).resolve().parent.parent

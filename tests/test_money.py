@@ -1,0 +1,52 @@
+"""Money is exact: integer micros and pence inside, Decimal at the edges, half-up rounding."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from localpay.money import (
+    amount_expr, format_money, format_price, micros_text_expr, micros_to_decimal, pence_text_expr,
+    round_pence, to_micros,
+)
+
+
+def test_round_half_up_at_the_half_penny():
+    assert round_pence(3, to_micros(Decimal("0.005"))) == 2  # 0.015 -> 0.02
+    assert round_pence(1, to_micros(Decimal("0.004999"))) == 0
+    assert round_pence(-3, to_micros(Decimal("0.005"))) == -2  # away from zero
+
+
+@given(st.integers(-10_000, 10_000), st.integers(-10**10, 10**10))
+def test_the_vectorised_rounding_matches_decimal(quantity, micros):
+    frame = pl.DataFrame({"q": [quantity], "p": [micros]})
+    fast = frame.select(amount_expr(pl.col("q"), pl.col("p")))[0, 0]
+    exact = (Decimal(quantity) * Decimal(micros) / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert fast == round_pence(quantity, micros) == int(exact)
+
+
+@given(st.integers(-10**12, 10**12))
+def test_pence_and_micros_render_as_exact_decimals(value):
+    frame = pl.DataFrame({"v": [value]})
+    assert Decimal(frame.select(pence_text_expr(pl.col("v")))[0, 0]) == Decimal(value) / 100
+    text = frame.select(micros_text_expr(pl.col("v")))[0, 0]
+    assert Decimal(text) == Decimal(value) / 1_000_000 and len(text.split(".")[1]) >= 2
+
+
+def test_formats():
+    assert format_money(123450) == "£1,234.50"
+    assert format_money(-5) == "-£0.05"
+    assert format_money(Decimal("1234567.891")) == "£1,234,567.89"
+    assert format_price(3_100_000) == "£3.10"
+    assert format_price(3_123_400) == "£3.1234"
+    assert format_price(1_234_500_000) == "£1,234.50"
+    assert micros_to_decimal(3_100_000) == Decimal("3.10")
+
+
+def test_floats_are_refused_not_rounded():
+    with pytest.raises(TypeError, match="not float"):
+        format_money(1.5)
+    with pytest.raises(ValueError, match="more than 6 decimal places"):
+        to_micros(Decimal("0.0000001"))

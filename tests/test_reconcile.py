@@ -1,0 +1,108 @@
+"""Invariants on a synthetic trust: nothing lost, every amount is its line's arithmetic, every
+statement total is the sum of its lines, and the same inputs give byte-identical files."""
+
+import json
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from localpay import api
+from localpay.manager import make_plugins
+from localpay.money import round_pence
+
+PERIOD, FROM = "2025-06", "2025-04"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synthetic")
+    plugins = make_plugins(load_entry_points=False)
+    ruleset = api.open_ruleset("stockport", plugins)
+    data = api.synthesise_for(ruleset, 1500, 11, out / "episodes.csv")
+    result, written = api.run_statement(ruleset, plugins, data.episodes, PERIOD, out / "run", FROM,
+                                        data.assessments, command=["localpay", "run"])
+    return data, result, written
+
+
+def test_every_row_is_priced_or_excepted(synthetic):
+    data, result, _ = synthetic
+    summary = result.summary["episodes"]
+    assert summary["rows_read"] == data.episode_rows
+    assert summary["rows_priced"] + summary["rows_excepted"] == summary["rows_read"]
+    assert summary["rows_excepted"] > 0 and summary["rows_priced"] > 0
+    excepted = set(result.exceptions.filter(pl.col("action").is_in(["excluded", "no_activity"])
+                                            & (pl.col("source") == "episodes"))["row"])
+    paid_ids = set(result.lines["episode_id"])
+    for row in result.parsed.select("row", "episode_id").iter_rows(named=True):
+        assert (row["row"] in excepted) != (row["episode_id"] in paid_ids and row["row"] not in excepted)
+    # the planted bad rows of every kind were found
+    codes = set(result.exceptions["reason_code"])
+    assert {"unknown_cluster", "bad_date", "end_before_start", "unknown_provider", "unknown_commissioner",
+            "missing_value", "duplicate_episode_id", "repeated_row", "overlap"} <= codes
+
+
+def test_each_amount_is_quantity_times_price_rounded(synthetic):
+    lines = synthetic[1].lines
+    sample = lines.sample(min(lines.height, 2000), seed=1)
+    for row in sample.iter_rows(named=True):
+        expected = 0 if row["status"] == "suspended" else round_pence(row["quantity"], row["unit_price"])
+        assert row["amount"] == expected
+
+
+def test_statement_totals_reconcile_to_lines_csv(synthetic):
+    _, result, written = synthetic
+    lines = pl.read_csv(written.out_dir / "lines.csv", infer_schema=False)
+    assert lines.height == result.lines.height
+    for statement in written.statements:
+        mine = lines.filter(pl.col("statement_id") == statement["id"])
+        for status in ("payable", "held"):
+            total = sum((Decimal(a) for a in mine.filter(pl.col("status") == status)["amount"]), Decimal("0.00"))
+            assert statement["totals"][status] == total
+        assert statement["totals"]["lines"] == mine.height
+        assert sum(a["payable"] for a in statement["arrangements"]) == statement["totals"]["payable"]
+        assert sum(c["payable"] for c in statement["clusters"]) == statement["totals"]["payable"]
+        ytd = statement["year_to_date"]
+        assert [m["period"] for m in ytd["months"]] == ["2025-04", "2025-05", "2025-06"]
+        pair = lines.filter(pl.col("statement_id").str.starts_with(statement["id"][:-7]))
+        assert ytd["total"]["payable"] == sum(
+            (Decimal(a) for a in pair.filter(pl.col("status") == "payable")["amount"]), Decimal("0.00"))
+        on_disk = json.loads((written.out_dir / f"statement-{statement['id']}.json").read_text())
+        assert on_disk["totals"]["payable"] == str(statement["totals"]["payable"])
+
+
+def test_the_statement_shows_its_totals(synthetic):
+    _, _, written = synthetic
+    from localpay.money import format_money
+
+    for statement in written.statements:
+        html = (written.out_dir / f"statement-{statement['id']}.html").read_text()
+        markdown = (written.out_dir / f"statement-{statement['id']}.md").read_text()
+        for figure in (statement["totals"]["payable"], statement["totals"]["held"]):
+            assert format_money(figure) in html and format_money(figure) in markdown
+        assert html.count("<section") == 7 and "break-after: page" in html
+
+
+def test_same_inputs_give_byte_identical_outputs(synthetic, tmp_path):
+    data, _, written = synthetic
+    plugins = make_plugins(load_entry_points=False)
+    ruleset = api.open_ruleset("stockport", plugins)
+    _, again = api.run_statement(ruleset, plugins, data.episodes, PERIOD, tmp_path / "run", FROM, data.assessments,
+                                 command=["localpay", "run"])
+    names = sorted(p.name for p in written.out_dir.iterdir())
+    assert names == sorted(p.name for p in again.out_dir.iterdir())
+    for name in names:
+        assert (written.out_dir / name).read_bytes() == (again.out_dir / name).read_bytes(), name
+
+
+def test_the_manifest_names_every_input_by_hash(synthetic):
+    import hashlib
+
+    data, result, written = synthetic
+    manifest = json.loads((written.out_dir / "manifest.json").read_text())
+    assert manifest["inputs"]["episodes"]["sha256"] == hashlib.sha256(data.episodes.read_bytes()).hexdigest()
+    assert manifest["inputs"]["assessments"]["sha256"] == hashlib.sha256(data.assessments.read_bytes()).hexdigest()
+    assert manifest["ruleset"]["sha256"] == result.ruleset.sha256
+    assert manifest["engine"]["name"] == "localpay" and manifest["command"] == ["localpay", "run"]
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((written.out_dir / name).read_bytes()).hexdigest() == digest
