@@ -141,7 +141,7 @@ def activity(arrangement: ClusterArrangement, lines, month, months) -> list[Acti
     units = BASIS_UNITS[arrangement.basis]
     counted = lines.filter(
         (pl.col("arrangement") == arrangement.id) & pl.col("unit").is_in(ACTIVITY_UNITS[arrangement.basis])
-        & ~pl.col("rules").str.contains("release", literal=True)
+        & ~pl.col("rules").fill_null("").str.contains("release", literal=True)
     )
     to_date = [m for m in months if m <= month]
     year_days = days_in_financial_year(month)
