@@ -12,7 +12,7 @@ import polars as pl
 
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
 from .clusters import EXPECTED as CLUSTER_WORDS
-from .inputs import DATE_WORDS, cluster_expr, date_expr, integer_expr, read_table, require_columns
+from .inputs import DATE_WORDS, cluster_expr, date_expr, integer_expr, read_input
 
 REQUIRED = ("patient_id", "provider", "assessment_date", "tool")
 TOOLS = {"mhct": "MHCT", "honos": "HoNOS", "wemwbs": "WEMWBS", "swemwbs": "SWEMWBS"}
@@ -22,11 +22,7 @@ REVIEW_COLUMNS = {"patient_id": pl.String, "provider": pl.String, "review_date":
 
 
 def read_assessments(path: Path) -> pl.DataFrame:
-    frame = read_table(path, "assessments")
-    require_columns(frame, REQUIRED, path, "assessments")
-    for optional in ("cluster", "total"):
-        if optional not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(optional))
+    frame = read_input(path, "assessments", REQUIRED, ("cluster", "total"))
     texts = {f"_text_{c}": pl.col(c) for c in PARSED}
     return frame.with_columns(**texts).with_columns(
         assessment_date=date_expr("_text_assessment_date"),

@@ -13,7 +13,7 @@ import polars as pl
 
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
 from .clusters import EXPECTED as CLUSTER_WORDS
-from .inputs import DATE_WORDS, cluster_expr, date_expr, read_table, require_columns
+from .inputs import DATE_WORDS, cluster_expr, date_expr, read_input
 from .lines import EXCEPTION_COLUMNS
 from .periods import DAY_COUNTS
 
@@ -23,12 +23,7 @@ PARSED = ("cluster", "start_date", "end_date", "setting")
 
 
 def read_episodes(path: Path) -> pl.DataFrame:
-    frame = read_table(path, "episodes")
-    require_columns(frame, REQUIRED, path, "episodes")
-    for optional in ("setting", "service"):
-        if optional not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(optional))
-    return frame
+    return read_input(path, "episodes", REQUIRED, ("setting", "service"))
 
 
 def parse_episodes(frame: pl.DataFrame, day_count: str) -> pl.DataFrame:
@@ -72,13 +67,12 @@ def repeated_ids(frame: pl.DataFrame) -> pl.DataFrame:
     share an id but differ are all excluded, since nobody can tell which one is right."""
     raw = [c for c in frame.columns if c != "row" and not c.startswith("_") and c not in ("stop",) + PARSED]
     raw += [f"_text_{c}" for c in PARSED]
-    ids = frame.filter(pl.col("episode_id").is_not_null())
+    ids = frame.filter(pl.col("episode_id").is_not_null() & (pl.len().over("episode_id") > 1))
     ids = ids.with_columns(
-        _copies=pl.len().over("episode_id"),
         _variants=pl.struct(raw).n_unique().over("episode_id"),
         _first=pl.col("row").min().over("episode_id"),
         _rows=pl.col("row").cast(pl.String).implode().over("episode_id").list.join(", "),
-    ).filter(pl.col("_copies") > 1)
+    )
     exact = ids.filter((pl.col("_variants") == 1) & (pl.col("row") != pl.col("_first")))
     conflicting = ids.filter(pl.col("_variants") > 1)
     return pl.concat([

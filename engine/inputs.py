@@ -41,13 +41,17 @@ def read_table(path: Path, what: str) -> pl.DataFrame:
     return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
 
 
-def require_columns(frame: pl.DataFrame, required: tuple[str, ...], path: Path, what: str) -> None:
+def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple[str, ...]) -> pl.DataFrame:
+    """``read_table``, refusing a file without the required columns; absent optional columns
+    are added empty, so later stages can rely on them."""
+    frame = read_table(path, what)
     absent = [c for c in required if c not in frame.columns]
     if absent:
         found = ", ".join(c for c in frame.columns if c != "row") or "none"
         raise InputError(
             f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found})"
         )
+    return frame.with_columns([pl.lit(None, pl.String).alias(c) for c in optional if c not in frame.columns])
 
 
 def file_sha256(path: Path) -> str:
