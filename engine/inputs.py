@@ -6,6 +6,7 @@ wrote it instead of being silently turned into null by type inference.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 
@@ -26,19 +27,28 @@ def read_table(path: Path, what: str) -> pl.DataFrame:
         raise InputError(f"{what} file {str(path)!r} does not exist")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pl.read_parquet(path)
+            lazy = pl.scan_parquet(path)
         else:
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False)
+            lazy = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+        columns = lazy.collect_schema().names()
+        names = [name.replace("\ufeff", "").strip().lower() for name in columns]
+        written = names if path.suffix.lower() in (".parquet", ".pq") else _csv_header(path)
+        repeated = sorted({n for n in written if written.count(n) > 1})
+        if repeated:
+            raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
+        # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
+        text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
+        frame = lazy.select([pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)])
+        return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64)).collect()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(f"cannot read {what} file {str(path)!r}: {str(error).splitlines()[0]}") from None
-    names = [name.replace("\ufeff", "").strip().lower() for name in frame.columns]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
-    frame = frame.rename(dict(zip(frame.columns, names)))
-    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in frame.columns]
-    frame = frame.select([pl.when(t == "").then(None).otherwise(t).alias(c) for t, c in zip(text, frame.columns)])
-    return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header as written: Polars quietly renames a repeated column, which would hide it."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return [name.strip().lower() for name in header]
 
 
 def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple[str, ...]) -> pl.DataFrame:

@@ -129,3 +129,11 @@ def test_parquet_input_gives_the_same_lines(price, tmp_path, plugins):
     ruleset = load_ruleset(tmp_path / "ruleset.yaml", plugins.options)
     parquet = run(ruleset, plugins, tmp_path / "episodes.parquet", Month(2025, 6))
     assert parquet.lines.equals(csv_case.lines)
+
+
+def test_a_repeated_column_is_refused(price):
+    from localpay.errors import InputError
+
+    with pytest.raises(InputError, match="has repeated columns: cluster"):
+        price(RULES, "E1,P1,RT2,01W,3,2025-06-01,,4", "2025-06",
+              header="episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,Cluster")
