@@ -37,7 +37,8 @@ PRICED_COLUMNS = {
     "note": pl.String,  # the particulars for this line (dates, review due)
 }
 LINE_COLUMNS = {"statement_id": pl.String, **PRICED_COLUMNS, "amount": pl.Int64}
-LINE_ORDER = ["statement_id", "period", "arrangement", "episode_id", "from_date", "status", "unit", "price_from"]
+LINE_ORDER = ["statement_id", "period", "arrangement", "episode_id", "from_date", "to_date", "status", "unit", "price_from",
+              "unit_price", "rules"]
 
 EXCEPTION_COLUMNS = {
     "source": pl.String,  # episodes, assessments
@@ -51,7 +52,7 @@ EXCEPTION_COLUMNS = {
     "reason": pl.String,
     "action": pl.String,  # excluded: not priced; trimmed: priced for fewer days
 }
-EXCEPTION_ORDER = ["source", "row", "reason_code", "column"]
+EXCEPTION_ORDER = ["source", "row", "reason_code", "column", "value", "reason"]
 
 
 def statement_id_expr() -> pl.Expr:

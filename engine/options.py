@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import polars as pl
 
 from .errors import PluginError
 from .periods import Month
+from .reviews import review_segments
 from .ruleset import Arrangement, Ruleset
 
 
@@ -39,6 +41,12 @@ class PricingContext:
     assessments: pl.DataFrame | None
     months: tuple[Month, ...]
     horizon: dt.date
+
+    @cached_property
+    def review_segments(self) -> pl.DataFrame:
+        """Every episode's days in and past its review period (``localpay.reviews``), computed
+        once per run for all the options that need them."""
+        return review_segments(self.episodes, self.reviews, self.horizon)
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,35 @@ def resolve_overlaps(episodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame
     (exclusive end, open periods already closed at the horizon). Returns the spans
     (episode_id, span_start, span_stop) and the overlap report."""
     live = episodes.filter(pl.col("until") > pl.col("start_date")).sort([*GROUP, "start_date", "row"])
-    live = live.with_columns(
-        _reach=pl.col("until").cum_max().shift(1).over(GROUP),
-    ).with_columns(_overlaps=(pl.col("start_date") < pl.col("_reach")).any().over(GROUP))
-    clean = live.filter(~pl.col("_overlaps")).select(
-        "episode_id", span_start="start_date", span_stop="until"
+    live = live.with_columns(_group=_group_number()).with_columns(
+        _starts_inside=(_key("start_date") < _key("until").cum_max().shift(1)).fill_null(False)
     )
-    tangled = live.filter(pl.col("_overlaps")).drop("_reach", "_overlaps")
+    groups = live.filter(pl.col("_starts_inside"))["_group"].unique()
+    live = live.with_columns(_overlaps=pl.col("_group").is_in(groups.implode())).drop("_starts_inside")
+    clean = live.filter(~pl.col("_overlaps")).select("episode_id", span_start="start_date", span_stop="until")
+    tangled = live.filter(pl.col("_overlaps")).drop("_group", "_overlaps")
     if tangled.is_empty():
         return clean, pl.DataFrame(schema=EXCEPTION_COLUMNS)
     owned, lost = _share_days(tangled)
     spans = pl.concat([clean, _merge(owned, "episode_id")])
     report = _report(lost, tangled, owned["episode_id"].unique())
-    return spans.sort("episode_id", "span_start"), report
+    return spans, report
+
+
+def _group_number() -> pl.Expr:
+    """Consecutive numbers for the (patient, provider) groups of a frame sorted by them."""
+    changed = pl.lit(False)
+    for column in GROUP:
+        changed = changed | (pl.col(column) != pl.col(column).shift(1))
+    return changed.fill_null(True).cum_sum()
+
+
+def _key(column: str) -> pl.Expr:
+    """A date made comparable across the sorted frame: the group number in the high digits.
+    A running maximum of these never carries one group's dates into the next, which makes
+    "does this period start before an earlier one ends" one pass instead of a grouped one."""
+    days = pl.col(column).cast(pl.Int64)  # days since 1970, within a million either way
+    return pl.col("_group").cast(pl.Int64) * 4_000_000 + days + 2_000_000
 
 
 def _share_days(tangled: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -30,16 +30,18 @@ def review_anchors(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> pl
     Columns: episode_id, cluster, anchor, anchor_kind (start | review), next_anchor (the next
     review, null if none), until (the episode's exclusive end, open periods closed at horizon)."""
     base = episodes.select(
-        "episode_id", "patient_id", "provider", "cluster", "start_date",
+        "row", "episode_id", "patient_id", "provider", "cluster", "start_date",
         until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)),
     )
-    starts = base.select("episode_id", anchor="start_date", anchor_kind=pl.lit("start"))
+    starts = base.select("row", anchor="start_date", anchor_kind=pl.lit("start"))
     inside = base.join(reviews, on=["patient_id", "provider"]).filter(
         (pl.col("review_date") > pl.col("start_date")) & (pl.col("review_date") < pl.col("until"))
-    ).select("episode_id", anchor="review_date", anchor_kind=pl.lit("review")).unique()
-    anchors = pl.concat([starts, inside]).sort("episode_id", "anchor")
-    anchors = anchors.with_columns(next_anchor=pl.col("anchor").shift(-1).over("episode_id"))
-    return anchors.join(base.select("episode_id", "cluster", "until"), on="episode_id")
+    ).select("row", anchor="review_date", anchor_kind=pl.lit("review")).unique()
+    # sorted by the integer row, the next anchor of the same episode is simply the next line
+    anchors = pl.concat([starts, inside]).sort("row", "anchor")
+    same = pl.col("row").shift(-1) == pl.col("row")
+    anchors = anchors.with_columns(next_anchor=pl.when(same).then(pl.col("anchor").shift(-1)))
+    return anchors.join(base.select("row", "episode_id", "cluster", "until"), on="row").drop("row")
 
 
 def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> pl.DataFrame:
@@ -61,4 +63,4 @@ def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> p
         next_anchor="next_anchor",
     )
     segments = pl.concat([in_review, overdue])
-    return segments.filter(pl.col("seg_stop") > pl.col("seg_start")).sort("episode_id", "seg_start")
+    return segments.filter(pl.col("seg_stop") > pl.col("seg_start"))

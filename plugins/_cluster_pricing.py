@@ -14,7 +14,7 @@ from localpay import Priced
 from localpay.clusters import CLUSTERS
 from localpay.lines import conform_exceptions, empty_exceptions
 from localpay.prices import month_label, price_days, price_points, price_table, split_months
-from localpay.reviews import due_expr, review_segments
+from localpay.reviews import due_expr
 from localpay.ruleset import dated_items
 
 BASIS_UNITS = {"per_day": "day", "per_review_period": "review period", "per_episode": "episode"}
@@ -30,7 +30,7 @@ def price_cluster(arrangement, ctx) -> Priced:
         (pl.col("provider") == arrangement.provider) & (pl.col("commissioner") == arrangement.commissioner)
     ).with_columns(kind=_kind(arrangement))
     floor, horizon = ruleset.period.start, ctx.horizon
-    segments = review_segments(episodes, ctx.reviews, horizon)
+    segments = ctx.review_segments.join(episodes.select("episode_id"), on="episode_id", how="semi")
     spans = ctx.spans.join(episodes.select("episode_id"), on="episode_id", how="semi")
     table = _table(arrangement, ruleset.period.start)
     days = _day_runs(episodes.filter(pl.col("kind").is_in(["per_day", INPATIENT])), spans, segments, floor, horizon)
@@ -168,6 +168,9 @@ def _merge_days(lines: pl.DataFrame) -> pl.DataFrame:
     """Runs of days that differ only in where a review fell (a review before the due date)
     become one line: same episode, month, price, status and reasons."""
     days = lines.filter(pl.col("stop").is_not_null())
+    # only an episode with several lines at one price and status in a month can merge
+    alone = pl.len().over("episode_id", "period", "unit_price", "status") == 1
+    single, days = days.filter(alone), days.filter(~alone)
     ordered = days.sort([*_SAME_LINE, "from_date"], nulls_last=True).with_columns(
         _new=(pl.col("from_date") != pl.col("stop").shift(1)).over(_SAME_LINE).fill_null(True)
     ).with_columns(_run=pl.col("_new").cum_sum().over(_SAME_LINE))
@@ -176,7 +179,7 @@ def _merge_days(lines: pl.DataFrame) -> pl.DataFrame:
         from_date=pl.col("from_date").min(), stop=pl.col("stop").max(), to_date=pl.col("to_date").max(),
         quantity=pl.col("quantity").sum(),
     ).drop("_run", "_new", strict=False)
-    return pl.concat([merged, lines.filter(pl.col("stop").is_null())], how="diagonal_relaxed")
+    return pl.concat([single, merged, lines.filter(pl.col("stop").is_null())], how="diagonal_relaxed")
 
 
 OVERDUE_REASONS = {
