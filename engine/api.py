@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from .manager import Plugins, make_plugins
 from .outputs import Written, write_outputs
 from .periods import Month
@@ -72,3 +74,11 @@ def demo(out: Path, people: int = 3000, seed: int = 2025, area: str = DEMO_AREA,
     result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements",
                                     first.label, data.assessments, command=command, progress=progress)
     return Demo(ruleset, data, result, written)
+
+
+def example_episode(result: RunResult) -> str | None:
+    """An episode worth explaining: one with a line that is not simply payable, if any."""
+    lines = result.lines.filter(pl.col("period") == result.period.label).sort("episode_id")
+    decided = lines.filter(pl.col("reason").is_not_null())
+    chosen = decided if not decided.is_empty() else lines
+    return chosen["episode_id"].drop_nulls().first() if not chosen.is_empty() else None

@@ -11,10 +11,13 @@ import click
 
 from . import __version__, api
 from .errors import LocalpayError
+from .explain import explain_episode
 from .manager import Plugins, make_plugins
+from .periods import Month
+from .pipeline import run
 from .progress import StageProgress
 from .render import make_environment, render, template_dirs
-from .report import describe_ruleset, run_report
+from .report import describe_ruleset, plugins_report, run_report
 
 
 class UserError(click.ClickException):
@@ -51,6 +54,8 @@ PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The st
 ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
+TEMPLATES = click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
+                         help="Folder of templates overriding the built-in ones by name.")
 
 
 @click.group(cls=Group)
@@ -78,7 +83,7 @@ def validate(app: App, ruleset: str) -> None:
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
-@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Folder of templates overriding the built-in ones by name.")
+@TEMPLATES
 @pass_app
 def run_command(app: App, ruleset, episodes, assessments, period, from_period, out, templates) -> None:
     """Price EPISODES under RULESET for a month and write the statements."""
@@ -100,17 +105,14 @@ def run_command(app: App, ruleset, episodes, assessments, period, from_period, o
 @ASSESSMENTS
 @PERIOD
 @FROM
+@TEMPLATES
 @pass_app
-def explain(app: App, ruleset, episodes, episode_id, assessments, period, from_period) -> None:
+def explain(app: App, ruleset, episodes, episode_id, assessments, period, from_period, templates) -> None:
     """Print the trail behind each of one episode's payment lines."""
-    from .explain import explain_episode
-    from .periods import Month
-    from .pipeline import run
-
     loaded = app.ruleset(ruleset)
     result = run(loaded, app.plugins, episodes, Month.parse(period),
                  Month.parse(from_period) if from_period else None, assessments)
-    env = make_environment(template_dirs(loaded.path, None))
+    env = make_environment(template_dirs(loaded.path, templates))
     click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
 
 
@@ -145,6 +147,10 @@ def demo(out: Path, people: int) -> None:
     click.echo(f"Synthetic data: {result.data.episodes} ({result.data.episode_rows:,} episodes), "
                f"{result.data.assessments} ({result.data.assessment_rows:,} assessments)")
     click.echo(run_report(result.result, result.written))
+    example = api.example_episode(result.result)
+    if example:
+        click.echo(f"the trail behind one episode's lines:\n  localpay explain {api.DEMO_AREA} {result.data.episodes} "
+                   f"--assessments {result.data.assessments} --period {result.result.period} --episode {example}")
 
 
 @cli.command()
@@ -152,8 +158,6 @@ def demo(out: Path, people: int) -> None:
 @pass_app
 def plugins(app: App, as_json: bool) -> None:
     """List installed plugins, the hooks each implements, and the payment options."""
-    from .report import plugins_report
-
     data = plugins_report(app.plugins)
     click.echo(json.dumps(data, indent=2) if as_json else plugins_text(data))
 

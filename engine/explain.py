@@ -52,7 +52,6 @@ def _month(result: RunResult, lines: pl.DataFrame, label: str) -> dict:
     for line in mine.iter_rows(named=True):
         arrangement = result.ruleset.arrangement(line["arrangement"])
         items.append({**line, "title": arrangement.label, "amount": pence_to_decimal(line["amount"]),
-                      "unit_price": line["unit_price"],
                       "rules": line["rules"].split(";") if line["rules"] else []})
     totals = {status: sum((i["amount"] for i in items if i["status"] == status), Decimal("0.00"))
               for status in ("payable", "held")}

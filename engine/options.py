@@ -8,6 +8,7 @@ so the order in which plugins answer a hook never decides money.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -61,7 +62,8 @@ class SettlementContext:
 @dataclass(frozen=True)
 class Priced:
     """Lines (``lines.PRICED_COLUMNS``) and exception rows (``lines.EXCEPTION_COLUMNS``; the
-    ``row`` names the episode row) from one arrangement."""
+    ``row`` names the episode row) from one arrangement. The core sets each exception's
+    ``action``: ``trimmed`` if the row still has lines, ``excluded`` if not."""
 
     lines: pl.DataFrame
     exceptions: pl.DataFrame | None = None
@@ -89,9 +91,9 @@ class ActivityRow:
     arrangement: str
     key: str  # e.g. "cluster 3"
     unit: str
-    plan_month: object  # Decimal
+    plan_month: Decimal  # planned units in the month: annual plan x days in month / days in year
     actual_month: int
-    plan_to_date: object
+    plan_to_date: Decimal
     actual_to_date: int
 
 

@@ -106,7 +106,7 @@ def _activity(result: RunResult, pair: pl.DataFrame, provider: str, commissioner
         if option.activity is None or (arrangement.provider, arrangement.commissioner) != (provider, commissioner):
             continue
         for row in option.activity(arrangement, pair, result.period, result.months):
-            plan_month, plan_to_date = Decimal(row.plan_month), Decimal(row.plan_to_date)
+            plan_month, plan_to_date = row.plan_month, row.plan_to_date
             rows.append({
                 "arrangement": row.arrangement, "key": row.key, "unit": row.unit,
                 "plan_month": plan_month.quantize(TENTH), "actual_month": row.actual_month,

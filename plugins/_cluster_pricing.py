@@ -19,6 +19,7 @@ from localpay.ruleset import dated_items
 
 BASIS_UNITS = {"per_day": "day", "per_review_period": "review period", "per_episode": "episode"}
 INPATIENT, INITIAL = "inpatient", "initial"
+RELEASE_RULE = "overdue-review:release"
 # the fewest days a review period can last, to bound how many continuation periods to generate
 _MIN_DAYS = {code: c.review_days or (181 if c.review_months == 6 else 365) for code, c in CLUSTERS.items()}
 
@@ -29,7 +30,9 @@ def price_cluster(arrangement, ctx) -> Priced:
     episodes = ctx.episodes.filter(
         (pl.col("provider") == arrangement.provider) & (pl.col("commissioner") == arrangement.commissioner)
     ).with_columns(kind=_kind(arrangement))
-    floor, horizon = ruleset.period.start, ctx.horizon
+    # held days are released by a later review, so in hold mode the whole contract year counts
+    first = ruleset.period.start if mode == "hold" else ctx.months[0].start
+    floor, horizon = max(first, ruleset.period.start), ctx.horizon
     segments = ctx.review_segments.join(episodes.select("episode_id"), on="episode_id", how="semi")
     spans = ctx.spans.join(episodes.select("episode_id"), on="episode_id", how="semi")
     table = _table(arrangement, ruleset.period.start)
@@ -138,8 +141,7 @@ def _decide(lines: pl.DataFrame, mode: str, months: list[str]) -> pl.DataFrame:
     reviewed_in_month = pl.col("review_after").is_not_null() & (pl.col("review_after") < pl.col("month_stop"))
     lines = lines.with_columns(
         quantity=pl.coalesce("quantity", (pl.col("stop") - pl.col("from_date")).dt.total_days()),
-        to_date=pl.coalesce("to_date", pl.col("stop") - pl.duration(days=1)) if "to_date" in lines.columns
-        else pl.col("stop") - pl.duration(days=1),
+        to_date=pl.coalesce("to_date", pl.col("stop") - pl.duration(days=1)),
         period=month_label(pl.col("month_start")),
         note=pl.when(overdue).then(_overdue_note()),
     )
@@ -155,7 +157,7 @@ def _decide(lines: pl.DataFrame, mode: str, months: list[str]) -> pl.DataFrame:
         lines = lines.with_columns(reason=pl.when(overdue & reviewed_in_month).then(pl.lit(RELEASED_SAME_MONTH)).otherwise("reason"))
         released = lines.filter(held & pl.col("review_after").is_not_null()).with_columns(
             period=month_label(pl.col("review_after")), status=pl.lit("payable"),
-            rules=pl.lit("overdue-review:release"), reason=pl.lit(RELEASE_REASON),
+            rules=pl.lit(RELEASE_RULE), reason=pl.lit(RELEASE_REASON),
         )
         lines = pl.concat([lines, released])
     return lines.filter(pl.col("period").is_in(months))
@@ -212,7 +214,6 @@ def _unpriced(lines: pl.DataFrame, arrangement) -> pl.DataFrame:
     missing = lines.filter(pl.col("unit_price").is_null())
     if missing.is_empty():
         return empty_exceptions()
-    paid_rows = lines.filter(pl.col("unit_price").is_not_null())["row"].unique().implode()
     per_row = missing.group_by("row", "episode_id", "price_key").agg(
         first=pl.col("from_date").min(), last=pl.col("to_date").max(), cluster=pl.col("cluster").first()
     )
@@ -226,5 +227,4 @@ def _unpriced(lines: pl.DataFrame, arrangement) -> pl.DataFrame:
         reason=pl.concat_str(pl.lit(f"arrangement '{arrangement.id}' has no "), what, pl.lit(" in effect from "),
                              pl.col("first").dt.to_string("%Y-%m-%d"), pl.lit(" to "), pl.col("last").dt.to_string("%Y-%m-%d"),
                              pl.lit("; those days are not paid")),
-        action=pl.when(pl.col("row").is_in(paid_rows)).then(pl.lit("trimmed")).otherwise(pl.lit("excluded")),
     ))

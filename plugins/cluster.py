@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Literal
 
+import polars as pl
 from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
@@ -17,7 +18,7 @@ from localpay.money import format_money, format_price, to_micros
 from localpay.periods import days_in_financial_year
 from localpay.ruleset import ClusterCode, Code, Dated, OverdueMode, Price, dated_items
 
-from ._cluster_pricing import BASIS_UNITS, price_cluster
+from ._cluster_pricing import BASIS_UNITS, RELEASE_RULE, price_cluster
 
 
 def _one_code_each(mapping: object) -> object:
@@ -134,27 +135,25 @@ def _plan_table(arrangement: ClusterArrangement, unit: str, start: dt.date) -> T
 
 
 def activity(arrangement: ClusterArrangement, lines, month, months) -> list[ActivityRow]:
-    import polars as pl
-
     if not arrangement.activity_plan:
         return []
     units = BASIS_UNITS[arrangement.basis]
     counted = lines.filter(
         (pl.col("arrangement") == arrangement.id) & pl.col("unit").is_in(ACTIVITY_UNITS[arrangement.basis])
-        & ~pl.col("rules").fill_null("").str.contains("release", literal=True)
+        & pl.col("rules").ne_missing(RELEASE_RULE)  # released days belong to the month they were held in
     )
     to_date = [m for m in months if m <= month]
     year_days = days_in_financial_year(month)
     actual = counted.group_by("cluster", "period").agg(pl.col("quantity").sum())
     totals = {(row["cluster"], row["period"]): row["quantity"] for row in actual.iter_rows(named=True)}
-    rows = []
-    for code, planned in sorted(arrangement.activity_plan.items()):
-        plan = lambda ms: Decimal(planned) * sum(m.days for m in ms) / year_days  # noqa: E731
-        rows.append(ActivityRow(
-            arrangement.id, f"cluster {code}", units, plan([month]), totals.get((code, month.label), 0),
-            plan(to_date), sum(totals.get((code, m.label), 0) for m in to_date),
-        ))
-    return rows
+    def plan(planned: int, spanned: list) -> Decimal:
+        return Decimal(planned) * sum(m.days for m in spanned) / year_days
+
+    return [
+        ActivityRow(arrangement.id, f"cluster {code}", units, plan(planned, [month]), totals.get((code, month.label), 0),
+                    plan(planned, to_date), sum(totals.get((code, m.label), 0) for m in to_date))
+        for code, planned in sorted(arrangement.activity_plan.items())
+    ]
 
 
 ACTIVITY_UNITS = {"per_day": ["day", "bed day"], "per_review_period": ["review period"], "per_episode": ["episode"]}

@@ -107,3 +107,7 @@ def test_demo_writes_and_reports(tmp_path):
     assert "statements for 2025-06 (3):" in result.output
     assert (tmp_path / "demo" / "statements" / "statement-RT2-01W-2025-06.html").is_file()
     assert (tmp_path / "demo" / "data" / "episodes.csv").is_file()
+    suggested = result.output.split("localpay explain ")[1].split()
+    episode = suggested[suggested.index("--episode") + 1]
+    trail = invoke("explain", *suggested[:-2], "--episode", episode)
+    assert trail.exit_code == 0 and f"Episode {episode}" in trail.output and "why: " in trail.output
