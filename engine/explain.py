@@ -10,7 +10,7 @@ import polars as pl
 
 from .clusters import CLUSTERS
 from .errors import LocalpayError
-from .money import pence_to_decimal
+from .money import pence_to_decimal, round_pence
 from .pipeline import RunResult
 
 
@@ -31,7 +31,8 @@ def explain_episode(result: RunResult, episode_id: str) -> dict:
         "cluster": {"code": cluster.code, "name": cluster.name, "review_period": cluster.review_period} if cluster else None,
         "day_count": result.ruleset.settings.day_count,
         "horizon": context.horizon,
-        "spans": context.spans.filter(pl.col("episode_id") == episode_id).sort("span_start").rows(named=True),
+        "spans": context.spans.filter(pl.col("episode_id") == episode_id).sort("span_start").select(
+            first="span_start", last=pl.col("span_stop") - pl.duration(days=1)).rows(named=True),
         "reviews": reviews,
         "exceptions": result.exceptions.filter(
             (pl.col("source") == "episodes") & pl.col("row").is_in(rows["row"].implode())
@@ -55,4 +56,6 @@ def _month(result: RunResult, lines: pl.DataFrame, label: str) -> dict:
                       "rules": line["rules"].split(";") if line["rules"] else []})
     totals = {status: sum((i["amount"] for i in items if i["status"] == status), Decimal("0.00"))
               for status in ("payable", "held")}
+    totals["suspended"] = sum((pence_to_decimal(round_pence(i["quantity"], i["unit_price"]))
+                               for i in items if i["status"] == "suspended"), Decimal("0.00"))
     return {"period": label, "lines": items, "totals": totals}

@@ -55,7 +55,8 @@ def test_explain_prints_the_trail(files):
     assert ("2025-06-29 to 2025-06-30: 2 days x £61.50 (price from 2025-04-01) = £0.00, suspended") in text
     assert "rule overdue-review:suspend" in text
     assert "review due 2025-06-29 (from the period start on 2025-06-01); no review yet" in text
-    assert "total: payable £1,722.00, held £0.00" in text
+    assert "total: payable £1,722.00, held £0.00, suspended £123.00 not payable" in text
+    assert "after overlaps (to the statement horizon)\n  2025-06-01 to 2025-06-30\n" in text
 
 
 def test_explain_an_excepted_episode(files):
