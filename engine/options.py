@@ -26,8 +26,9 @@ class PricingContext:
     """What an option's ``price`` function is given.
 
     ``episodes``: one row per checked episode (typed columns ``episode_id, patient_id, provider,
-    commissioner, cluster, setting, service, start_date, end_date, stop`` plus every extra input
-    column; ``stop`` is the exclusive end under the ruleset's day count, null while open).
+    commissioner, cluster, setting, service, start_date, end_date, stop, until`` plus every extra
+    input column; ``stop`` is the exclusive end under the ruleset's day count, null while open;
+    ``until`` is ``stop`` closed at the horizon).
     ``spans``: ``episode_id, span_start, span_stop`` - the days each episode owns once overlaps
     are resolved (half-open). ``reviews``: ``patient_id, provider, review_date`` from MHCT
     assessments dated before ``horizon``; ``assessments``: every usable assessment (or None).
@@ -47,7 +48,7 @@ class PricingContext:
     def review_segments(self) -> pl.DataFrame:
         """Every episode's days in and past its review period (``localpay.reviews``), computed
         once per run for all the options that need them."""
-        return review_segments(self.episodes, self.reviews, self.horizon)
+        return review_segments(self.episodes, self.reviews)
 
 
 @dataclass(frozen=True)

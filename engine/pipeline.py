@@ -69,13 +69,13 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         parsed = parse_episodes(raw, ruleset.settings.day_count)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
         valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
-            [c for c in parsed.columns if c.startswith("_text_")])
+            [c for c in parsed.columns if c.startswith("_text_")]
+        ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
         usable_assessments, assessment_exceptions = (None, empty_exceptions())
         if raw_assessments is not None:
             usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
     with clock.stage("overlaps"):
-        until = pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon))
-        spans, overlaps = resolve_overlaps(valid.with_columns(until=until))
+        spans, overlaps = resolve_overlaps(valid)
         no_days = accounting.no_days(valid, ruleset.settings.day_count)
     context = PricingContext(ruleset, valid, spans, reviews_of(usable_assessments, horizon),
                              usable_assessments, months, horizon)
@@ -109,23 +109,23 @@ def _price(ruleset: Ruleset, context: PricingContext) -> tuple[pl.DataFrame, pl.
     lines, exceptions = [empty_lines()], [empty_exceptions()]
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
-        if option.price is None:
-            continue
-        priced = option.price(arrangement, context)
-        lines.append(finalise_lines(priced.lines, f"option {option.name!r} ({option.plugin})"))
-        if priced.exceptions is not None:
-            exceptions.append(conform_exceptions(priced.exceptions))
+        if option.price is not None:
+            _take(option, option.price(arrangement, context), lines, exceptions)
     return pl.concat(lines), pl.concat(exceptions)
 
 
 def _settle(ruleset: Ruleset, lines: pl.DataFrame, months) -> tuple[pl.DataFrame, pl.DataFrame]:
-    exceptions = [empty_exceptions()]
+    """Contract-level lines, in ruleset order: each settlement sees every line before it."""
+    done, exceptions = [lines], [empty_exceptions()]
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
-        if option.settle is None:
-            continue
-        settled = option.settle(arrangement, SettlementContext(ruleset, lines, months))
-        lines = pl.concat([lines, finalise_lines(settled.lines, f"option {option.name!r} ({option.plugin})")])
-        if settled.exceptions is not None:
-            exceptions.append(conform_exceptions(settled.exceptions))
-    return lines, pl.concat(exceptions)
+        if option.settle is not None:
+            context = SettlementContext(ruleset, pl.concat(done), months)
+            _take(option, option.settle(arrangement, context), done, exceptions)
+    return pl.concat(done), pl.concat(exceptions)
+
+
+def _take(option, priced, lines: list, exceptions: list) -> None:
+    lines.append(finalise_lines(priced.lines, f"option {option.name!r} ({option.plugin})"))
+    if priced.exceptions is not None:
+        exceptions.append(conform_exceptions(priced.exceptions))

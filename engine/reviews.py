@@ -25,14 +25,11 @@ def due_expr(anchor: pl.Expr, cluster: pl.Expr, periods: pl.Expr | int = 1) -> p
     return anchor.dt.offset_by(pl.concat_str((amount * periods).cast(pl.String), unit))
 
 
-def review_anchors(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> pl.DataFrame:
+def review_anchors(episodes: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame:
     """Each episode's anchors: its start, then every review inside it before ``horizon``.
     Columns: episode_id, cluster, anchor, anchor_kind (start | review), next_anchor (the next
     review, null if none), until (the episode's exclusive end, open periods closed at horizon)."""
-    base = episodes.select(
-        "row", "episode_id", "patient_id", "provider", "cluster", "start_date",
-        until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)),
-    )
+    base = episodes.select("row", "episode_id", "patient_id", "provider", "cluster", "start_date", "until")
     starts = base.select("row", anchor="start_date", anchor_kind=pl.lit("start"))
     inside = base.join(reviews, on=["patient_id", "provider"]).filter(
         (pl.col("review_date") > pl.col("start_date")) & (pl.col("review_date") < pl.col("until"))
@@ -44,11 +41,11 @@ def review_anchors(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> pl
     return anchors.join(base.select("row", "episode_id", "cluster", "until"), on="row").drop("row")
 
 
-def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame, horizon) -> pl.DataFrame:
+def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame:
     """Runs of days with one review state. Columns: episode_id, seg_start, seg_stop, overdue,
     anchor, anchor_kind, due (the date the review fell due), next_anchor (the next review, null
     if none yet), review_after (the same, on overdue runs only: the review that ended them)."""
-    anchors = review_anchors(episodes, reviews, horizon).with_columns(
+    anchors = review_anchors(episodes, reviews).with_columns(
         due=due_expr(pl.col("anchor"), pl.col("cluster")),
         end=pl.coalesce("next_anchor", "until"),
     )
