@@ -58,11 +58,6 @@ class Month:
     def days(self) -> int:
         return (self.stop - self.start).days
 
-    @property
-    def index(self) -> int:
-        """Months since year 0: consecutive months have consecutive indices."""
-        return self.year * 12 + self.month - 1
-
     def next(self) -> "Month":
         return Month(self.year + self.month // 12, self.month % 12 + 1)
 
