@@ -19,7 +19,7 @@ from .synth import spec_for, write_synthetic
 
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
     plugins = plugins or make_plugins()
-    return load_ruleset(name, plugins.options)
+    return load_ruleset(name, plugins.options, plugins.vocabulary)
 
 
 def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .episodes import default_checks
 from .hookspecs import hookimpl
+from .rules.columns import column_checks
 
 
 @hookimpl
 def localpay_episode_checks(ruleset):
-    return default_checks(list(ruleset.providers), list(ruleset.commissioners))
+    return default_checks(list(ruleset.providers), list(ruleset.commissioners)) + column_checks(ruleset.rulebook)

@@ -12,6 +12,7 @@ from .clusters import CLUSTERS
 from .errors import LocalpayError
 from .money import pence_to_decimal, round_pence
 from .pipeline import RunResult
+from .rules.trail import trail
 
 
 def explain_episode(result: RunResult, episode_id: str) -> dict:
@@ -38,6 +39,7 @@ def explain_episode(result: RunResult, episode_id: str) -> dict:
             (pl.col("source") == "episodes") & pl.col("row").is_in(rows["row"].implode())
         ).rows(named=True),
         "months": [_month(result, lines, m.label) for m in result.months],
+        "matched": _matched(result, episode_id),
     }
 
 
@@ -48,14 +50,21 @@ def _row(row: dict) -> dict:
 
 
 def _month(result: RunResult, lines: pl.DataFrame, label: str) -> dict:
-    mine = lines.filter(pl.col("period") == label).sort("arrangement", "from_date", "unit")
+    mine = lines.filter(pl.col("period") == label).sort("arrangement", "from_date", "unit", "commissioner")
+    plan = result.outcomes.plan_of(lines["episode_id"][0]) if result.outcomes and lines.height else None
     items = []
     for line in mine.iter_rows(named=True):
         arrangement = result.ruleset.arrangement(line["arrangement"])
         items.append({**line, "title": arrangement.label, "amount": pence_to_decimal(line["amount"]),
-                      "rules": line["rules"].split(";") if line["rules"] else []})
+                      "rules": line["rules"].split(";") if line["rules"] else [], "trail": trail(plan, line)})
     totals = {status: sum((i["amount"] for i in items if i["status"] == status), Decimal("0.00"))
               for status in ("payable", "held")}
     totals["suspended"] = sum((pence_to_decimal(round_pence(i["quantity"], i["unit_price"]))
                                for i in items if i["status"] == "suspended"), Decimal("0.00"))
     return {"period": label, "lines": items, "totals": totals}
+
+
+def _matched(result: RunResult, episode_id: str) -> list[dict]:
+    """The rules that matched the episode, whether or not it has lines (an excluded one has none)."""
+    plan = result.outcomes.plan_of(episode_id) if result.outcomes else None
+    return trail(plan, {"quantity": 0, "option_price": 0, "status": "", "amount": 0}) if plan else []

@@ -60,3 +60,53 @@ def localpay_episode_checks(ruleset):
             return [RowCheck("no_service", "service", pl.col("service").is_null(),
                              pl.lit("service is required in this area"))]
     """
+
+
+@hookspec
+def localpay_rule_operators():
+    """Add tests that rules can make on an episode field, written ``{field: {name: value}}``.
+
+    :return: a list of :class:`localpay.rules.Operator`: each a ``name``, the field ``types``
+        it applies to (``text``, ``code``, ``cluster``, ``number``, ``date``), a ``parse``
+        function checking the written value (raise ``ValueError`` saying what was expected),
+        the test as a Polars expression (``polars``) and as a durable-rules expression
+        (``durable``), and a plain-English ``describe`` for schedules and explanations.
+
+    Both forms must give the same answer on every episode: the differential test runs random
+    rules through both evaluators. A missing value counts as no match. Names are unique across
+    plugins; the built-in operators (``equals``, ``one_of``, ``gt``, ``between``, ``matches``,
+    ...) are declared through this same hook by ``localpay.rules.builtin``.
+
+    Example::
+
+        @hookimpl
+        def localpay_rule_operators():
+            return [Operator("ends_with", "text ends with", ("text", "code"), parse_text,
+                             polars=lambda col, field, v: col.str.ends_with(v),
+                             durable=lambda name, field, v: {"$mt": {name: ".*" + v}},
+                             describe=lambda label, field, v: f"{label} ends with '{v}'")]
+    """
+
+
+@hookspec
+def localpay_rule_actions():
+    """Add actions that a rule's ``then`` can take.
+
+    :return: a list of :class:`localpay.rules.RuleAction`: each a ``name`` (the key under
+        ``then``), a ``stage``, a ``parse`` function for the written value (given the ruleset's
+        commissioners; raise ``ValueError`` saying what was expected), a ``describe`` in plain
+        English and, for ``stage="adjust"``, an ``adjust(unit_price_micros, value)`` returning
+        the new unit price in millionths of a pound.
+
+    A plugin's action is an ``adjust`` (applied with ``uplift`` and ``discount``, in priority
+    order, after any ``price`` rule) or a ``flag``. Exclusion, price, hold, commissioner and
+    split keep the core's stated policy.
+
+    Example::
+
+        @hookimpl
+        def localpay_rule_actions():
+            return [RuleAction("cap", "caps the unit price", "adjust", parse=parse_pounds,
+                               describe=lambda v: f"at most £{v / 1_000_000}",
+                               adjust=lambda price, v: min(price, v))]
+    """

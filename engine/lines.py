@@ -36,7 +36,12 @@ PRICED_COLUMNS = {
     "reason": pl.String,  # why the line has its status, in words (same text for like lines)
     "note": pl.String,  # the particulars for this line (dates, review due)
 }
-LINE_COLUMNS = {"statement_id": pl.String, **PRICED_COLUMNS, "amount": pl.Int64}
+LINE_COLUMNS = {
+    "statement_id": pl.String, **PRICED_COLUMNS,
+    "option_price": pl.Int64,  # micros: the unit price as the option priced it, before local rules
+    "share": pl.String,  # a funder's share when a rule splits the line ("80%"), else null
+    "amount": pl.Int64,
+}
 LINE_ORDER = ["statement_id", "period", "arrangement", "episode_id", "from_date", "to_date", "status", "unit", "price_from",
               "unit_price", "rules"]
 
@@ -50,7 +55,7 @@ EXCEPTION_COLUMNS = {
     "value": pl.String,
     "reason_code": pl.String,
     "reason": pl.String,
-    "action": pl.String,  # excluded: not priced; trimmed: priced for fewer days
+    "action": pl.String,  # excluded: not priced; trimmed: priced for fewer days; flagged: priced, for validation
 }
 EXCEPTION_ORDER = ["source", "row", "reason_code", "column", "value", "reason"]
 
@@ -74,6 +79,8 @@ def finalise_lines(frame: pl.DataFrame, who: str) -> pl.DataFrame:
     amount = amount_expr(pl.col("quantity"), pl.col("unit_price"))
     return frame.with_columns(
         statement_id=statement_id_expr(),
+        option_price=pl.col("unit_price"),
+        share=pl.lit(None, pl.String),
         amount=pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0).otherwise(amount).cast(pl.Int64),
     ).select(list(LINE_COLUMNS))
 

@@ -17,10 +17,11 @@ import pluggy
 
 from . import hookspecs
 from .options import PaymentOption, compose_options
+from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
-DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.plugins.cluster")
+DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.plugins.cluster")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class Plugins:
     @cached_property
     def options(self) -> dict[str, PaymentOption]:
         return compose_options(self.manager.hook.localpay_payment_options())
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The rule operators and actions every plugin declares, built-in ones included."""
+        hook = self.manager.hook
+        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions())
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

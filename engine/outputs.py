@@ -75,6 +75,7 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
 def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(
         unit_price=micros_text_expr(pl.col("unit_price")),
+        option_price=micros_text_expr(pl.col("option_price")),
         amount=pence_text_expr(pl.col("amount")),
     )
 

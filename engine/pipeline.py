@@ -25,6 +25,10 @@ from .options import PricingContext, SettlementContext
 from .overlaps import resolve_overlaps
 from .periods import Month, statement_months
 from .ruleset import Ruleset
+from .rules.apply import Outcomes, on_lines
+from .rules.columns import typed_columns
+from .rules.evaluate import Evaluator
+from .rules.stage import rules_stage
 
 Progress = Callable[[str], None]
 
@@ -41,6 +45,8 @@ class RunResult:
     context: PricingContext  # what the options priced from: checked episodes, spans, reviews
     parsed: pl.DataFrame  # every input row, typed, with the text it came from
     timings: dict[str, float] = field(default_factory=dict)
+    outcomes: Outcomes | None = None  # each matched episode's rule plan
+    rule_stats: dict = field(default_factory=dict)
 
 
 class _Clock:
@@ -58,7 +64,7 @@ class _Clock:
 
 
 def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_period: Month | None = None,
-        assessments: Path | None = None, progress: Progress | None = None) -> RunResult:
+        assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars") -> RunResult:
     months = statement_months(period, from_period)
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
@@ -66,7 +72,7 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         raw = read_episodes(episodes)
         raw_assessments = read_assessments(assessments) if assessments else None
     with clock.stage("check"):
-        parsed = parse_episodes(raw, ruleset.settings.day_count)
+        parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
         valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
             [c for c in parsed.columns if c.startswith("_text_")]
@@ -74,24 +80,29 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         usable_assessments, assessment_exceptions = (None, empty_exceptions())
         if raw_assessments is not None:
             usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
+    reviews = reviews_of(usable_assessments, horizon)
+    with clock.stage("rules"):
+        rules = rules_stage(ruleset, valid, reviews, evaluator)
+        valid = rules.kept
     with clock.stage("overlaps"):
         spans, overlaps = resolve_overlaps(valid)
         no_days = accounting.no_days(valid, ruleset.settings.day_count)
-    context = PricingContext(ruleset, valid, spans, reviews_of(usable_assessments, horizon),
-                             usable_assessments, months, horizon)
+    context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon)
     with clock.stage("price"):
         lines, priced_exceptions = _price(ruleset, context)
+        lines = on_lines(lines, rules.outcomes)
     with clock.stage("settle"):
         lines, settled_exceptions = _settle(ruleset, lines, months)
     with clock.stage("account"):
         plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
-        exceptions = pl.concat([found, no_days, overlaps, plugin_exceptions])
+        exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
         exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         exceptions = pl.concat([exceptions, assessment_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
         summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
     inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None}
-    return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings)
+    return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings,
+                     rules.outcomes, rules.stats)
 
 
 def _horizon(ruleset: Ruleset, months: tuple[Month, ...]) -> dt.date:

@@ -50,7 +50,12 @@ def bundled_rulesets() -> list[str]:
     )
 
 
-def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"]) -> Ruleset:
+def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"], vocabulary=None) -> Ruleset:
+    """``vocabulary``: the rule operators and actions (``Plugins.vocabulary``); the built-in
+    ones when not given."""
+    from ..rules.model import rulebook
+    from ..rules.builtin import builtin_vocabulary
+
     path = resolve_ruleset_path(name)
     source = load_yaml(path)
     expand_table_files(source, path.parent)
@@ -72,11 +77,15 @@ def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"]) -> Rules
             arrangements.append(_validate_arrangement(block, ("arrangements", index), options, source, file))
         except RulesetError as error:
             problems.extend(error.problems)
+    book = None
     if document is not None:
         problems.extend(_cross_checks(Ruleset(path, document, tuple(arrangements), options, source), file))
+        book, found = rulebook(source.data, vocabulary or builtin_vocabulary(), [p.code for p in document.parties.providers],
+                               [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file))
+        problems.extend(found)
     if problems:
         raise RulesetError(problems)
-    return Ruleset(path, document, tuple(arrangements), options, source)
+    return Ruleset(path, document, tuple(arrangements), options, source, book)
 
 
 def _validate(model: type[BaseModel], data: object, prefix: tuple, source: Source, file: str):

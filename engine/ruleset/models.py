@@ -51,6 +51,9 @@ class RulesetDocument(StrictModel):
     parties: Parties
     settings: Settings = Settings()
     arrangements: list[dict[str, Any]] = Field(min_length=1)
+    # checked by localpay.rules.model against the vocabulary of operators and actions
+    inputs: Any = None
+    rules: Any = None
 
 
 class Arrangement(StrictModel):

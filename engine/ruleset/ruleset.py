@@ -12,6 +12,7 @@ from .source import Source
 
 if TYPE_CHECKING:
     from ..options import PaymentOption
+    from ..rules.model import RuleBook
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class Ruleset:
     arrangements: tuple[Arrangement, ...]
     options: dict[str, "PaymentOption"]
     source: Source = field(repr=False)
+    rulebook: "RuleBook | None" = field(default=None, repr=False)
+
+    @property
+    def rules(self) -> tuple:
+        return self.rulebook.rules if self.rulebook else ()
 
     @property
     def settings(self):

@@ -1,0 +1,157 @@
+"""Rule outcomes applied: exclusions and commissioners to episodes before pricing; prices,
+adjustments, holds and splits to the priced lines; flags to the exceptions report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+import polars as pl
+
+from ..lines import EXCEPTION_COLUMNS, ZERO_STATUSES, statement_id_expr
+from ..money import amount_expr
+from .model import RuleBook
+from .policy import Plan, plan
+from .wording import percent
+
+PLAN_SCHEMA = {"episode_id": pl.String, "plan": pl.Int32}
+
+
+@dataclass
+class Outcomes:
+    """Each matched episode's plan: ``plans`` by number, ``episodes`` maps episode to plan."""
+
+    plans: dict[int, Plan]
+    episodes: pl.DataFrame  # episode_id, plan
+
+    def plan_of(self, episode_id: str) -> Plan | None:
+        found = self.episodes.filter(pl.col("episode_id") == episode_id)
+        return self.plans[found["plan"][0]] if found.height else None
+
+    def where(self, test) -> list[int]:
+        return [number for number, p in self.plans.items() if test(p)]
+
+
+def outcomes(book: RuleBook, matches: pl.DataFrame) -> Outcomes:
+    if matches.is_empty():
+        return Outcomes({}, pl.DataFrame(schema=PLAN_SCHEMA))
+    sets = matches.group_by("episode_id").agg(pl.col("rule").sort().alias("rules"))
+    keys = sets.select(pl.col("rules").cast(pl.List(pl.Int64))).unique().sort("rules")["rules"].to_list()
+    by_index = {rule.index: rule for rule in book.rules}
+    plans = {n: plan([by_index[i] for i in key]) for n, key in enumerate(keys)}
+    numbers = pl.DataFrame({"rules": keys, "plan": list(range(len(keys)))},
+                           schema={"rules": pl.List(pl.Int64), "plan": pl.Int32})
+    episodes = sets.with_columns(pl.col("rules").cast(pl.List(pl.Int64))).join(numbers, on="rules").select("episode_id", "plan")
+    return Outcomes(plans, episodes.sort("episode_id"))
+
+
+def _rule_text(decisions) -> str:
+    return "; ".join(f"{d.rule.id}" + (f" ({d.rule.clause})" if d.rule.clause else "")
+                     + (f": {d.action.value}" if isinstance(d.action.value, str) and d.action.value else "")
+                     for d in decisions)
+
+
+def exclusions(valid: pl.DataFrame, found: Outcomes) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The episodes to price, and exception rows for those a rule excludes."""
+    chosen = {n: p.applied("exclude") for n, p in found.plans.items() if p.excluded}
+    if not chosen:
+        return valid, pl.DataFrame(schema=EXCEPTION_COLUMNS)
+    episodes = found.episodes.filter(pl.col("plan").is_in(list(chosen)))
+    rows = _exception_rows(valid.join(episodes, on="episode_id"), chosen, "excluded by rule ", "rule_excluded", "excluded")
+    return valid.join(episodes, on="episode_id", how="anti"), rows
+
+
+def flags(valid: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
+    chosen = {n: p.applied("flag") for n, p in found.plans.items() if p.applied("flag")}
+    if not chosen:
+        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
+    hit = valid.join(found.episodes.filter(pl.col("plan").is_in(list(chosen))), on="episode_id")
+    return _exception_rows(hit, chosen, "flagged by rule ", "rule_flag", "flagged")
+
+
+def _exception_rows(hit: pl.DataFrame, chosen: dict, lead: str, code: str, action: str) -> pl.DataFrame:
+    ids = {n: ";".join(d.rule.id for d in decisions) for n, decisions in chosen.items()}
+    texts = {n: lead + _rule_text(decisions) for n, decisions in chosen.items()}
+    return hit.select(
+        source=pl.lit("episodes"), row="row", episode_id="episode_id", provider="provider",
+        commissioner="commissioner", column=pl.lit("rules"),
+        value=pl.col("plan").replace_strict(ids, return_dtype=pl.String),
+        reason_code=pl.lit(code), reason=pl.col("plan").replace_strict(texts, return_dtype=pl.String),
+        action=pl.lit(action),
+    ).cast(EXCEPTION_COLUMNS)
+
+
+def commissioners(valid: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
+    """The responsible-commissioner rule: who pays, before pricing picks the arrangement."""
+    moved = {n: p.first("commissioner").action.value for n, p in found.plans.items() if p.first("commissioner")}
+    if not moved:
+        return valid
+    with_plan = valid.join(found.episodes, on="episode_id", how="left")
+    new = pl.col("plan").replace_strict(moved, default=None, return_dtype=pl.String)
+    return with_plan.with_columns(commissioner=pl.coalesce(new, pl.col("commissioner"))).drop("plan")
+
+
+def price_steps(plan_: Plan, unit_price: int) -> list[tuple]:
+    """(decision, price before, price after) for each price rule and adjustment, in order."""
+    steps, price = [], unit_price
+    for decision in plan_.price_steps:
+        action = decision.action
+        after = action.value if action.action.stage == "price" else action.action.adjust(price, action.value)
+        steps.append((decision, price, int(after)))
+        price = int(after)
+    return steps
+
+
+def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
+    """Priced lines with every applied rule: unit price, status, rule ids, and split lines."""
+    if not found.plans or lines.is_empty():
+        return lines
+    lines = lines.join(found.episodes, on="episode_id", how="left")
+    pairs = lines.filter(pl.col("plan").is_not_null()).select("plan", "unit_price").unique()
+    prices = pl.DataFrame(
+        [(n, p, price_steps(found.plans[n], p)[-1][2] if found.plans[n].price_steps else p) for n, p in pairs.iter_rows()],
+        schema={"plan": pl.Int32, "unit_price": pl.Int64, "_price": pl.Int64}, orient="row")
+    ids = {n: ";".join(p.rule_ids) for n, p in found.plans.items()}
+    holds = {n: "withheld pending validation by rule " + _rule_text(p.applied("hold"))
+             for n, p in found.plans.items() if p.applied("hold")}
+    plan = pl.col("plan")
+    held = plan.is_in(list(holds)) & (pl.col("status") == "payable")
+    lines = lines.join(prices, on=["plan", "unit_price"], how="left").with_columns(
+        unit_price=pl.coalesce("_price", "unit_price"),
+        rules=pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
+                            separator=";", ignore_nulls=True),
+        status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
+        reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
+    ).with_columns(
+        amount=pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0)
+        .otherwise(amount_expr(pl.col("quantity"), pl.col("unit_price"))).cast(pl.Int64),
+    ).drop("_price")
+    return _split(lines, found).drop("plan")
+
+
+def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
+    shares = {n: p.first("split").action.value for n, p in found.plans.items() if p.first("split")}
+    if not shares:
+        return lines
+    whole = lines.filter(~pl.col("plan").is_in(list(shares)) | pl.col("plan").is_null())
+    parts = []
+    columns = lines.columns
+    for line in lines.filter(pl.col("plan").is_in(list(shares))).iter_rows(named=True):
+        split = shares[line["plan"]]
+        for (funder, share), amount in zip(split, share_out(line["amount"], [s for _, s in split])):
+            parts.append({**line, "commissioner": funder, "share": percent(share), "amount": amount})
+    split_lines = pl.DataFrame(parts, schema=lines.schema).with_columns(statement_id=statement_id_expr())
+    return pl.concat([whole, split_lines.select(columns)])
+
+
+def share_out(amount: int, shares: list[Decimal]) -> list[int]:
+    """An amount in pence shared by percentages, to the penny: each part rounded down, then the
+    pennies left over go to the largest remainders (ties to the earlier funder)."""
+    sign = -1 if amount < 0 else 1
+    exact = [Decimal(abs(amount)) * share / 100 for share in shares]
+    floors = [int(e.to_integral_value(ROUND_FLOOR)) for e in exact]
+    left = abs(amount) - sum(floors)
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [sign * f for f in floors]

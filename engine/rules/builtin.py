@@ -1,0 +1,223 @@
+"""The built-in condition operators and actions, registered through the public hooks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from ..hookspecs import hookimpl
+from ..money import MICROS_PER_POUND, to_micros
+from .fields import ORDERED, Field, encode, parse_value, polars_literal
+from .vocabulary import ActionContext, Operator, RuleAction, Vocabulary, compose_vocabulary
+from . import wording
+
+ALL_TYPES = ("text", "code", "cluster", "number", "date")
+TEXTUAL = ("text", "code")
+# characters durable-rules' regular expressions treat as special; it has no backslash escapes,
+# so a literal one is written as a one-character class
+SPECIAL = set(".+*?()[]{}|$")
+UNSAFE_IN_PREFIX = set("]\\^")
+
+
+def _scalar(field: Field, value):
+    if isinstance(value, (list, dict)):
+        raise ValueError(f"expected one value for {field.name}, found {type(value).__name__}")
+    return parse_value(field, value)
+
+
+def _list(field: Field, value):
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a list of values for {field.name}")
+    return tuple(parse_value(field, v) for v in value)
+
+
+def _pair(field: Field, value):
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected [lowest, highest] for {field.name}")
+    low, high = (parse_value(field, v) for v in value)
+    if high < low:
+        raise ValueError(f"the range for {field.name} is empty: {low} is after {high}")
+    return (low, high)
+
+
+def _flag(field: Field, value):
+    if value is not True:
+        raise ValueError("write present: true or missing: true")
+    return True
+
+
+def _prefix(field: Field, value):
+    text = _text(field, value)
+    if set(text) & UNSAFE_IN_PREFIX:
+        raise ValueError("starts_with cannot contain ] ^ or \\; use matches with a character class")
+    return text
+
+
+def _pattern(field: Field, value):
+    import re
+
+    text = _text(field, value)
+    if "\\" in text or "(?" in text:
+        raise ValueError("a pattern cannot use backslashes or (?...) groups; write a literal "
+                         "special character as a class, e.g. [.] for a dot")
+    try:
+        re.compile(text)
+    except re.error as error:
+        raise ValueError(f"not a valid pattern: {error}") from None
+    return text
+
+
+def _text(field: Field, value):
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected text, found {value!r}")
+    return value
+
+
+def _compare(op: str, words: str) -> Operator:
+    # words for numbers and clusters; dates read "after", "before" (wording.comparison)
+    polars_op = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}[op]
+    return Operator(
+        op, f"{words} (numbers, dates, clusters)", ORDERED, _scalar,
+        lambda col, f, v: getattr(col, polars_op)(polars_literal(f, v)),
+        lambda name, f, v: {f"${op}": {name: encode(f, v)}},
+        lambda label, f, v: f"{label} is {wording.comparison(op, f)} {wording.value(f, v)}",
+    )
+
+
+def escape_literal(text: str) -> str:
+    return "".join(f"[{c}]" if c in SPECIAL else c for c in text)
+
+
+OPERATORS = [
+    Operator("equals", "is exactly the value", ALL_TYPES, _scalar,
+             lambda col, f, v: col == polars_literal(f, v),
+             lambda name, f, v: {name: encode(f, v)},
+             lambda label, f, v: f"{label} is {wording.value(f, v)}"),
+    Operator("one_of", "is one of a list of values", ALL_TYPES, _list,
+             lambda col, f, v: pl.any_horizontal([col == polars_literal(f, x) for x in v]),
+             lambda name, f, v: {"$or": [{name: encode(f, x)} for x in v]} if len(v) > 1 else {name: encode(f, v[0])},
+             lambda label, f, v: f"{label} is {wording.one_of(f, v)}"),
+    _compare("gt", "more than"),
+    _compare("gte", "at least"),
+    _compare("lt", "less than"),
+    _compare("lte", "at most"),
+    Operator("between", "lies in a range, both ends included", ORDERED, _pair,
+             lambda col, f, v: (col >= polars_literal(f, v[0])) & (col <= polars_literal(f, v[1])),
+             lambda name, f, v: {"$and": [{"$gte": {name: encode(f, v[0])}}, {"$lte": {name: encode(f, v[1])}}]},
+             lambda label, f, v: f"{label} is from {wording.value(f, v[0])} to {wording.value(f, v[1])}"),
+    Operator("present", "has a value", ALL_TYPES, _flag,
+             lambda col, f, v: col.is_not_null(),
+             lambda name, f, v: {"$ex": {name: 1}},
+             lambda label, f, v: f"{label} is given"),
+    Operator("missing", "is empty", ALL_TYPES, _flag,
+             lambda col, f, v: col.is_null(),
+             lambda name, f, v: {"$nex": {name: 1}},
+             lambda label, f, v: f"{label} is empty"),
+    Operator("starts_with", "text begins with", TEXTUAL, _prefix,
+             lambda col, f, v: col.str.starts_with(v),
+             lambda name, f, v: {"$mt": {name: escape_literal(v) + ".*"}},
+             lambda label, f, v: f"{label} begins with '{v}'"),
+    Operator("matches", "text matches a pattern (the whole value)", TEXTUAL, _pattern,
+             lambda col, f, v: col.str.contains(f"^(?:{v})$"),
+             lambda name, f, v: {"$mt": {name: v}},
+             lambda label, f, v: f"{label} matches the pattern '{v}'"),
+]
+
+
+def _reason(value, context: ActionContext) -> str:
+    if value is True:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected the reason, in words (or true)")
+    return value.strip()
+
+
+def parse_percent(value) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        value = value.strip()[:-1]
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            raise ValueError(f"expected a percentage such as 10%, found '{value}%'") from None
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"expected a percentage such as 10%, found {value!r}")
+    number = Decimal(value)
+    if number < 0 or number.as_tuple().exponent < -4:
+        raise ValueError(f"expected a percentage of at least 0% with at most 4 decimal places, found {value}%")
+    return number
+
+
+def _discount(value, context):
+    number = parse_percent(value)
+    if number > 100:
+        raise ValueError(f"a discount cannot be more than 100%, found {number}%")
+    return number
+
+
+def _price(value, context) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0:
+        raise ValueError(f"expected a price in pounds such as 3.50, found {value!r}")
+    if Decimal(value).as_tuple().exponent < -6:
+        raise ValueError(f"a price has at most 6 decimal places, found {value}")
+    return to_micros(Decimal(value))
+
+
+def _commissioner(value, context) -> str:
+    code = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if code not in context.commissioners:
+        raise ValueError(f"{value!r} is not one of the ruleset's commissioners "
+                         f"(expected one of: {', '.join(context.commissioners)})")
+    return code
+
+
+def _split(value, context) -> tuple[tuple[str, Decimal], ...]:
+    if not isinstance(value, dict) or len(value) < 2:
+        raise ValueError("expected two or more funders with their shares, e.g. {01W: 80%, LA1: 20%}")
+    shares = tuple((_commissioner(code, context), parse_percent(share)) for code, share in value.items())
+    total = sum(share for _, share in shares)
+    if total != 100:
+        raise ValueError(f"the shares add up to {total}%, not 100%")
+    return shares
+
+
+def scale(micros: int, percent: Decimal, sign: int) -> int:
+    """A unit price moved by a percentage, half up to the micro."""
+    exact = Decimal(micros) * (100 + sign * percent) / 100
+    return int(exact.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+ACTIONS = [
+    RuleAction("exclude", "not payable; the episode goes to the exceptions report with the reason",
+               "exclude", _reason, lambda v: f"excluded{': ' + v if v else ''}"),
+    RuleAction("commissioner", "paid by another commissioner (the responsible commissioner)",
+               "commissioner", _commissioner, lambda v: f"paid by commissioner {v}"),
+    RuleAction("price", "sets the unit price", "price", _price,
+               lambda v: f"the unit price is £{Decimal(v) / MICROS_PER_POUND:.2f}" if v % 10_000 == 0
+               else f"the unit price is £{Decimal(v) / MICROS_PER_POUND}"),
+    RuleAction("uplift", "raises the unit price by a percentage", "adjust", lambda v, c: parse_percent(v),
+               lambda v: f"paid {wording.percent(v)} above the price", adjust=lambda p, v: scale(p, v, +1)),
+    RuleAction("discount", "lowers the unit price by a percentage", "adjust", _discount,
+               lambda v: f"paid {wording.percent(v)} below the price", adjust=lambda p, v: scale(p, v, -1)),
+    RuleAction("hold", "payable but withheld pending validation", "hold", _reason,
+               lambda v: f"withheld pending validation{': ' + v if v else ''}"),
+    RuleAction("split", "shares the amount between funders, to the penny", "split", _split,
+               lambda v: "shared between " + " and ".join(f"{c} ({wording.percent(s)})" for c, s in v)),
+    RuleAction("flag", "a validation flag on the statement and in the exceptions report", "flag", _reason,
+               lambda v: f"flagged for validation{': ' + v if v else ''}"),
+]
+
+
+@hookimpl
+def localpay_rule_operators():
+    return OPERATORS
+
+
+@hookimpl
+def localpay_rule_actions():
+    return ACTIONS
+
+
+def builtin_vocabulary() -> Vocabulary:
+    """The built-in operators and actions alone (what a ruleset loaded without plugins gets)."""
+    return compose_vocabulary([OPERATORS], [ACTIONS])

@@ -1,0 +1,116 @@
+"""Rules compiled to durable-rules definitions, and episodes turned into facts.
+
+A condition is put in disjunctive normal form: one durable rule per conjunction. Positive tests
+sit on the subject pattern ``e``; each negated test becomes a ``$not`` pattern joined to the
+subject by its episode id (durable-rules has no negation inside an expression for every
+operator, but it has "no fact such that"). History conditions add their own joined patterns.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..errors import Problem
+from .conditions import All, AnyOf, Node, Not, Test
+from .fields import EPOCH, Field
+from .history import HISTORY, SUPER_CLASSES
+from .model import Rule
+
+MAX_CONJUNCTIONS = 64
+PREFIX = "f_"  # episode fields in a fact, apart from the engine's own keys
+
+
+class TooComplex(ValueError):
+    pass
+
+
+def dnf(node: Node | None, negate: bool = False) -> list[list[tuple[Test, bool]]]:
+    if node is None:
+        return [[]]
+    if isinstance(node, Test):
+        return [[(node, negate)]]
+    if isinstance(node, Not):
+        return dnf(node.item, not negate)
+    parts = [dnf(item, negate) for item in node.items]
+    conjunctive = isinstance(node, All) != negate  # De Morgan: not(any) is all of the nots
+    if conjunctive:
+        result = [[]]
+        for part in parts:
+            result = [a + b for a in result for b in part]
+            if len(result) > MAX_CONJUNCTIONS:
+                raise TooComplex
+        return result
+    return [conj for part in parts for conj in part]
+
+
+def _test(test: Test) -> dict:
+    return test.op.durable(PREFIX + test.field.name, test.field, test.value)
+
+
+def definitions(rule: Rule) -> list[dict]:
+    """The durable-rules definitions for one rule: one per conjunction of its conditions."""
+    found = []
+    for conjunction in dnf(rule.local):
+        subject = [{"t": "ep"}] + [_test(t) for t, negated in conjunction if not negated]
+        patterns = []
+        for h, condition in enumerate(rule.history):
+            extra = getattr(HISTORY[condition.kind], "subject", None)
+            if extra is not None:
+                subject.append(extra(condition.params))
+            patterns += condition.patterns(f"h{h}")
+        for n, (test, _) in enumerate(t for t in conjunction if t[1]):
+            patterns.append({f"n{n}$not": {"$and": [{"t": "ep"}, {"episode": {"e": "episode"}}, _test(test)]}})
+        found.append({"all": [{"e": {"$and": subject}}] + patterns})
+    return found
+
+
+def complexity_problems(rules: tuple[Rule, ...], problem) -> list[Problem]:
+    problems = []
+    for rule in rules:
+        try:
+            dnf(rule.local)
+        except TooComplex:
+            problems.append(problem(rule.path + ("when",), f"the conditions expand to more than {MAX_CONJUNCTIONS} "
+                                                          "alternatives for the rules engine; split the rule in two"))
+    return problems
+
+
+def episode_facts(frame: pl.DataFrame, fields: dict[str, Field]) -> list[dict]:
+    """One fact per episode row: the engine's keys, then every field that has a value, encoded
+    as integers and text (dates as day numbers, numbers as millionths)."""
+    days = lambda column: (pl.col(column) - pl.lit(EPOCH)).dt.total_days()  # noqa: E731
+    engine_keys = frame.select(
+        t=pl.lit("ep"), patient="patient_id", episode="episode_id", provider="provider",
+        cluster=pl.col("cluster").cast(pl.Int64),
+        sc=pl.col("cluster").replace_strict(_super_class_codes(), return_dtype=pl.Int64),
+        start=days("start_date"), stop=days("until") if "until" in frame.columns else days("start_date"),
+        seq=pl.col("start_date").rank("ordinal").over("patient_id").cast(pl.Int64) if "patient_id" in frame.columns else pl.lit(0),
+    )
+    values = frame.select([_encoded(f).alias(PREFIX + name) for name, f in fields.items() if name in frame.columns])
+    facts = []
+    for keys, row in zip(engine_keys.iter_rows(named=True), values.iter_rows(named=True)):
+        keys.update((k, v) for k, v in row.items() if v is not None)
+        facts.append(keys)
+    return facts
+
+
+def _encoded(field: Field) -> pl.Expr:
+    column = pl.col(field.name)
+    if field.type == "date":
+        return (column - pl.lit(EPOCH)).dt.total_days()
+    if field.type == "cluster":
+        return column.cast(pl.Int64)
+    return column
+
+
+def _super_class_codes() -> dict[int, int]:
+    from ..clusters import CLUSTERS
+
+    return {code: SUPER_CLASSES[c.super_class] for code, c in CLUSTERS.items()}
+
+
+def review_facts(reviews: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
+    """``patient, date``: every MHCT review and every episode start, once each."""
+    starts = episodes.select(patient="patient_id", date="start_date")
+    found = [starts] + ([reviews.select(patient="patient_id", date="review_date")] if reviews is not None else [])
+    return pl.concat(found).unique().with_columns(date=(pl.col("date") - pl.lit(EPOCH)).dt.total_days())

@@ -1,0 +1,175 @@
+"""A ruleset's ``inputs:`` and ``rules:`` blocks, parsed and checked against the vocabulary.
+
+Every problem carries its file, line and key, and any problem stops the run before money is
+computed, like the rest of the ruleset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Problem
+from ..ruleset.messages import describe_found
+from .conditions import Node, parse_when, split_history
+from .fields import Field, builtin_fields
+from .history import HistoryCondition
+from .vocabulary import COMBINERS, ActionContext, RuleAction, Vocabulary
+
+RULE_KEYS = ("id", "clause", "description", "priority", "when", "then")
+INPUT_TYPES = ("text", "number", "date")
+IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Action:
+    action: RuleAction
+    value: Any
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    def describe(self) -> str:
+        return self.action.describe(self.value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    index: int  # its place in the ruleset: ties in priority go by it
+    clause: str | None
+    description: str | None
+    priority: int
+    when: Node
+    then: tuple[Action, ...]
+    history: tuple[HistoryCondition, ...]
+    local: Node | None  # the conditions on the episode's own fields
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.priority, self.index)
+
+    @property
+    def path(self) -> tuple:
+        return ("rules", self.index)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    fields: dict[str, Field]
+    rules: tuple[Rule, ...]
+
+    @property
+    def declared(self) -> dict[str, Field]:
+        return {name: f for name, f in self.fields.items() if f.declared}
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+def parse_inputs(data: object, fields: dict[str, Field], problem) -> tuple[dict[str, Field], list[Problem]]:
+    problems: list[Problem] = []
+    if data is None:
+        return fields, problems
+    if not isinstance(data, dict) or set(data) - {"episodes"}:
+        return fields, [problem(("inputs",), "expected inputs: {episodes: {column: type, ...}}")]
+    columns = data.get("episodes") or {}
+    if not isinstance(columns, dict):
+        return fields, [problem(("inputs", "episodes"), f"expected a mapping of columns, found {describe_found(columns)}")]
+    fields = dict(fields)
+    for name, spec in columns.items():
+        at = ("inputs", "episodes", str(name))
+        if not COLUMN.match(str(name)) or name in COMBINERS:
+            problems.append(problem(at, f"'{name}' cannot name a column: use lower-case letters, digits and _"))
+            continue
+        if name in fields and not (name == "service"):
+            problems.append(problem(at, f"'{name}' is a built-in episode column; it needs no declaring"))
+            continue
+        spec = {"type": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or spec.get("type") not in INPUT_TYPES or set(spec) - {"type", "values"}:
+            problems.append(problem(at, f"expected a type ({', '.join(INPUT_TYPES)}) or {{type: ..., values: [...]}}, "
+                                        f"found {describe_found(spec)}"))
+            continue
+        values = spec.get("values")
+        if values is not None and (spec["type"] != "text" or not isinstance(values, list) or not values):
+            problems.append(problem(at + ("values",), "values lists the text a column can hold, e.g. [CMHT, EIP]"))
+            continue
+        fields[name] = Field(name, spec["type"], tuple(str(v) for v in values) if values else None, declared=True)
+    return fields, problems
+
+
+def parse_rules(data: object, fields: dict[str, Field], vocabulary: Vocabulary, commissioners: tuple[str, ...],
+                problem) -> tuple[tuple[Rule, ...], list[Problem]]:
+    if data is None:
+        return (), []
+    if not isinstance(data, list):
+        return (), [problem(("rules",), f"expected a list of rules, found {describe_found(data)}")]
+    rules, problems, seen = [], [], {}
+    context = ActionContext(commissioners)
+    for index, block in enumerate(data):
+        at = ("rules", index)
+        if not isinstance(block, dict):
+            problems.append(problem(at, f"expected a rule (id, clause, when, then), found {describe_found(block)}"))
+            continue
+        found = _rule_keys(block, at, problem)
+        problems += found
+        rule_id = block.get("id")
+        if not isinstance(rule_id, str) or not IDENT.match(rule_id):
+            problems.append(problem(at + ("id",), f"expected an id of lower-case letters, digits, - and _, found {describe_found(rule_id)}"))
+            continue
+        if rule_id in seen:
+            problems.append(problem(at + ("id",), f"the id '{rule_id}' is already used by rules[{seen[rule_id]}]"))
+        seen.setdefault(rule_id, index)
+        when, when_problems = parse_when(block.get("when"), at + ("when",), fields, vocabulary.operators, problem)
+        then, then_problems = _parse_then(block.get("then"), at + ("then",), vocabulary, context, problem)
+        priority = block.get("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            problems.append(problem(at + ("priority",), f"expected a whole number, found {describe_found(priority)}"))
+        text = {k: block.get(k) for k in ("clause", "description")}
+        for key, value in text.items():
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                problems.append(problem(at + (key,), f"expected text, found {describe_found(value)}"))
+        problems += when_problems + then_problems
+        if when is None or not then or when_problems or then_problems or found:
+            continue
+        history, local = split_history(when)
+        rules.append(Rule(rule_id, index, text["clause"], text["description"], priority if isinstance(priority, int) else 0,
+                          when, tuple(then), tuple(history), local))
+    return tuple(rules), problems
+
+
+def _rule_keys(block: dict, at: tuple, problem) -> list[Problem]:
+    problems = []
+    for key in block:
+        if key not in RULE_KEYS:
+            problems.append(problem(at + (str(key),), f"unknown key '{key}' in a rule (expected: {', '.join(RULE_KEYS)})"))
+    for key in ("id", "when", "then"):
+        if key not in block:
+            problems.append(problem(at, f"the key '{key}' is required in a rule"))
+    return problems
+
+
+def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: ActionContext, problem):
+    if not isinstance(data, dict) or not data:
+        return [], [problem(at, f"expected actions as a mapping, e.g. {{uplift: 10%}}, found {describe_found(data)}")]
+    actions, problems = [], []
+    for name, value in data.items():
+        action = vocabulary.actions.get(str(name))
+        if action is None:
+            known = ", ".join(vocabulary.actions)
+            problems.append(problem(at + (str(name),), f"unknown action '{name}' (expected one of: {known})"))
+            continue
+        try:
+            actions.append(Action(action, action.parse(value, context)))
+        except ValueError as error:
+            problems.append(problem(at + (str(name),), str(error)))
+    return actions, problems
+
+
+def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem) -> tuple[RuleBook, list[Problem]]:
+    fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)), problem)
+    rules, rule_problems = parse_rules(document_data.get("rules"), fields, vocabulary, tuple(commissioners), problem)
+    return RuleBook(fields, rules), problems + rule_problems
