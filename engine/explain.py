@@ -10,7 +10,7 @@ import polars as pl
 
 from .clusters import CLUSTERS
 from .errors import LocalpayError
-from .money import pence_to_decimal, round_pence
+from .money import pence_to_decimal
 from .pipeline import RunResult
 from .rules.trail import trail
 
@@ -59,8 +59,7 @@ def _month(result: RunResult, lines: pl.DataFrame, label: str) -> dict:
                       "rules": line["rules"].split(";") if line["rules"] else [], "trail": trail(plan, line)})
     totals = {status: sum((i["amount"] for i in items if i["status"] == status), Decimal("0.00"))
               for status in ("payable", "held")}
-    totals["suspended"] = sum((pence_to_decimal(round_pence(i["quantity"], i["unit_price"]))
-                               for i in items if i["status"] == "suspended"), Decimal("0.00"))
+    totals["suspended"] = sum((pence_to_decimal(i["value"]) for i in items if i["status"] == "suspended"), Decimal("0.00"))
     return {"period": label, "lines": items, "totals": totals}
 
 

@@ -1,8 +1,9 @@
 """Payment lines and exception rows: the two tables every stage writes into.
 
-A plugin returns lines without ``amount`` or ``statement_id``; the core adds both, so the rule
-"amount = quantity x unit price, rounded half up to the penny" holds on every line whoever
-priced it. Suspended lines carry amount zero: the days are shown, not paid.
+A plugin returns lines without ``value``, ``amount`` or ``statement_id``; the core adds them, so
+the rule "value = quantity x unit price, rounded half up to the penny" holds on every line
+whoever priced it (a line a local rule splits between funders carries its share of that value,
+divided to the penny). Suspended lines carry amount zero: the days are shown, not paid.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ LINE_COLUMNS = {
     "statement_id": pl.String, **PRICED_COLUMNS,
     "option_price": pl.Int64,  # micros: the unit price as the option priced it, before local rules
     "share": pl.String,  # a funder's share when a rule splits the line ("80%"), else null
-    "amount": pl.Int64,
+    "value": pl.Int64,  # pence: what the line is worth at its price (its share of it, if split)
+    "amount": pl.Int64,  # pence: what is paid: the value, or zero for a suspended line
 }
 LINE_ORDER = ["statement_id", "period", "arrangement", "episode_id", "from_date", "to_date", "status", "unit", "price_from",
               "unit_price", "rules"]
@@ -81,8 +83,13 @@ def finalise_lines(frame: pl.DataFrame, who: str) -> pl.DataFrame:
         statement_id=statement_id_expr(),
         option_price=pl.col("unit_price"),
         share=pl.lit(None, pl.String),
-        amount=pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0).otherwise(amount).cast(pl.Int64),
-    ).select(list(LINE_COLUMNS))
+        value=amount.cast(pl.Int64),
+    ).with_columns(amount=paid_expr()).select(list(LINE_COLUMNS))
+
+
+def paid_expr() -> pl.Expr:
+    """The amount paid: the line's value, or zero if its status pays nothing."""
+    return pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0).otherwise(pl.col("value")).cast(pl.Int64)
 
 
 def empty_lines() -> pl.DataFrame:

@@ -76,6 +76,7 @@ def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(
         unit_price=micros_text_expr(pl.col("unit_price")),
         option_price=micros_text_expr(pl.col("option_price")),
+        value=pence_text_expr(pl.col("value")),
         amount=pence_text_expr(pl.col("amount")),
     )
 

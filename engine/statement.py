@@ -11,7 +11,7 @@ from decimal import Decimal
 import polars as pl
 
 from .clusters import CLUSTERS
-from .money import amount_expr, pence_to_decimal
+from .money import pence_to_decimal
 from .pipeline import RunResult
 
 TENTH = Decimal("0.1")
@@ -61,7 +61,7 @@ def _party(parties: dict, code: str) -> dict:
 
 def _money_columns() -> list[pl.Expr]:
     status = pl.col("status")
-    full = amount_expr(pl.col("quantity"), pl.col("unit_price"))  # what suspended lines would have paid
+    full = pl.col("value")  # what suspended lines would have paid
     return [
         pl.col("amount").filter(status == "payable").sum().alias("payable"),
         pl.col("amount").filter(status == "held").sum().alias("held"),

@@ -97,7 +97,7 @@ def price(tmp_path, plugins):
     """price(ruleset_yaml, episodes_rows, period, ...) -> Case."""
 
     def _price(ruleset: str, episodes: str, period: str, from_period: str | None = None,
-               assessments: str | None = None, header: str = HEADER) -> Case:
+               assessments: str | None = None, header: str = HEADER, evaluator: str = "polars") -> Case:
         ruleset_path = tmp_path / "ruleset.yaml"
         ruleset_path.write_text(ruleset)
         episodes_path = tmp_path / "episodes.csv"
@@ -107,9 +107,9 @@ def price(tmp_path, plugins):
             assessments_path = tmp_path / "assessments.csv"
             assessments_path.write_text("patient_id,provider,assessment_date,tool,cluster,total\n"
                                         + textwrap.dedent(assessments).strip() + "\n")
-        loaded = load_ruleset(ruleset_path, plugins.options)
+        loaded = load_ruleset(ruleset_path, plugins.options, plugins.vocabulary)
         result = run(loaded, plugins, episodes_path, Month.parse(period),
-                     Month.parse(from_period) if from_period else None, assessments_path)
+                     Month.parse(from_period) if from_period else None, assessments_path, evaluator=evaluator)
         return Case(result)
 
     return _price

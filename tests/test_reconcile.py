@@ -42,12 +42,22 @@ def test_every_row_is_priced_or_excepted(synthetic):
             "missing_value", "duplicate_episode_id", "repeated_row", "overlap"} <= codes
 
 
-def test_each_amount_is_quantity_times_price_rounded(synthetic):
+def test_each_value_is_quantity_times_price_rounded(synthetic):
     lines = synthetic[1].lines
-    sample = lines.sample(min(lines.height, 2000), seed=1)
+    whole = lines.filter(pl.col("share").is_null())
+    sample = whole.sample(min(whole.height, 2000), seed=1)
     for row in sample.iter_rows(named=True):
-        expected = 0 if row["status"] == "suspended" else round_pence(row["quantity"], row["unit_price"])
-        assert row["amount"] == expected
+        assert row["value"] == round_pence(row["quantity"], row["unit_price"])
+    assert lines["amount"].to_list() == [0 if s == "suspended" else v for s, v in zip(lines["status"], lines["value"])]
+
+
+def test_split_lines_add_up_to_the_whole_line_to_the_penny(synthetic):
+    lines = synthetic[1].lines.filter(pl.col("share").is_not_null())
+    assert lines.height > 0  # the example ruleset splits dual-diagnosis care with the council
+    parts = lines.group_by("episode_id", "period", "arrangement", "from_date", "unit", "status").agg(
+        pl.col("value").sum(), pl.col("quantity").first(), pl.col("unit_price").first(), pl.len())
+    for row in parts.iter_rows(named=True):
+        assert row["len"] == 2 and row["value"] == round_pence(row["quantity"], row["unit_price"])
 
 
 def test_statement_totals_reconcile_to_lines_csv(synthetic):

@@ -8,7 +8,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import polars as pl
 
-from ..lines import EXCEPTION_COLUMNS, ZERO_STATUSES, statement_id_expr
+from ..lines import EXCEPTION_COLUMNS, paid_expr, statement_id_expr
 from ..money import amount_expr
 from .model import RuleBook
 from .policy import Plan, plan
@@ -118,14 +118,13 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     held = plan.is_in(list(holds)) & (pl.col("status") == "payable")
     lines = lines.join(prices, on=["plan", "unit_price"], how="left").with_columns(
         unit_price=pl.coalesce("_price", "unit_price"),
-        rules=pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
-                            separator=";", ignore_nulls=True),
+        rules=pl.when(plan.is_in(list(ids))).then(
+            pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
+                          separator=";", ignore_nulls=True)).otherwise(pl.col("rules")),
         status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
         reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
-    ).with_columns(
-        amount=pl.when(pl.col("status").is_in(ZERO_STATUSES)).then(0)
-        .otherwise(amount_expr(pl.col("quantity"), pl.col("unit_price"))).cast(pl.Int64),
-    ).drop("_price")
+    ).with_columns(value=amount_expr(pl.col("quantity"), pl.col("unit_price")).cast(pl.Int64)).with_columns(
+        amount=paid_expr()).drop("_price")
     return _split(lines, found).drop("plan")
 
 
@@ -138,9 +137,9 @@ def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     columns = lines.columns
     for line in lines.filter(pl.col("plan").is_in(list(shares))).iter_rows(named=True):
         split = shares[line["plan"]]
-        for (funder, share), amount in zip(split, share_out(line["amount"], [s for _, s in split])):
-            parts.append({**line, "commissioner": funder, "share": percent(share), "amount": amount})
-    split_lines = pl.DataFrame(parts, schema=lines.schema).with_columns(statement_id=statement_id_expr())
+        for (funder, share), value in zip(split, share_out(line["value"], [s for _, s in split])):
+            parts.append({**line, "commissioner": funder, "share": percent(share), "value": value})
+    split_lines = pl.DataFrame(parts, schema=lines.schema).with_columns(statement_id=statement_id_expr(), amount=paid_expr())
     return pl.concat([whole, split_lines.select(columns)])
 
 

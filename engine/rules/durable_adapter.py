@@ -14,6 +14,10 @@
   rulesets under fresh names and deletes them after, so runs and tests share no state.
 * ``Decimal`` (and dates) are not accepted: facts hold only integers, text and booleans.
 * A fact that matches no rule raises: every ruleset gets a catch-all rule.
+* A match already queued and then retracted by a later fact (a "no fact such that" pattern
+  becoming false) takes other rules' queued matches of the same facts with it. A session is
+  asserted in two phases: the context facts first, then the subjects the rules are about, so
+  every fact a negation could see is present before any rule can match.
 """
 
 from __future__ import annotations
@@ -75,11 +79,13 @@ class Engine:
                 self.errors.append(error)
         return run
 
-    def assert_session(self, ruleset: str, facts: list[dict], id_of: Callable[[int, int], str] | None = None) -> None:
-        """Assert ``facts`` (each with a ``t`` kind) as one session, run every action, then
-        delete the session. ``id_of(position, attempt)`` names each fact (tests use it to force
-        a hash collision)."""
+    def assert_session(self, ruleset: str, subjects: list[dict], context: list[dict] = (),
+                       id_of: Callable[[int, int], str] | None = None) -> None:
+        """Assert ``context`` then ``subjects`` (facts, each with a ``t`` kind) as one session,
+        run every action, then delete the session. ``id_of(position, attempt)`` names each fact
+        (tests use it to force a hash collision)."""
         name = self.names[ruleset]
+        facts = list(context) + list(subjects)
         for fact in facts:
             _check_scalars(fact)
         id_of = id_of or _fact_id
@@ -87,7 +93,9 @@ class Engine:
             sid = f"{next(self._sids)}"
             batch = [{**fact, "sid": sid, "id": id_of(i, attempt)} for i, fact in enumerate(facts)]
             try:
-                self.host.assert_facts(name, batch)
+                for phase in (batch[:len(context)], batch[len(context):]):
+                    if phase:
+                        self.host.assert_facts(name, phase)
             except MessageObservedException:
                 self.retries += 1
                 continue

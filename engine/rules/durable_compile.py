@@ -1,9 +1,12 @@
 """Rules compiled to durable-rules definitions, and episodes turned into facts.
 
-A condition is put in disjunctive normal form: one durable rule per conjunction. Positive tests
-sit on the subject pattern ``e``; each negated test becomes a ``$not`` pattern joined to the
-subject by its episode id (durable-rules has no negation inside an expression for every
-operator, but it has "no fact such that"). History conditions add their own joined patterns.
+A condition is put in disjunctive normal form: one durable rule per conjunction. The episode a
+rule is about is a *subject* fact (kind ``sj``, pattern ``e``) holding its fields; positive tests
+sit on it. Each episode is also asserted as a context fact (kind ``ep``): history conditions
+join the subject to them, and each negated test becomes a ``$not`` pattern ("no fact such that")
+over the subject's own context fact, joined by episode id. durable-rules has no negation inside
+an expression for every operator, and a fact matched by one pattern of a rule is not offered to
+another pattern of the same rule, which is why the subject and its context fact are two facts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from .model import Rule
 
 MAX_CONJUNCTIONS = 64
 PREFIX = "f_"  # episode fields in a fact, apart from the engine's own keys
+SUBJECT = "sj"  # the kind of the fact a rule is about; "ep" facts are the context
 
 
 class TooComplex(ValueError):
@@ -51,7 +55,7 @@ def definitions(rule: Rule) -> list[dict]:
     """The durable-rules definitions for one rule: one per conjunction of its conditions."""
     found = []
     for conjunction in dnf(rule.local):
-        subject = [{"t": "ep"}] + [_test(t) for t, negated in conjunction if not negated]
+        subject = [{"t": SUBJECT}] + [_test(t) for t, negated in conjunction if not negated]
         patterns = []
         for h, condition in enumerate(rule.history):
             extra = getattr(HISTORY[condition.kind], "subject", None)
@@ -62,6 +66,15 @@ def definitions(rule: Rule) -> list[dict]:
             patterns.append({f"n{n}$not": {"$and": [{"t": "ep"}, {"episode": {"e": "episode"}}, _test(test)]}})
         found.append({"all": [{"e": {"$and": subject}}] + patterns})
     return found
+
+
+def negates(rules) -> bool:
+    """Whether any rule has a negated test, so episodes need their copies asserted too."""
+    return any(negated for rule in rules for conjunction in dnf(rule.local) for _, negated in conjunction)
+
+
+def subjects(facts: list[dict]) -> list[dict]:
+    return [{**fact, "t": SUBJECT} for fact in facts if fact["t"] == "ep"]
 
 
 def complexity_problems(rules: tuple[Rule, ...], problem) -> list[Problem]:

@@ -14,7 +14,7 @@ from typing import Literal
 import polars as pl
 
 from .durable_adapter import engine
-from .durable_compile import definitions, episode_facts, review_facts
+from .durable_compile import definitions, episode_facts, negates, review_facts, subjects
 from .model import Rule, RuleBook
 from .polars_eval import MATCH_SCHEMA, polars_matches
 
@@ -50,12 +50,13 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
         ordered = episodes.sort(["patient_id", "start_date", "episode_id"])
         with engine(rulesets) as running:
             if "local" in rulesets:
+                context = negates(local)  # only a negated test looks at the context facts
                 facts = episode_facts(ordered, book.fields)
                 for batch in _chunks(facts, EPISODES_PER_SESSION):
-                    running.assert_session("local", batch)
+                    running.assert_session("local", subjects(batch), batch if context else ())
             if "history" in rulesets:
                 for batch in _people(ordered, reviews, book):
-                    running.assert_session("history", batch)
+                    running.assert_session("history", subjects(batch), batch)
             stats.update(sessions=running.sessions, retries=running.retries)
         found.append(pl.DataFrame(sorted(sink), schema=MATCH_SCHEMA, orient="row"))
     matches = pl.concat(found) if found else pl.DataFrame(schema=MATCH_SCHEMA)

@@ -31,7 +31,7 @@ def resolve_ruleset_path(name: str | Path) -> Path:
     parts = str(name).removesuffix(".yaml").split("/")
     area = bundled / parts[0]
     if len(parts) <= 2 and area.is_dir():
-        years = sorted(p.name for p in area.iterdir() if p.name.endswith(".yaml"))
+        years = sorted(p.name for p in area.iterdir() if _is_ruleset(p.name))
         wanted = f"{parts[1]}.yaml" if len(parts) == 2 else (years[-1] if years else "")
         if wanted in years:
             return Path(str(area / wanted))
@@ -46,8 +46,12 @@ def bundled_rulesets() -> list[str]:
         for area in root.iterdir()
         if area.is_dir() and not area.name.startswith("_")
         for file in area.iterdir()
-        if file.name.endswith(".yaml")
+        if _is_ruleset(file.name)
     )
+
+
+def _is_ruleset(name: str) -> bool:
+    return name.endswith(".yaml") and not name.endswith(".tests.yaml")  # beside it: its ruleset tests
 
 
 def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"], vocabulary=None) -> Ruleset:
