@@ -139,3 +139,14 @@ def test_context_is_asserted_before_subjects_so_a_negation_loses_no_other_match(
     with engine(rules) as running:
         running.assert_session("x", [{"t": "ep", "k": 1}, {"t": "ep", "k": 2}], context=[{"t": "x", "k": 1}])
     assert sorted(got) == [("a", 2), ("b", 1), ("b", 2)]
+
+
+def test_a_test_across_patterns_after_an_or_is_not_lost():
+    # written with the $or first, durable-rules would ignore "seq less than e's seq"
+    got = []
+    crisis = {"$or": [{"cluster": 14}, {"cluster": 15}]}
+    earlier = {"all": [{"e": {"t": "sj"}}, {"p": {"$and": [{"t": "ep"}, crisis, {"$lt": {"seq": {"e": "seq"}}}]}}]}
+    facts = [{"t": "ep", "k": k, "cluster": c, "seq": k} for k, c in ((1, 14), (2, 3), (3, 15))]
+    with engine({"x": {"a": (earlier, lambda c: got.append((c.e["k"], c.p["k"])))}}) as running:
+        running.assert_session("x", [{**f, "t": "sj"} for f in facts], facts)
+    assert sorted(got) == [(2, 1), (3, 1)]

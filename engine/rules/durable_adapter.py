@@ -14,6 +14,8 @@
   rulesets under fresh names and deletes them after, so runs and tests share no state.
 * ``Decimal`` (and dates) are not accepted: facts hold only integers, text and booleans.
 * A fact that matches no rule raises: every ruleset gets a catch-all rule.
+* In an ``$and``, a test that refers to another pattern's fact and comes after an ``$or`` is
+  ignored: every ``$and`` is reordered so its ``$or`` tests come last.
 * A match already queued and then retracted by a later fact (a "no fact such that" pattern
   becoming false) takes other rules' queued matches of the same facts with it. A session is
   asserted in two phases: the context facts first, then the subjects the rules are about, so
@@ -63,7 +65,7 @@ class Engine:
         self.host = _QuietHost()
         definitions = {}
         for name, rules in rulesets.items():
-            body = {rule: {**definition, "run": self._guard(action)} for rule, (definition, action) in rules.items()}
+            body = {rule: {**ors_last(definition), "run": self._guard(action)} for rule, (definition, action) in rules.items()}
             body[CATCH_ALL] = {"all": [{"m": {"$ex": {"t": 1}}}], "run": _nothing}
             definitions[self.names[name]] = body
         try:
@@ -130,6 +132,23 @@ def engine(rulesets: dict[str, dict[str, tuple[dict, Action]]]) -> Iterator[Engi
             yield running
         finally:
             running.close()
+
+
+def ors_last(expression):
+    """The same definition with every ``$and`` list's ``$or`` items moved to its end."""
+    if isinstance(expression, list):
+        return [ors_last(item) for item in expression]
+    if not isinstance(expression, dict):
+        return expression
+    result = {key: ors_last(value) for key, value in expression.items()}
+    if isinstance(result.get("$and"), list):
+        items = result["$and"]
+        result["$and"] = [i for i in items if not _is_or(i)] + [i for i in items if _is_or(i)]
+    return result
+
+
+def _is_or(item) -> bool:
+    return isinstance(item, dict) and "$or" in item
 
 
 def _fact_id(position: int, attempt: int) -> str:
