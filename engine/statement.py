@@ -12,6 +12,7 @@ import polars as pl
 
 from .clusters import CLUSTERS
 from .money import pence_to_decimal
+from .accounting import NOT_PRICED
 from .pipeline import RunResult
 
 TENTH = Decimal("0.1")
@@ -49,6 +50,8 @@ def build_statement(result: RunResult, provider: str, commissioner: str, manifes
         "year_to_date": _year_to_date(result, pair),
         "decisions": _decisions(month),
         "exceptions": _exceptions(result, provider, commissioner),
+        "flags": _flags(result, provider, commissioner),
+        "local_rules": _local_rules(month),
         "run": result.summary["episodes"],
         "manifest": manifest,
     }
@@ -143,9 +146,35 @@ def _exceptions(result: RunResult, provider: str, commissioner: str) -> dict:
     )
     by_reason = mine.group_by("reason_code", "action").agg(rows=pl.col("row").n_unique()).sort("action", "reason_code")
     return {
-        "rows": mine.filter(pl.col("action") != "trimmed")["row"].n_unique(),
+        "rows": mine.filter(pl.col("action").is_in(NOT_PRICED))["row"].n_unique(),
         "rows_trimmed": mine.filter(pl.col("action") == "trimmed")["row"].n_unique(),
         "by_reason": list(by_reason.iter_rows(named=True)),
         "run_rows_excepted": result.summary["episodes"]["rows_excepted"],
         "file": "exceptions.csv",
     }
+
+
+FLAGS_SHOWN = 200
+
+
+def _flags(result: RunResult, provider: str, commissioner: str) -> dict:
+    """Episodes a local rule flagged for validation: still paid, listed for checking."""
+    mine = result.exceptions.filter(
+        (pl.col("action") == "flagged") & (pl.col("provider") == provider) & (pl.col("commissioner") == commissioner)
+    ).sort("episode_id", "row")
+    return {"count": mine.height, "shown": mine.head(FLAGS_SHOWN).select("row", "episode_id", "value", "reason").rows(named=True),
+            "by_rule": mine.group_by("value").len().sort("value").rows(named=True)}
+
+
+def _local_rules(lines: pl.DataFrame) -> list[dict]:
+    """The month's lines a local rule changed, by rule: how many, and their money."""
+    if lines.is_empty():
+        return []
+    changed = lines.filter(pl.col("rules").is_not_null()).with_columns(rule=pl.col("rules").str.split(";")).explode("rule")
+    changed = changed.filter(~pl.col("rule").str.contains(":"))  # option decisions carry "option-rule:mode" ids
+    grouped = changed.group_by("rule").agg(
+        lines=pl.len(), episodes=pl.col("episode_id").n_unique(),
+        value=pl.col("value").sum(),
+    ).sort("rule")
+    return [{"rule": r["rule"], "lines": r["lines"], "episodes": r["episodes"], "value": pence_to_decimal(r["value"])}
+            for r in grouped.iter_rows(named=True)]

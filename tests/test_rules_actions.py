@@ -168,3 +168,25 @@ def test_durable_evaluator_gives_the_same_lines(price):
     assert by_polars.equals(by_durable)
     # E1 +10%: 85.80; E2 -5%: 7.41 x 10 = 74.10; E3 cluster 4 untouched: 10.95 x 10 = 109.50
     assert by_polars.sort("episode_id")["amount"].to_list() == [8580, 7410, 10950]
+
+
+def test_the_statement_shows_local_rules_and_flags(price):
+    from localpay.statement import build_statement
+
+    case = price(with_rules("""
+  - {id: eip-uplift, clause: c1, when: {service: EIP}, then: {uplift: 10%}}
+  - {id: watch, clause: c2, when: {cluster: 11}, then: {flag: high cluster}}
+  - {id: dual, clause: c3, when: {service: DUAL}, then: {split: {01W: 65%, 01Y: 35%}}}
+"""), "\n".join([episode("E1", service="EIP"), episode("E2", patient="P2", cluster=11),
+                 episode("E3", patient="P3", cluster=11, end="2025-06-08", service="DUAL")]), "2025-06")
+    statement = build_statement(case.result, "RT2", "01W", manifest={})
+    # eip-uplift: E1 85.80; watch: E2 98.50 and E3's 01W share 44.82; dual: E3's 01W share 44.82
+    assert statement["local_rules"] == [
+        {"rule": "dual", "lines": 1, "episodes": 1, "value": Decimal("44.82")},
+        {"rule": "eip-uplift", "lines": 1, "episodes": 1, "value": Decimal("85.80")},
+        {"rule": "watch", "lines": 2, "episodes": 2, "value": Decimal("143.32")},
+    ]
+    assert statement["flags"]["count"] == 2 and [f["episode_id"] for f in statement["flags"]["shown"]] == ["E2", "E3"]
+    assert statement["totals"]["payable"] == Decimal("85.80") + Decimal("98.50") + Decimal("44.82")
+    elsewhere = build_statement(case.result, "RT2", "01Y", manifest={})
+    assert elsewhere["totals"]["payable"] == Decimal("24.13") and elsewhere["flags"]["count"] == 0

@@ -174,6 +174,40 @@ EXPECTED: dict[str, list[Expect]] = {
         E(7, "setings", "did you mean 'settings'?"),
         E(25, f"{PRICE0}[3]", "expected a number at least 0", "found -7.80"),
     ],
+    # --- local rules ---------------------------------------------------------------------------
+    "rule_misspelt_field.yaml": [
+        E(32, "rules[0].when.clustr", "unknown field 'clustr'", "did you mean 'cluster'?"),
+    ],
+    "rule_cluster_compared_to_text.yaml": [
+        E(33, "rules[0].when.cluster", "cluster is a cluster number", "found 'EIP'"),
+    ],
+    "rule_undeclared_column.yaml": [
+        E(32, "rules[0].when.team", "unknown field 'team'.", "any column declared under inputs.episodes"),
+    ],
+    "rule_operator_wrong_type.yaml": [
+        E(33, "rules[0].when.start_date.starts_with", "'starts_with' does not apply to start_date", "a date"),
+        E(34, "rules[0].when.cluster.between", "the range for cluster is empty: 11 is after 3"),
+    ],
+    "rule_unknown_action.yaml": [
+        E(34, "rules[0].then.uplfit", "unknown action 'uplfit'", "did you mean 'uplift'?"),
+        E(35, "rules[0].then.discount", "expected a percentage such as 10%", "found 'ten percent'"),
+    ],
+    "rule_split_not_100.yaml": [
+        E(34, "rules[0].then.split", "'LA1' is not one of the ruleset's commissioners", "expected one of: 01W"),
+    ],
+    "rule_history_under_any.yaml": [
+        E(34, "rules[0].when.any[0].escalation", "can only be combined with other conditions by all"),
+    ],
+    "rule_duplicate_id_and_missing_then.yaml": [
+        E(34, "rules[1]", "the key 'then' is required in a rule"),
+        E(34, "rules[1].id", "the id 'eip' is already used by rules[0]"),
+    ],
+    "rule_inputs_bad_type.yaml": [
+        E(31, "inputs.episodes.team", "expected a type (text, number, date)", "found 'string'"),
+    ],
+    "rule_bad_pattern.yaml": [
+        E(32, "rules[0].when.episode_id.matches", "cannot use backslashes", "[.] for a dot"),
+    ],
 }
 
 # Fixtures whose expectation is what the engine *should* report, not what it does today.

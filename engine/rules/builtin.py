@@ -174,11 +174,18 @@ def _commissioner(value, context) -> str:
 def _split(value, context) -> tuple[tuple[str, Decimal], ...]:
     if not isinstance(value, dict) or len(value) < 2:
         raise ValueError("expected two or more funders with their shares, e.g. {01W: 80%, LA1: 20%}")
-    shares = tuple((_commissioner(code, context), parse_percent(share)) for code, share in value.items())
+    problems, shares = [], []
+    for code, share in value.items():
+        try:
+            shares.append((_commissioner(code, context), parse_percent(share)))
+        except ValueError as error:
+            problems.append(str(error))
     total = sum(share for _, share in shares)
-    if total != 100:
-        raise ValueError(f"the shares add up to {total}%, not 100%")
-    return shares
+    if not problems and total != 100:
+        problems.append(f"the shares add up to {total}%, not 100%")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(shares)
 
 
 def scale(micros: int, percent: Decimal, sign: int) -> int:

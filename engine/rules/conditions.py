@@ -83,7 +83,7 @@ class _Parser:
         names = sorted(self.fields)
         close = difflib.get_close_matches(key, names + list(HISTORY), n=1, cutoff=0.7)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return (f"unknown field '{key}'{hint} Rules can test {', '.join(names)}, the conditions "
+        return (f"unknown field '{key}'{hint}. Rules can test {', '.join(names)}, the conditions "
                 f"{', '.join(HISTORY)}, and any column declared under inputs.episodes")
 
     def test(self, field: Field, value: object, path: tuple) -> Node | None:

@@ -6,6 +6,7 @@ computed, like the rest of the ruleset.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -88,10 +89,10 @@ def parse_inputs(data: object, fields: dict[str, Field], problem) -> tuple[dict[
         if name in fields and not (name == "service"):
             problems.append(problem(at, f"'{name}' is a built-in episode column; it needs no declaring"))
             continue
-        spec = {"type": spec} if isinstance(spec, str) else spec
+        written, spec = spec, ({"type": spec} if isinstance(spec, str) else spec)
         if not isinstance(spec, dict) or spec.get("type") not in INPUT_TYPES or set(spec) - {"type", "values"}:
             problems.append(problem(at, f"expected a type ({', '.join(INPUT_TYPES)}) or {{type: ..., values: [...]}}, "
-                                        f"found {describe_found(spec)}"))
+                                        f"found {describe_found(written)}"))
             continue
         values = spec.get("values")
         if values is not None and (spec["type"] != "text" or not isinstance(values, list) or not values):
@@ -123,8 +124,10 @@ def parse_rules(data: object, fields: dict[str, Field], vocabulary: Vocabulary, 
         if rule_id in seen:
             problems.append(problem(at + ("id",), f"the id '{rule_id}' is already used by rules[{seen[rule_id]}]"))
         seen.setdefault(rule_id, index)
-        when, when_problems = parse_when(block.get("when"), at + ("when",), fields, vocabulary.operators, problem)
-        then, then_problems = _parse_then(block.get("then"), at + ("then",), vocabulary, context, problem)
+        when, when_problems = (parse_when(block["when"], at + ("when",), fields, vocabulary.operators, problem)
+                               if "when" in block else (None, []))
+        then, then_problems = (_parse_then(block["then"], at + ("then",), vocabulary, context, problem)
+                               if "then" in block else ([], []))
         priority = block.get("priority", 0)
         if isinstance(priority, bool) or not isinstance(priority, int):
             problems.append(problem(at + ("priority",), f"expected a whole number, found {describe_found(priority)}"))
@@ -160,7 +163,9 @@ def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: Action
         action = vocabulary.actions.get(str(name))
         if action is None:
             known = ", ".join(vocabulary.actions)
-            problems.append(problem(at + (str(name),), f"unknown action '{name}' (expected one of: {known})"))
+            close = difflib.get_close_matches(str(name), list(vocabulary.actions), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(problem(at + (str(name),), f"unknown action '{name}'{hint} (expected one of: {known})"))
             continue
         try:
             actions.append(Action(action, action.parse(value, context)))

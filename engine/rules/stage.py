@@ -29,7 +29,8 @@ def rules_stage(ruleset, valid: pl.DataFrame, reviews: pl.DataFrame | None, eval
     evaluation = evaluate(book, valid, reviews, evaluator)
     found = outcomes(book, evaluation.matches)
     kept, excluded = exclusions(valid, found)
-    flagged = flags(kept, found)
+    kept = commissioners(kept, found)
+    flagged = flags(kept, found)  # against the commissioner who pays, whose statement lists them
     stats = {**evaluation.stats, "rules": len(book.rules), "matches": evaluation.matches.height,
              "episodes_matched": found.episodes.height}
-    return Stage(commissioners(kept, found), found, excluded, flagged, stats)
+    return Stage(kept, found, excluded, flagged, stats)

@@ -1,0 +1,50 @@
+"""Extra columns a ruleset declares for its rules: typed, checked, and required in the input."""
+
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from conftest import CLUSTER_PER_DAY, ruleset_text
+from localpay.errors import InputError
+
+RULESET = ruleset_text(CLUSTER_PER_DAY) + """
+inputs:
+  episodes:
+    age: number
+    referred: date
+rules:
+  - {id: older, clause: c1, when: {age: {gte: 65.5}}, then: {uplift: 10%}}
+  - {id: late-referral, clause: c2, when: {referred: {gte: 2025-06-01}}, then: {flag: late}}
+"""
+HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,age,referred"
+
+
+def test_declared_number_and_date_columns_are_typed_and_tested(price):
+    case = price(RULESET, """
+        E1,P1,RT2,01W,3,2025-06-01,2025-06-11,65.5,2025-06-01
+        E2,P2,RT2,01W,3,2025-06-01,2025-06-11,65.49,31/05/2025
+        E3,P3,RT2,01W,3,2025-06-01,2025-06-11,,
+    """, "2025-06", header=HEADER)
+    # E1 is 65.5 exactly (>= 65.5): 7.80 + 10% = 8.58 x 10 = 85.80; E2 is 65.49; E3 has no age
+    assert case.lines.sort("episode_id")["amount"].to_list() == [8580, 7800, 7800]
+    assert case.exceptions.filter(pl.col("reason_code") == "rule_flag")["episode_id"].to_list() == ["E1"]
+
+
+def test_a_value_that_does_not_parse_excludes_the_row_with_the_reason(price):
+    case = price(RULESET, """
+        E1,P1,RT2,01W,3,2025-06-01,2025-06-11,sixty,2025-06-01
+        E2,P2,RT2,01W,3,2025-06-01,2025-06-11,1.1234567,2025-06-31
+        E3,P3,RT2,01W,3,2025-06-01,2025-06-11,40,2025-06-01
+    """, "2025-06", header=HEADER)
+    bad = case.exceptions.filter(pl.col("action") == "excluded").sort("row", "column")
+    assert bad.select("row", "column", "value", "reason_code").rows() == [
+        (1, "age", "sixty", "bad_number"), (2, "age", "1.1234567", "bad_number"), (2, "referred", "2025-06-31", "bad_date")]
+    assert bad["reason"][0] == "expected a number with at most 6 decimal places, found 'sixty'"
+    assert case.rows("E3")[0][4] == Decimal("78.00")
+
+
+def test_a_declared_column_missing_from_the_input_stops_the_run(price):
+    with pytest.raises(InputError, match="no column referred, which the ruleset declares under inputs.episodes"):
+        price(RULESET, "E1,P1,RT2,01W,3,2025-06-01,2025-06-11,40", "2025-06",
+              header="episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,age")
