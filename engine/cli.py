@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__, api
+from .cli_test import test_command
 from .errors import LocalpayError
 from .explain import explain_episode
 from .manager import Plugins, make_plugins
@@ -17,7 +18,8 @@ from .periods import Month
 from .pipeline import run
 from .progress import StageProgress
 from .render import make_environment, render, template_dirs
-from .report import describe_ruleset, plugins_report, run_report
+from .report import describe_ruleset, plugins_report, rules_report, run_report
+from .rules.lint import lint
 
 
 class UserError(click.ClickException):
@@ -54,6 +56,9 @@ PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The st
 ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
+RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["polars", "durable"]), default="polars",
+                            show_default=True, help="polars: rules on an episode's own fields as Polars expressions, "
+                            "history rules in durable-rules; durable: every rule through durable-rules.")
 TEMPLATES = click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                          help="Folder of templates overriding the built-in ones by name.")
 
@@ -69,11 +74,17 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("ruleset")
+@click.option("--strict", is_flag=True, help="Exit with code 1 when the rules have warnings.")
 @pass_app
-def validate(app: App, ruleset: str) -> None:
-    """Check RULESET (a YAML file, or a bundled area such as stockport) and print its terms."""
+def validate(app: App, ruleset: str, strict: bool) -> None:
+    """Check RULESET (a YAML file, or a bundled area such as stockport), print its terms and rules,
+    and warn about rules that cannot do what they say."""
     loaded = app.ruleset(ruleset)
+    warnings = lint(loaded)
     click.echo(describe_ruleset(loaded))
+    click.echo(rules_report(loaded, warnings))
+    if strict and warnings:
+        raise SystemExit(1)
 
 
 @cli.command("run")
@@ -84,17 +95,19 @@ def validate(app: App, ruleset: str) -> None:
 @FROM
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
 @TEMPLATES
+@RULES_ENGINE
 @pass_app
-def run_command(app: App, ruleset, episodes, assessments, period, from_period, out, templates) -> None:
+def run_command(app: App, ruleset, episodes, assessments, period, from_period, out, templates, evaluator) -> None:
     """Price EPISODES under RULESET for a month and write the statements."""
     loaded = app.ruleset(ruleset)
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
-    for flag, value in (("--from", from_period), ("--assessments", assessments), ("--templates", templates)):
+    for flag, value in (("--from", from_period), ("--assessments", assessments), ("--templates", templates),
+                        ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, episodes, period, out, from_period, assessments,
-                                            templates, command, progress)
+                                            templates, command, progress, evaluator)
     click.echo(run_report(result, written))
 
 
@@ -106,12 +119,13 @@ def run_command(app: App, ruleset, episodes, assessments, period, from_period, o
 @PERIOD
 @FROM
 @TEMPLATES
+@RULES_ENGINE
 @pass_app
-def explain(app: App, ruleset, episodes, episode_id, assessments, period, from_period, templates) -> None:
+def explain(app: App, ruleset, episodes, episode_id, assessments, period, from_period, templates, evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
     result = run(loaded, app.plugins, episodes, Month.parse(period),
-                 Month.parse(from_period) if from_period else None, assessments)
+                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator)
     env = make_environment(template_dirs(loaded.path, templates))
     click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
 
@@ -174,6 +188,9 @@ def plugins_text(data: dict) -> str:
     if data.get("error"):
         lines.append(f"error: {data['error']}")
     return "\n".join(lines)
+
+
+cli.add_command(test_command)
 
 
 def main() -> None:

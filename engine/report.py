@@ -10,6 +10,8 @@ from .options import ScheduleSection
 from .outputs import Written
 from .pipeline import RunResult
 from .ruleset import Ruleset
+from .rules import describe
+from .rules.lint import RuleWarning
 
 
 def describe_ruleset(ruleset: Ruleset) -> str:
@@ -27,6 +29,17 @@ def describe_ruleset(ruleset: Ruleset) -> str:
         option = ruleset.option_of(arrangement)
         out += ["", f"[{arrangement.id}] option {arrangement.option} ({option.plugin})"]
         out += section_text(option.describe(arrangement, ruleset))
+    return "\n".join(out)
+
+
+def rules_report(ruleset: Ruleset, warnings: list[RuleWarning]) -> str:
+    """Each local rule in plain English, then the lint's warnings as file:line lines (the shape
+    editors and CI logs link to)."""
+    out = ["", "Rules"]
+    out += [f"  [{rule.id}] {describe.rule(rule)}" for rule in ruleset.rules] or ["  (none)"]
+    out += [str(w) for w in warnings]
+    rules, found = len(ruleset.rules), len(warnings)
+    out.append(f"{rules} rule{'s' if rules != 1 else ''}, {found} warning{'s' if found != 1 else ''}")
     return "\n".join(out)
 
 

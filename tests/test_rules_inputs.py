@@ -48,3 +48,22 @@ def test_a_declared_column_missing_from_the_input_stops_the_run(price):
     with pytest.raises(InputError, match="no column referred, which the ruleset declares under inputs.episodes"):
         price(RULESET, "E1,P1,RT2,01W,3,2025-06-01,2025-06-11,40", "2025-06",
               header="episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,age")
+
+
+def test_a_text_value_outside_the_declared_values_is_reported(price):
+    ruleset = ruleset_text(CLUSTER_PER_DAY) + """
+inputs:
+  episodes:
+    service: {type: text, values: [EIP, CMHT]}
+rules:
+  - {id: inpatient-eip, clause: c1, when: {setting: Inpatient, service: EIP}, then: {flag: check}}
+"""
+    case = price(ruleset, """
+        E1,P1,RT2,01W,3,2025-06-01,2025-06-11,inpatient,EIP
+        E2,P2,RT2,01W,3,2025-06-01,2025-06-11,community,EIPP
+    """, "2025-06")
+    bad = case.exceptions.filter(pl.col("action") == "excluded").row(0, named=True)
+    assert (bad["row"], bad["reason_code"], bad["reason"]) == (
+        2, "unknown_value", "'EIPP' is not one of the values the ruleset declares for service (expected one of: EIP, CMHT)")
+    # a rule's setting is read in lower case, like the input's
+    assert case.exceptions.filter(pl.col("action") == "flagged")["episode_id"].to_list() == ["E1"]

@@ -1,12 +1,13 @@
 """Extra episode columns a ruleset declares for its rules: typed beside their text, and
-checked like the built-in columns (a value that does not parse sends the row to the exceptions
-report, since a rule could otherwise decide money on a misread value)."""
+checked like the built-in columns: a value that does not parse, or a text value outside the
+values declared for the column, sends the row to the exceptions report, since a rule could
+otherwise decide money on a misread value."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from ..checks import RowCheck, unparsed
+from ..checks import RowCheck, not_in, unparsed
 from ..errors import InputError
 from ..inputs import DATE_WORDS, date_expr
 from .model import RuleBook
@@ -46,4 +47,7 @@ def column_checks(book: RuleBook | None) -> list[RowCheck]:
             checks.append(unparsed(f.name, "bad_date", DATE_WORDS))
         elif f.type == "number":
             checks.append(unparsed(f.name, "bad_number", NUMBER_WORDS))
+        elif f.values:
+            checks.append(not_in(f.name, "unknown_value", list(f.values),
+                                 f"one of the values the ruleset declares for {f.name}"))
     return checks

@@ -79,7 +79,8 @@ def parse_value(field: Field, value: object) -> object:
         # its text only for codes (YAML reads an unquoted 123 as a number)
         if isinstance(value, int) and kind == "text":
             raise ValueError(_expected(field, value) + f"; write '{value}' in quotes if it is text")
-        return str(value)
+        # the setting is read in lower case from the input, so a rule's value is too
+        return str(value).lower() if field.name == "setting" else str(value)
     raise ValueError(_expected(field, value))
 
 
