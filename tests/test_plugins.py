@@ -3,7 +3,6 @@ entry point in the ``localpay`` group."""
 
 import importlib
 import textwrap
-from decimal import Decimal as D
 
 import polars as pl
 import pytest

@@ -16,7 +16,7 @@ from ..errors import Problem
 from ..ruleset.messages import describe_found
 from .fields import TYPE_WORDS, Field
 from .history import HISTORY, HistoryCondition
-from .vocabulary import COMBINERS, Operator
+from .vocabulary import Operator
 
 
 @dataclass(frozen=True)

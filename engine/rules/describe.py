@@ -3,7 +3,7 @@ the validate report and the contract schedule)."""
 
 from __future__ import annotations
 
-from .conditions import All, AnyOf, Node, Not, Test
+from .conditions import All, Node, Not, Test
 from .history import HistoryCondition
 from .model import Rule
 from .wording import label, one_of, value

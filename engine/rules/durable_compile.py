@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..errors import Problem
-from .conditions import All, AnyOf, Node, Not, Test
+from .conditions import All, Node, Not, Test
 from .fields import EPOCH, Field
 from .history import HISTORY, SUPER_CLASSES
 from .model import Rule
