@@ -205,6 +205,9 @@ EXPECTED: dict[str, list[Expect]] = {
     "rule_inputs_bad_type.yaml": [
         E(31, "inputs.episodes.team", "expected a type (text, number, date)", "found 'string'"),
     ],
+    "rule_too_complex.yaml": [
+        E(32, "rules[0].when", "expand to more than 64 alternatives", "split the rule in two"),
+    ],
     "rule_bad_pattern.yaml": [
         E(32, "rules[0].when.episode_id.matches", "cannot use backslashes", "[.] for a dot"),
     ],

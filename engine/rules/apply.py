@@ -28,9 +28,6 @@ class Outcomes:
         found = self.episodes.filter(pl.col("episode_id") == episode_id)
         return self.plans[found["plan"][0]] if found.height else None
 
-    def where(self, test) -> list[int]:
-        return [number for number, p in self.plans.items() if test(p)]
-
 
 def outcomes(book: RuleBook, matches: pl.DataFrame) -> Outcomes:
     if matches.is_empty():

@@ -67,9 +67,6 @@ class RuleBook:
     def declared(self) -> dict[str, Field]:
         return {name: f for name, f in self.fields.items() if f.declared}
 
-    def rule(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
-
 
 def parse_inputs(data: object, fields: dict[str, Field], problem) -> tuple[dict[str, Field], list[Problem]]:
     problems: list[Problem] = []
@@ -177,4 +174,6 @@ def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: Action
 def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem) -> tuple[RuleBook, list[Problem]]:
     fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)), problem)
     rules, rule_problems = parse_rules(document_data.get("rules"), fields, vocabulary, tuple(commissioners), problem)
-    return RuleBook(fields, rules), problems + rule_problems
+    from .durable_compile import complexity_problems  # durable_compile imports this module
+
+    return RuleBook(fields, rules), problems + rule_problems + complexity_problems(rules, problem)
