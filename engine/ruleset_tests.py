@@ -22,7 +22,7 @@ from .money import micros_to_decimal, pence_to_decimal, to_micros
 from .periods import Month
 from .pipeline import run
 from .ruleset import resolve_ruleset_path
-from .ruleset_tests_model import Expect, Expectation, LocatedCase, Totals, load_cases
+from .ruleset_tests_model import Expect, Expectation, ExpectedLine, LocatedCase, Totals, load_cases
 
 SUFFIX = ".tests.yaml"
 CLOSEST = 3  # how many near misses to show under an unmatched expectation
@@ -111,13 +111,21 @@ def compare(expect: Expect, lines: list[dict], exceptions: list[dict]) -> list[s
     return failures
 
 
+PENCE = ("amount", "value")  # written in pounds, held in pence
+MICROS = ("unit_price", "option_price")  # written in pounds, held in millionths
+
+
 def _expected(model: Expectation) -> dict[str, object]:
     """The keys written, as the line holds them: money as integer pence or micros."""
     values = model.written
-    if values.get("amount") is not None:
-        values["amount"] = int(values["amount"] * 100)
-    if values.get("unit_price") is not None:
-        values["unit_price"] = to_micros(values["unit_price"])
+    if not isinstance(model, ExpectedLine):  # an exception row's value is text, not money
+        return values
+    for key in PENCE:
+        if values.get(key) is not None:
+            values[key] = int(values[key] * 100)
+    for key in MICROS:
+        if values.get(key) is not None:
+            values[key] = to_micros(values[key])
     if "rules" in values:
         values["rules"] = frozenset(values["rules"] or ())
     return values
@@ -241,9 +249,9 @@ def _show(key: str, value: object) -> str:
         return "; ".join(sorted(value)) or "none"
     if value is None:
         return "(blank)"
-    if key == "amount":
+    if key in PENCE:
         return str(pence_to_decimal(value))
-    if key == "unit_price":
+    if key in MICROS:
         return str(micros_to_decimal(value))
     if isinstance(value, dt.date):
         return value.isoformat()

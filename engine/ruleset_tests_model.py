@@ -105,12 +105,15 @@ class ExpectedLine(Expectation):
     quantity: int | None = None
     unit: Text = None
     unit_price: UnitPrice | None = None
+    option_price: UnitPrice | None = None  # the unit price before local rules
     price_from: Date | None = None
     status: Literal["payable", "held", "suspended"] | None = None
     rules: Annotated[list[str], BeforeValidator(_rules)] | None = None
     clause: Text = None
     reason: Text = None
     note: Text = None
+    share: Text = None
+    value: Pounds | None = None
     amount: Pounds | None = None
 
 

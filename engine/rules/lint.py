@@ -25,6 +25,8 @@ from .vocabulary import BUILTIN
 from .wording import label
 
 MOOT = ("commissioner", "price", "adjust", "hold", "split", "flag")  # what exclusion makes moot (policy.py)
+
+
 @dataclass(frozen=True)
 class RuleWarning:
     code: str  # never_matches, price_conflict, no_effect, no_clause
