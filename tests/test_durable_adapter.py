@@ -86,7 +86,7 @@ def test_an_exception_inside_an_action_is_raised_not_swallowed():
 
 def test_decimal_is_refused_with_a_clear_message():
     with engine({"x": {"a": (EPISODE, lambda c: None)}}) as running:
-        with pytest.raises(RulesEngineError, match="holds Decimal .*integer pence"):
+        with pytest.raises(RulesEngineError, match="Decimal is not JSON serializable.*integer pence"):
             running.assert_session("x", [{"t": "ep", "episode": "E1", "price": Decimal("3.10")}])
 
 

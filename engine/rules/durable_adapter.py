@@ -13,7 +13,10 @@
 * No thread safety: one engine at a time per process, behind a lock; each run registers its
   rulesets under fresh names and deletes them after, so runs and tests share no state.
 * ``Decimal`` (and dates) are not accepted: facts hold only integers, text and booleans.
-* A fact that matches no rule raises: every ruleset gets a catch-all rule.
+* A fact that matches no rule raises: every ruleset gets a catch-all rule. It completes on every
+  fact and so runs an (empty) Python action per fact, the largest single cost of the stage; a
+  catch-all that never completes would be cheaper, but the partial matches it leaves corrupt
+  the engine's memory ("free(): invalid pointer"), so it is not used.
 * In an ``$and``, a test that refers to another pattern's fact and comes after an ``$or`` is
   ignored: every ``$and`` is reordered so its ``$or`` tests come last.
 * A match already queued and then retracted by a later fact (a "no fact such that" pattern
@@ -38,7 +41,6 @@ _LOCK = threading.Lock()
 _NAMES = itertools.count()
 MAX_ATTEMPTS = 8
 CATCH_ALL = "catch_all"
-SCALARS = (int, str, bool)
 
 
 class RulesEngineError(LocalpayError):
@@ -88,28 +90,39 @@ class Engine:
         (tests use it to force a hash collision)."""
         name = self.names[ruleset]
         facts = list(context) + list(subjects)
-        for fact in facts:
-            _check_scalars(fact)
         id_of = id_of or _fact_id
         for attempt in range(MAX_ATTEMPTS):
             sid = f"{next(self._sids)}"
-            batch = [{**fact, "sid": sid, "id": id_of(i, attempt)} for i, fact in enumerate(facts)]
+            for i, fact in enumerate(facts):  # the facts are the caller's to give: named in place
+                fact["sid"], fact["id"] = sid, id_of(i, attempt)
             try:
-                for phase in (batch[:len(context)], batch[len(context):]):
+                for phase in (facts[:len(context)], facts[len(context):]):
                     if phase:
                         self.host.assert_facts(name, phase)
+            except TypeError as error:  # raised by its JSON encoding, before that phase is asserted
+                self._forget(name, sid)
+                raise RulesEngineError(f"a fact holds a value durable-rules cannot take ({error}); it takes "
+                                       "integers, text and booleans only (money as integer pence, dates as "
+                                       "day numbers)") from None
             except MessageObservedException:
+                self._forget(name, sid)
                 self.retries += 1
                 continue
             except MessageNotHandledException as error:  # cannot happen with the catch-all
+                self._forget(name, sid)
                 raise RulesEngineError(f"durable-rules could not handle a fact: {error.message}") from None
-            finally:
-                self.host.delete_state(name, sid)
+            self._forget(name, sid)
             self.sessions += 1
             self._raise_collected()
             return
         raise RulesEngineError(f"durable-rules rejected a batch of {len(facts)} facts {MAX_ATTEMPTS} times "
                                "as already observed; no outcome was recorded for it")
+
+    def _forget(self, name: str, sid: str) -> None:
+        try:
+            self.host.delete_state(name, sid)
+        except durable_rules_engine.error:  # no state: nothing of the session was asserted
+            pass
 
     def _raise_collected(self) -> None:
         if self.errors:
@@ -157,10 +170,3 @@ def _fact_id(position: int, attempt: int) -> str:
 
 def _nothing(closure) -> None:
     pass
-
-
-def _check_scalars(fact: dict) -> None:
-    for key, value in fact.items():
-        if not isinstance(value, SCALARS):
-            raise RulesEngineError(f"fact field {key!r} holds {type(value).__name__} {value!r}; durable-rules takes "
-                                   "integers, text and booleans only (money as integer pence, dates as day numbers)")

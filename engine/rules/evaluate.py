@@ -14,6 +14,7 @@ from typing import Literal
 import polars as pl
 
 from .durable_adapter import engine
+from .isolate import in_child
 from .durable_compile import definitions, episode_facts, negates, review_facts, subjects
 from .model import Rule, RuleBook
 from .polars_eval import MATCH_SCHEMA, polars_matches
@@ -41,26 +42,30 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
     stats = {"evaluator": evaluator, "rules_polars": 0 if evaluator == "durable" else len(local),
              "rules_durable": len(in_durable), "sessions": 0, "retries": 0}
     if in_durable and not episodes.is_empty():
-        sink: set[tuple[str, int]] = set()
-        rulesets = {}
-        if evaluator == "durable" and local:
-            rulesets["local"] = _compiled(local, sink)
-        if history:
-            rulesets["history"] = _compiled(history, sink)
         ordered = episodes.sort(["patient_id", "start_date", "episode_id"])
-        with engine(rulesets) as running:
-            if "local" in rulesets:
-                context = negates(local)  # only a negated test looks at the context facts
-                facts = episode_facts(ordered, book.fields)
-                for batch in _chunks(facts, EPISODES_PER_SESSION):
-                    running.assert_session("local", subjects(batch), batch if context else ())
-            if "history" in rulesets:
-                for batch in _people(ordered, reviews, book):
-                    running.assert_session("history", subjects(batch), batch)
-            stats.update(sessions=running.sessions, retries=running.retries)
-        found.append(pl.DataFrame(sorted(sink), schema=MATCH_SCHEMA, orient="row"))
+        sessions = []  # (ruleset, subjects, context): every fact built before the engine starts
+        if evaluator == "durable" and local:
+            context = negates(local)  # only a negated test looks at the context facts
+            for batch in _chunks(episode_facts(ordered, book.fields), EPISODES_PER_SESSION):
+                sessions.append(("local", subjects(batch), batch if context else []))
+        if history:
+            sessions += [("history", subjects(batch), batch) for batch in _people(ordered, reviews, book)]
+        rulesets = {"local": local if evaluator == "durable" else [], "history": history}
+        (sink, counts), crashes = in_child(lambda: _run_sessions(rulesets, sessions))
+        stats.update(counts, crashes=crashes)
+        found.append(pl.DataFrame(sink, schema=MATCH_SCHEMA, orient="row"))
     matches = pl.concat(found) if found else pl.DataFrame(schema=MATCH_SCHEMA)
     return Evaluation(matches.unique().sort(["episode_id", "rule"]), stats)
+
+
+def _run_sessions(rulesets: dict[str, list[Rule]], sessions: list) -> tuple[list, dict]:
+    """Every session through durable-rules: the matches found, and the engine's counts."""
+    sink: set[tuple[str, int]] = set()
+    compiled = {name: _compiled(rules, sink) for name, rules in rulesets.items() if rules}
+    with engine(compiled) as running:
+        for name, facts, context in sessions:
+            running.assert_session(name, facts, context)
+        return sorted(sink), {"sessions": running.sessions, "retries": running.retries}
 
 
 def _compiled(rules: list[Rule], sink: set) -> dict:
