@@ -190,3 +190,31 @@ def test_the_statement_shows_local_rules_and_flags(price):
     assert statement["totals"]["payable"] == Decimal("85.80") + Decimal("98.50") + Decimal("44.82")
     elsewhere = build_statement(case.result, "RT2", "01Y", manifest={})
     assert elsewhere["totals"]["payable"] == Decimal("24.13") and elsewhere["flags"]["count"] == 0
+
+
+@pytest.mark.parametrize("engine", ["polars", "durable"])
+def test_explain_prints_the_rules_in_the_order_they_applied(tmp_path, engine):
+    from click.testing import CliRunner
+
+    from localpay.cli import cli
+
+    (tmp_path / "r.yaml").write_text(with_rules("""
+  - {id: boost, clause: Schedule 3B 1, priority: 1, when: {service: EIP}, then: {uplift: 10%}}
+  - {id: fixed, clause: Schedule 3B 2, priority: 5, when: {cluster: 3}, then: {price: 12.00}}
+"""))
+    (tmp_path / "e.csv").write_text("episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service\n"
+                                    + episode(service="EIP") + "\n")
+    result = CliRunner().invoke(cli, ["explain", str(tmp_path / "r.yaml"), str(tmp_path / "e.csv"), "--episode", "E1",
+                                      "--period", "2025-06", "--rules-engine", engine])
+    assert result.exit_code == 0, result.output
+    assert """\
+     local rules, in the order they applied (the option priced £7.80):
+       1) fixed (Schedule 3B 2)
+          when the cluster is 3
+          then the unit price is £12.00
+          unit price £7.80 -> £12.00; amount £78.00 -> £120.00
+       2) boost (Schedule 3B 1)
+          when service is 'EIP'
+          then paid 10% above the price
+          unit price £12.00 -> £13.20; amount £120.00 -> £132.00
+""" in result.output
