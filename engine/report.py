@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from .accounting import NO_ACTIVITY
 from .errors import PluginError
 from .manager import Plugins
@@ -69,6 +71,7 @@ def run_report(result: RunResult, written: Written) -> str:
     if "assessments" in result.summary:
         a = result.summary["assessments"]
         out.append(f"assessments read {a['rows_read']:,} = used {a['rows_used']:,} + excepted {a['rows_excepted']:,}")
+    out += _rules_line(result)
     out.append(f"statements for {result.period} ({len(written.statements)}):")
     for s in written.statements:
         t = s["totals"]
@@ -79,6 +82,18 @@ def run_report(result: RunResult, written: Written) -> str:
     out.append(f"written to {written.out_dir}/:")
     out += [f"  {f.name}" for f in written.files]
     return "\n".join(out)
+
+
+def _rules_line(result: RunResult) -> list[str]:
+    stats = result.rule_stats
+    if not stats.get("rules"):
+        return []
+    flagged = result.exceptions.filter(pl.col("action") == "flagged").height
+    excluded = result.exceptions.filter(pl.col("reason_code") == "rule_excluded").height
+    engines = (f"{stats['rules_polars']} in Polars, {stats['rules_durable']} in durable-rules"
+               if stats["rules_polars"] else f"all {stats['rules_durable']} in durable-rules")
+    return [f"local rules: {stats['rules']} ({engines}) matched {stats['episodes_matched']:,} episodes; "
+            f"{excluded:,} excluded, {flagged:,} flagged for validation"]
 
 
 def plugins_report(plugins: Plugins) -> dict:

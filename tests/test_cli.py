@@ -106,6 +106,7 @@ def test_demo_writes_and_reports(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Example area: Stockport" in result.output
     assert "statements for 2025-06 (4):" in result.output  # RT2 and RXV with 01W, RT2 with 01Y and SMBC
+    assert re.search(r"local rules: 6 \(3 in Polars, 3 in durable-rules\) matched [\d,]+ episodes; 0 excluded", result.output)
     assert (tmp_path / "demo" / "statements" / "statement-RT2-01W-2025-06.html").is_file()
     assert (tmp_path / "demo" / "data" / "episodes.csv").is_file()
     suggested = result.output.split("localpay explain ")[1].split()
