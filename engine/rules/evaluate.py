@@ -2,7 +2,8 @@
 
 ``polars`` (the default): row-local rules as vectorised expressions; rules across a person's
 history in durable-rules, one session per batch of people. ``durable``: every rule through
-durable-rules, row-local ones in sessions of a batch of episodes each.
+durable-rules, row-local ones in sessions of a batch of episodes each. The durable-rules
+sessions run in a child process (``isolate.py``); every fact is built before it starts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Literal
 import polars as pl
 
 from .durable_adapter import engine
-from .isolate import in_child
 from .durable_compile import definitions, episode_facts, negates, review_facts, subjects
+from .isolate import in_child
 from .model import Rule, RuleBook
 from .polars_eval import MATCH_SCHEMA, polars_matches
 
@@ -40,7 +41,7 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
     in_durable = history + (local if evaluator == "durable" else [])
     found = [polars_matches(episodes, local)] if evaluator == "polars" else []
     stats = {"evaluator": evaluator, "rules_polars": 0 if evaluator == "durable" else len(local),
-             "rules_durable": len(in_durable), "sessions": 0, "retries": 0}
+             "rules_durable": len(in_durable), "sessions": 0, "retries": 0, "crashes": 0}
     if in_durable and not episodes.is_empty():
         ordered = episodes.sort(["patient_id", "start_date", "episode_id"])
         sessions = []  # (ruleset, subjects, context): every fact built before the engine starts
