@@ -66,16 +66,22 @@ def _keys(value, path, parser, allowed: dict[str, bool]) -> dict | None:
     return value
 
 
-class Escalation:
+class WithinDays:
+    """A history condition with one parameter, ``within_days``."""
+
+    kind = ""
+
+    def parse(self, value, path, parser):
+        data = _keys(value, path, parser, {"within_days": True})
+        days = _days(data.get("within_days"), path, parser, "within_days") if data else None
+        return HistoryCondition(self.kind, {"within_days": days}, path) if days else None
+
+
+class Escalation(WithinDays):
     """A step up: a higher cluster in the same super class than the period the person was in
     when this one began, within N days after the person's previous review."""
 
-    keys = {"within_days": True}
-
-    def parse(self, value, path, parser):
-        data = _keys(value, path, parser, self.keys)
-        days = _days(data.get("within_days"), path, parser, "within_days") if data else None
-        return HistoryCondition("escalation", {"within_days": days}, path) if days else None
+    kind = "escalation"
 
     def patterns(self, p: dict, prefix: str) -> list[dict]:
         n = p["within_days"]
@@ -95,16 +101,11 @@ class Escalation:
                 f"{wording.days(p['within_days'])} of the person's previous review")
 
 
-class RePresentation:
+class RePresentation(WithinDays):
     """A new start with a provider within N days of the end of the person's previous period
     with that provider, with no period of that provider running in between."""
 
-    keys = {"within_days": True}
-
-    def parse(self, value, path, parser):
-        data = _keys(value, path, parser, self.keys)
-        days = _days(data.get("within_days"), path, parser, "within_days") if data else None
-        return HistoryCondition("re_presentation", {"within_days": days}, path) if days else None
+    kind = "re_presentation"
 
     def patterns(self, p: dict, prefix: str) -> list[dict]:
         n = p["within_days"]
