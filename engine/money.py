@@ -84,3 +84,20 @@ def format_price(micros: int) -> str:
     sign = "-" if value < 0 else ""
     whole, _, fraction = f"{abs(value):f}".partition(".")
     return f"{sign}£{int(whole):,}.{fraction}"
+
+
+def round_half_up(pence: Decimal) -> int:
+    """An exact amount in pence (a Decimal, perhaps fractional) rounded to the penny, half up."""
+    return int(pence.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def pounds_to_pence(pounds: Decimal) -> int:
+    return round_half_up(Decimal(pounds) * 100)
+
+
+def instalments(total_pence: int, count: int) -> list[int]:
+    """``total_pence`` in ``count`` instalments that add up to it exactly: instalment k is the
+    rounded cumulative share k/count less the rounded share before it (so £1,000.00 in 12 is
+    83.33, 83.34, 83.33, ... and never leaves a penny over at the year end)."""
+    cumulative = [round_half_up(Decimal(total_pence) * k / count) for k in range(count + 1)]
+    return [after - before for before, after in zip(cumulative, cumulative[1:])]

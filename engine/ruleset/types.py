@@ -57,3 +57,35 @@ def dated_items(value: object, period_start: dt.date) -> list[tuple[dt.date, obj
     if isinstance(value, dict):
         return sorted(value.items())
     return [(period_start, value)]
+
+
+def _percent(value: object) -> object:
+    """"30%" or 30 -> Decimal("0.30"): a share is written as a percentage, held as a fraction."""
+    from decimal import InvalidOperation
+
+    written = value
+    if isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"expected a percentage such as 30%, found {written!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError(f"expected a percentage such as 30%, found {written!r}")
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite() or number < 0 or number > 100:
+        raise ValueError(f"expected a percentage from 0% to 100%, found {written}")
+    if number.as_tuple().exponent < -4:
+        raise ValueError(f"a percentage has at most 4 decimal places, found {written}")
+    return number / 100
+
+
+# A percentage as written in a ruleset ("30%", or 30), held as the fraction 0.30. YAML reads
+# 1.25 as a float: it is converted through its text, so no binary fraction reaches the money.
+Percent = Annotated[Decimal, BeforeValidator(_percent)]
+
+
+def percent_text(fraction: Decimal) -> str:
+    """0.3 -> "30%", 0.0125 -> "1.25%"."""
+    number = (Decimal(fraction) * 100).normalize()
+    return f"{number:f}%"
