@@ -110,3 +110,55 @@ def localpay_rule_actions():
                                describe=lambda v: f"at most £{v / 1_000_000}",
                                adjust=lambda price, v: min(price, v))]
     """
+
+
+@hookspec
+def localpay_indicators():
+    """Add indicators that measures (in outcomes, CQUIN and other options) can name.
+
+    :return: a list of :class:`localpay.measures.Indicator`: each a ``name`` (the value of
+        ``indicator:`` in a measure), a one-line ``summary``, a pydantic ``parameters`` model
+        for the measure's ``parameters:`` block, ``compute(data, parameters)`` returning a
+        :class:`localpay.measures.Count` (numerator, denominator, people in scope), and
+        ``describe(parameters)``: the numerator and denominator in plain English.
+
+    ``compute`` is given a :class:`localpay.measures.MeasureData`: the episodes already cut to
+    the measure's provider, commissioner and scope, the assessments of the people in scope, the
+    provider's rows of the returns file, and the first and last days measured. Floors, targets,
+    scales and gates are the core's: an indicator only counts. Names are unique across plugins;
+    the built-in indicators (``reviewed_in_period``, ``paired_honos``, ``honos_improved``,
+    ``wemwbs_improved``, ``reported``) are declared through this same hook by
+    ``localpay.measures.builtin``.
+
+    Example::
+
+        @hookimpl
+        def localpay_indicators():
+            return [Indicator("settled_accommodation", "people in settled accommodation",
+                              compute=count_settled, describe=lambda p: "people whose ...")]
+    """
+
+
+@hookspec
+def localpay_schedule_sections(ruleset, arrangement):
+    """Contribute sections of the contract schedule for one arrangement.
+
+    :param ruleset: the loaded :class:`localpay.Ruleset`.
+    :param arrangement: one of its arrangements (an :class:`localpay.Arrangement` validated by
+        its option's parameter model).
+    :return: a list of :class:`localpay.ScheduleSection` (a title, plain-English paragraphs and
+        tables), or None when the plugin has nothing to say about this arrangement.
+
+    Every payment option's own terms reach the schedule through this hook: the built-in
+    ``localpay.schedule`` answers with the option's ``describe``. A plugin may add sections
+    (a local appendix, a worked example). The core lays sections out in the ruleset's order of
+    arrangements and, within one arrangement, the option's own section first, then the others
+    by title: the order plugins answer in never decides the document.
+
+    Example::
+
+        @hookimpl
+        def localpay_schedule_sections(ruleset, arrangement):
+            if arrangement.option == "cluster":
+                return [ScheduleSection("Validation contacts", ("Queries go to ...",))]
+    """

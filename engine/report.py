@@ -14,9 +14,10 @@ from .pipeline import RunResult
 from .ruleset import Ruleset
 from .rules import describe
 from .rules.lint import RuleWarning
+from .schedule import schedule_sections
 
 
-def describe_ruleset(ruleset: Ruleset) -> str:
+def describe_ruleset(ruleset: Ruleset, plugins: Plugins) -> str:
     doc = ruleset.document
     out = [
         f"{ruleset.path}: valid",
@@ -27,10 +28,12 @@ def describe_ruleset(ruleset: Ruleset) -> str:
         "providers: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.providers),
         f"sha256 {ruleset.sha256}",
     ]
+    sections = schedule_sections(ruleset, plugins)
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         out += ["", f"[{arrangement.id}] option {arrangement.option} ({option.plugin})"]
-        out += section_text(option.describe(arrangement, ruleset))
+        for section in (s for owner, s in sections if owner == arrangement.id):
+            out += section_text(section)
     return "\n".join(out)
 
 

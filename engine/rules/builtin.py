@@ -226,5 +226,8 @@ def localpay_rule_actions():
 
 
 def builtin_vocabulary() -> Vocabulary:
-    """The built-in operators and actions alone (what a ruleset loaded without plugins gets)."""
-    return compose_vocabulary([OPERATORS], [ACTIONS])
+    """The built-in operators, actions and indicators alone (what a ruleset loaded without
+    plugins gets)."""
+    from ..measures.builtin import localpay_indicators
+
+    return compose_vocabulary([OPERATORS], [ACTIONS], [localpay_indicators()])

@@ -69,9 +69,11 @@ class RuleAction:
 class Vocabulary:
     operators: dict[str, Operator] = field(default_factory=dict)
     actions: dict[str, RuleAction] = field(default_factory=dict)
+    indicators: dict[str, Any] = field(default_factory=dict)  # measures' indicators, by name
 
 
-def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: Iterable[list[RuleAction]]) -> Vocabulary:
+def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: Iterable[list[RuleAction]],
+                       indicator_lists: Iterable[list] = ()) -> Vocabulary:
     operators: dict[str, Operator] = {}
     for item in (_owned(o) for batch in operator_lists for o in batch or ()):
         _refuse_clash(operators, item, "rule operator")
@@ -87,7 +89,9 @@ def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: I
         if item.stage == "adjust" and item.adjust is None:
             raise PluginError(f"rule action {item.name!r} ({item.plugin}) is an adjustment without an adjust function")
         actions[item.name] = item
-    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())))
+    from ..measures.indicators import compose_indicators
+
+    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())), compose_indicators(indicator_lists))
 
 
 def _refuse_clash(known: dict, item, what: str) -> None:

@@ -87,9 +87,23 @@ def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"], vocabula
         book, found = rulebook(source.data, vocabulary or builtin_vocabulary(), [p.code for p in document.parties.providers],
                                [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file))
         problems.extend(found)
+        problems.extend(_arrangement_terms(arrangements, book, vocabulary or builtin_vocabulary(), source, file))
     if problems:
         raise RulesetError(problems)
     return Ruleset(path, document, tuple(arrangements), options, source, book)
+
+
+def _arrangement_terms(arrangements, book, vocabulary, source: Source, file: str) -> list[Problem]:
+    """What an arrangement says in the rules' language (conditions) or names from a plugin
+    (indicators): checked once the ruleset's fields and the installed vocabulary are known."""
+    from ..measures.resolve import resolve_measures
+    from ..rules.scoped import parse_conditions
+
+    def problem(at, message):
+        return source.problem(at, message, file)
+
+    problems = parse_conditions(arrangements, book.fields, vocabulary.operators, problem)
+    return problems + resolve_measures(arrangements, vocabulary.indicators, problem)
 
 
 def _validate(model: type[BaseModel], data: object, prefix: tuple, source: Source, file: str):
