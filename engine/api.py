@@ -25,10 +25,11 @@ def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
 def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
                   from_period: str | None = None, assessments: Path | None = None,
                   templates: Path | None = None, command: list[str] | None = None,
-                  progress: Progress | None = None, evaluator: str = "polars") -> tuple[RunResult, Written]:
+                  progress: Progress | None = None, evaluator: str = "polars",
+                  returns: Path | None = None) -> tuple[RunResult, Written]:
     result = run(ruleset, plugins, Path(episodes), Month.parse(period),
                  Month.parse(from_period) if from_period else None,
-                 Path(assessments) if assessments else None, progress, evaluator)
+                 Path(assessments) if assessments else None, progress, evaluator, Path(returns) if returns else None)
     if progress:
         progress("write")
     written = write_outputs(result, Path(out), command or [], templates)

@@ -16,6 +16,7 @@ from functools import cached_property
 import polars as pl
 
 from .errors import PluginError
+from .measures.compute import MeasureInputs
 from .periods import Month
 from .reviews import review_segments
 from .ruleset import Arrangement, Ruleset
@@ -58,6 +59,8 @@ class SettlementContext:
     ruleset: Ruleset
     lines: pl.DataFrame
     months: tuple[Month, ...]
+    # what measures count from: checked episodes, usable assessments, the returns file
+    data: "MeasureInputs | None" = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class Priced:
 
     lines: pl.DataFrame
     exceptions: pl.DataFrame | None = None
+    # the workings behind the lines, by kind ("pathway_stages", "measures"): each a table with at
+    # least ``arrangement, provider, commissioner, period``; written to ``<kind>.csv`` and shown
+    # on the statement of that provider, commissioner and month
+    details: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class ScheduleSection:
     title: str
     paragraphs: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
+    own: bool = False  # the arrangement's option's own terms (set by the core, listed first)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,9 @@ class PaymentOption:
     ``describe(arrangement, Ruleset) -> ScheduleSection``: the option's terms for the schedule.
     ``activity(arrangement, lines, statement_month, months) -> [ActivityRow]``: plan against actual.
     ``check([(index, arrangement)], Ruleset) -> [(path, message)]``: checks across arrangements.
+    ``needs_from(arrangement, Ruleset, Month) -> Month``: the first month a statement for the
+    given month needs priced (a settlement sums over earlier months); the run extends its year
+    to date back to it.
     """
 
     name: str
@@ -119,6 +130,7 @@ class PaymentOption:
     settle: Callable[[Arrangement, SettlementContext], Priced] | None = None
     activity: Callable[..., Sequence[ActivityRow]] | None = None
     check: Callable[..., list[tuple[tuple, str]]] | None = None
+    needs_from: Callable[..., Month] | None = None
     plugin: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

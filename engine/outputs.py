@@ -16,7 +16,7 @@ from .inputs import file_sha256
 from .money import micros_text_expr, pence_text_expr
 from .pipeline import RunResult
 from .render import make_environment, render, template_dirs, to_json
-from .statement import build_statements
+from .statement import DETAIL_MONEY, build_statements
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,16 @@ def manifest_of(result: RunResult, command: list[str]) -> dict:
         if path is not None:
             inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
     inputs["episodes"]["rows"] = result.summary["episodes"]["rows_read"]
-    if "assessments" in result.summary:
-        inputs["assessments"]["rows"] = result.summary["assessments"]["rows_read"]
+    for name in ("assessments", "returns"):
+        if name in result.summary:
+            inputs[name]["rows"] = result.summary[name]["rows_read"]
     ruleset = result.ruleset
     return {
         "engine": {"name": "localpay", "version": __version__},
         "command": command,
         "period": result.period.label,
         "from": result.months[0].label,
+        **({"from_asked": result.asked_from.label} if result.asked_from else {}),
         "ruleset": {
             "path": str(ruleset.path), "sha256": ruleset.sha256,
             "files": {Path(name).name: digest for name, digest in ruleset.file_hashes().items()},
@@ -57,6 +59,7 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
     statements = build_statements(result, manifest)
     files = [_write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
              _write_csv(out_dir / "exceptions.csv", result.exceptions)]
+    files += [_write_csv(out_dir / f"{kind}.csv", details_for_csv(frame)) for kind, frame in result.details.items()]
     for statement in statements:
         stem = out_dir / f"statement-{statement['id']}"
         for suffix, text in (
@@ -79,6 +82,13 @@ def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
         value=pence_text_expr(pl.col("value")),
         amount=pence_text_expr(pl.col("amount")),
     )
+
+
+def details_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money in details tables is integer pence, named in the columns below; written in pounds."""
+    money = [c for c in frame.columns if c in DETAIL_MONEY]
+    return frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money])
+
 
 
 def _write_csv(path: Path, frame: pl.DataFrame) -> Path:

@@ -18,9 +18,11 @@ import polars as pl
 from . import accounting
 from .assessments import check_assessments, read_assessments, reviews_of
 from .episodes import check_episodes, parse_episodes, read_episodes
-from .errors import LocalpayError
+from .errors import LocalpayError, PluginError
 from .lines import EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines
 from .manager import Plugins
+from .measures.compute import MeasureInputs
+from .measures.returns import check_returns, read_returns
 from .options import PricingContext, SettlementContext
 from .overlaps import resolve_overlaps
 from .periods import Month, statement_months
@@ -31,6 +33,7 @@ from .rules.evaluate import Evaluator
 from .rules.stage import rules_stage
 
 Progress = Callable[[str], None]
+DETAIL_KEYS = ("arrangement", "provider", "commissioner", "period")
 
 
 @dataclass
@@ -47,6 +50,8 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     outcomes: Outcomes | None = None  # each matched episode's rule plan
     rule_stats: dict = field(default_factory=dict)
+    details: dict[str, pl.DataFrame] = field(default_factory=dict)  # the options' workings, by kind
+    asked_from: Month | None = None  # the first month asked for, when a settlement needed earlier ones
 
 
 class _Clock:
@@ -64,13 +69,16 @@ class _Clock:
 
 
 def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_period: Month | None = None,
-        assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars") -> RunResult:
-    months = statement_months(period, from_period)
+        assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars",
+        returns: Path | None = None) -> RunResult:
+    asked = statement_months(period, from_period)
+    months = statement_months(period, _needed_from(ruleset, period, asked[0]))
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     with clock.stage("load"):
         raw = read_episodes(episodes)
         raw_assessments = read_assessments(assessments) if assessments else None
+        raw_returns = read_returns(returns) if returns else None
     with clock.stage("check"):
         parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
@@ -80,6 +88,9 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         usable_assessments, assessment_exceptions = (None, empty_exceptions())
         if raw_assessments is not None:
             usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
+        usable_returns, returns_exceptions = (MeasureInputs.empty_returns(), empty_exceptions())
+        if raw_returns is not None:
+            usable_returns, returns_exceptions = check_returns(raw_returns, list(ruleset.providers))
     reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, evaluator)
@@ -88,21 +99,44 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         spans, overlaps = resolve_overlaps(valid)
         no_days = accounting.no_days(valid, ruleset.settings.day_count)
     context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon)
+    details: dict[str, list[pl.DataFrame]] = {}
     with clock.stage("price"):
-        lines, priced_exceptions = _price(ruleset, context)
+        lines, priced_exceptions = _price(ruleset, context, details)
         lines = on_lines(lines, rules.outcomes)
     with clock.stage("settle"):
-        lines, settled_exceptions = _settle(ruleset, lines, months)
+        data = MeasureInputs(valid, usable_assessments, usable_returns)
+        lines, settled_exceptions = _settle(ruleset, lines, months, data, details)
     with clock.stage("account"):
         plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
         exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
         exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
-        exceptions = pl.concat([exceptions, assessment_exceptions]).sort(EXCEPTION_ORDER)
+        exceptions = pl.concat([exceptions, assessment_exceptions, returns_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
         summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
-    inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None}
+        if raw_returns is not None:
+            summary["returns"] = {"rows_read": raw_returns.height, "rows_used": usable_returns.height,
+                                  "rows_excepted": raw_returns.height - usable_returns.height}
+    inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None,
+              "returns": Path(returns) if returns else None}
     return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings,
-                     rules.outcomes, rules.stats)
+                     rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
+
+
+def _needed_from(ruleset: Ruleset, period: Month, asked: Month) -> Month:
+    """The first month to price: the one asked for, or earlier if an option's settlement for
+    ``period`` sums over earlier months of the year."""
+    first = asked
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        if option.needs_from is not None:
+            first = min(first, option.needs_from(arrangement, ruleset, period))
+    return max(first, Month.of(ruleset.period.start))
+
+
+def _gather(details: dict[str, list[pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    return {kind: pl.concat(frames, how="diagonal_relaxed").sort("arrangement", "provider", "commissioner", "period",
+                                                                  maintain_order=True)
+            for kind, frames in sorted(details.items())}
 
 
 def _horizon(ruleset: Ruleset, months: tuple[Month, ...]) -> dt.date:
@@ -116,27 +150,34 @@ def _horizon(ruleset: Ruleset, months: tuple[Month, ...]) -> dt.date:
     return min(months[-1].stop, contract.end + dt.timedelta(days=1))
 
 
-def _price(ruleset: Ruleset, context: PricingContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _price(ruleset: Ruleset, context: PricingContext, details: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     lines, exceptions = [empty_lines()], [empty_exceptions()]
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.price is not None:
-            _take(option, option.price(arrangement, context), lines, exceptions)
+            _take(option, option.price(arrangement, context), lines, exceptions, details)
     return pl.concat(lines), pl.concat(exceptions)
 
 
-def _settle(ruleset: Ruleset, lines: pl.DataFrame, months) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _settle(ruleset: Ruleset, lines: pl.DataFrame, months, data: MeasureInputs,
+            details: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Contract-level lines, in ruleset order: each settlement sees every line before it."""
     done, exceptions = [lines], [empty_exceptions()]
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.settle is not None:
-            context = SettlementContext(ruleset, pl.concat(done), months)
-            _take(option, option.settle(arrangement, context), done, exceptions)
+            context = SettlementContext(ruleset, pl.concat(done), months, data)
+            _take(option, option.settle(arrangement, context), done, exceptions, details)
     return pl.concat(done), pl.concat(exceptions)
 
 
-def _take(option, priced, lines: list, exceptions: list) -> None:
-    lines.append(finalise_lines(priced.lines, f"option {option.name!r} ({option.plugin})"))
+def _take(option, priced, lines: list, exceptions: list, details: dict) -> None:
+    who = f"option {option.name!r} ({option.plugin})"
+    lines.append(finalise_lines(priced.lines, who))
     if priced.exceptions is not None:
         exceptions.append(conform_exceptions(priced.exceptions))
+    for kind, frame in (priced.details or {}).items():
+        missing = [c for c in DETAIL_KEYS if c not in frame.columns]
+        if missing:
+            raise PluginError(f"{who} returned {kind} details without the columns: {', '.join(missing)}")
+        details.setdefault(kind, []).append(frame)

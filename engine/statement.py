@@ -52,6 +52,9 @@ def build_statement(result: RunResult, provider: str, commissioner: str, manifes
         "exceptions": _exceptions(result, provider, commissioner),
         "flags": _flags(result, provider, commissioner),
         "local_rules": _local_rules(month),
+        "contract_lines": _contract_lines(month),
+        "measures": _details(result, "measures", provider, commissioner),
+        "pathways": _details(result, "pathway_stages", provider, commissioner),
         "run": result.summary["episodes"],
         "manifest": manifest,
     }
@@ -178,3 +181,25 @@ def _local_rules(lines: pl.DataFrame) -> list[dict]:
     ).sort("rule")
     return [{"rule": r["rule"], "lines": r["lines"], "episodes": r["episodes"], "value": pence_to_decimal(r["value"])}
             for r in grouped.iter_rows(named=True)]
+
+
+def _contract_lines(lines: pl.DataFrame) -> list[dict]:
+    """Lines for the contract rather than an episode (on account, withheld, settlements)."""
+    contract = lines.filter(pl.col("episode_id").is_null()).sort("arrangement", "unit", "from_date")
+    return [{"arrangement": r["arrangement"], "unit": r["unit"], "status": r["status"], "note": r["note"],
+             "reason": r["reason"], "amount": pence_to_decimal(r["amount"])}
+            for r in contract.iter_rows(named=True)]
+
+
+DETAIL_MONEY = ("amount", "at_stake", "earned")
+
+
+def _details(result: RunResult, kind: str, provider: str, commissioner: str) -> list[dict]:
+    """An option's workings for this statement's parties and month (money in pounds)."""
+    frame = result.details.get(kind)
+    if frame is None:
+        return []
+    mine = frame.filter((pl.col("provider") == provider) & (pl.col("commissioner") == commissioner)
+                        & (pl.col("period") == result.period.label))
+    return [{k: pence_to_decimal(v) if k in DETAIL_MONEY and v is not None else v for k, v in row.items()}
+            for row in mine.iter_rows(named=True)]

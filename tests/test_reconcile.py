@@ -90,7 +90,7 @@ def test_the_statement_shows_its_totals(synthetic):
         markdown = (written.out_dir / f"statement-{statement['id']}.md").read_text()
         for figure in (statement["totals"]["payable"], statement["totals"]["held"]):
             assert format_money(figure) in html and format_money(figure) in markdown
-        assert html.count("<section") == 8 and "break-after: page" in html
+        assert html.count("<section") == 10 and "break-after: page" in html
 
 
 def test_same_inputs_give_byte_identical_outputs(synthetic, tmp_path):
