@@ -21,7 +21,8 @@ from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
-DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.plugins.cluster")
+DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.measures.builtin", "localpay.schedule",
+                   "localpay.plugins.cluster", "localpay.plugins.outcomes", "localpay.plugins.cquin")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Plugins:
     def vocabulary(self) -> Vocabulary:
         """The rule operators and actions every plugin declares, built-in ones included."""
         hook = self.manager.hook
-        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions())
+        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions(), hook.localpay_indicators())
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

@@ -15,6 +15,9 @@ from localpay.manager import make_plugins
 from localpay.periods import Month
 from localpay.pipeline import run
 from localpay.ruleset import load_ruleset
+from localpay.schedule import schedule_sections
+
+BUILT_IN = ["cluster", "cquin", "outcomes"]
 
 ACME = '''
 from typing import Literal
@@ -56,6 +59,12 @@ def localpay_payment_options():
 @hookimpl
 def localpay_episode_checks(ruleset):
     return [RowCheck("no_service", "service", pl.col("service").is_null(), pl.lit("service is required here"))]
+
+
+@hookimpl
+def localpay_schedule_sections(ruleset, arrangement):
+    if arrangement.option == "cluster":
+        return [ScheduleSection("Validation contacts", ("Queries about cluster data go to the validation group.",))]
 '''
 
 CLASH = '''
@@ -101,7 +110,7 @@ def test_a_third_party_option_prices_and_checks_through_the_hooks(acme, tmp_path
     plugins = make_plugins()
     assert [f.name for f in plugins.failures] == ["broken_localpay"]
     assert "needs a library that is not installed" in plugins.failures[0].error
-    assert sorted(plugins.options) == ["cluster", "flat_fee"]
+    assert sorted(plugins.options) == sorted([*BUILT_IN, "flat_fee"])
     (tmp_path / "r.yaml").write_text(ruleset_text(FLAT, "overdue_review: pay"))
     (tmp_path / "e.csv").write_text("episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,service\n"
                                     "E1,P1,RT2,01W,3,2025-06-01,,CMHT\nE2,P2,RT2,01W,3,2025-06-01,,\n")
@@ -121,7 +130,7 @@ def test_plugins_command_lists_hooks_options_and_failures(acme):
     assert result.exit_code == 0, result.output
     text = result.output
     assert "acme_localpay (acme_localpay 1.0)" in text
-    assert "hooks: localpay_episode_checks, localpay_payment_options" in text
+    assert "hooks: localpay_episode_checks, localpay_payment_options, localpay_schedule_sections" in text
     assert "option flat_fee: A fixed monthly fee" in text
     assert "localpay.plugins.cluster (built-in)\n  hooks: localpay_payment_options\n  option cluster:" in text
     assert "broken_localpay FAILED TO LOAD: ImportError: needs a library that is not installed" in text
@@ -132,9 +141,9 @@ def test_plugins_command_lists_hooks_options_and_failures(acme):
 def test_an_environment_variable_limits_which_plugins_load(acme, monkeypatch):
     monkeypatch.setenv("LOCALPAY_LOAD_PLUGINS", "")
     plugins = make_plugins()
-    assert sorted(plugins.options) == ["cluster"] and plugins.failures == []
+    assert sorted(plugins.options) == BUILT_IN and plugins.failures == []
     monkeypatch.setenv("LOCALPAY_LOAD_PLUGINS", "acme_localpay")
-    assert sorted(make_plugins().options) == ["cluster", "flat_fee"]
+    assert sorted(make_plugins().options) == sorted([*BUILT_IN, "flat_fee"])
 
 
 def test_two_plugins_declaring_one_option_are_refused(tmp_path, monkeypatch):
@@ -161,3 +170,19 @@ def test_an_unknown_option_names_the_installed_ones(plugins, tmp_path):
     with pytest.raises(RulesetError, match=r"r.yaml, line 20 \[arrangements\[1\]\.option\]: unknown payment option "
                                            r"'flat_fee'; installed options: cluster"):
         load_ruleset(tmp_path / "r.yaml", plugins.options)
+
+
+def test_a_plugin_adds_schedule_sections_after_the_options_own(acme, tmp_path):
+    plugins = make_plugins()
+    (tmp_path / "r.yaml").write_text(ruleset_text(FLAT))
+    ruleset = load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
+    sections = [(arrangement, section.title, section.own) for arrangement, section in schedule_sections(ruleset, plugins)]
+    assert sections == [
+        ("tariff", "Cluster-based payments: tariff", True),
+        ("tariff", "Validation contacts", False),
+        ("fee", "Flat fee: fee", True),
+    ]
+    validated = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
+    assert validated.exit_code == 0, validated.output
+    assert validated.output.index("Cluster-based payments: tariff") < validated.output.index("Validation contacts") \
+        < validated.output.index("Flat fee: fee")

@@ -1,0 +1,165 @@
+"""What outcomes-based payments and CQUIN share: money at stake on measures, paid on account
+month by month and reconciled at settlement dates against achievement.
+
+For each statement month the option may write three kinds of contract-level line:
+
+- ``withheld``: in withhold mode, the month's pot taken off the named arrangements (negative);
+- ``on account``: the month's payment on account;
+- ``settlement``: at a settlement date, what the window's pot earned on the measures as at that
+  date, less what was paid on account in the window (negative: a recovery). A measure withheld
+  pending data adds a ``held`` line for the money it has at stake.
+
+The measures are also measured at the end of the statement month itself, so a statement shows
+progress between settlements; those figures are indicative and pay nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from localpay.lines import PRICED_COLUMNS
+from localpay.measures.compute import measure
+from localpay.measures.score import Score, shown
+from localpay.money import format_money, pence_to_decimal, round_half_up
+from localpay.periods import Month, months_between
+from localpay.ruleset.types import percent_text
+
+MEASURE_DETAILS = {
+    "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
+    "as_of": pl.Date, "kind": pl.String, "measure": pl.String, "title": pl.String, "indicator": pl.String,
+    "numerator": pl.Int64, "denominator": pl.Int64, "in_scope": pl.Int64, "rate": pl.String,
+    "completeness": pl.String, "floor": pl.String, "target": pl.String, "scale": pl.String,
+    "weight": pl.String, "achievement": pl.String, "at_stake": pl.Int64, "earned": pl.Int64,
+    "status": pl.String, "note": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """How one option's money moves, month by month (all pence):
+
+    ``pot(month)``: the month's share of the pot; ``withheld(month)``: taken off the named
+    arrangements that month; ``on_account(month)``: paid on account; ``earnable(window)``: the
+    pot a settlement scores over (the months since the last settlement); ``on_account_basis``:
+    how the payment on account is worked out, in words, for a month.
+    """
+
+    pot: Callable[[Month], int]
+    withheld: Callable[[Month], int]
+    on_account: Callable[[Month], int]
+    earnable: Callable[[tuple[Month, ...]], int]
+    on_account_basis: Callable[[Month], str]
+
+
+def value_of(lines: pl.DataFrame, arrangement, names: list[str], month: Month) -> int:
+    """What the named arrangements pay the same provider and commissioner in the month."""
+    mine = lines.filter(
+        pl.col("arrangement").is_in(names) & (pl.col("provider") == arrangement.provider)
+        & (pl.col("commissioner") == arrangement.commissioner) & (pl.col("period") == month.label)
+        & (pl.col("status") == "payable")
+    )
+    return int(mine["amount"].sum())
+
+
+def share_of(pence: int, fraction: Decimal) -> int:
+    return round_half_up(Decimal(pence) * fraction)
+
+
+def contract_months(ruleset) -> tuple[Month, ...]:
+    return months_between(Month.of(ruleset.period.start), Month.of(ruleset.period.end))
+
+
+def settlement_months(ruleset, settlement: str) -> tuple[Month, ...]:
+    """Quarterly: every third month of the contract, and its last; year end: its last month."""
+    months = contract_months(ruleset)
+    if settlement == "year_end":
+        return (months[-1],)
+    return tuple(m for i, m in enumerate(months) if i % 3 == 2 or m == months[-1])
+
+
+def window(ruleset, settlement: str, month: Month) -> tuple[Month, ...]:
+    """The months from just after the last settlement before ``month`` to ``month``."""
+    earlier = [m for m in settlement_months(ruleset, settlement) if m < month]
+    first = earlier[-1].next() if earlier else Month.of(ruleset.period.start)
+    return months_between(first, month)
+
+
+def needs_from(arrangement, ruleset, period: Month) -> Month:
+    """A statement month needs its settlement window priced: on-account payments and the pot
+    to date are sums over it."""
+    return window(ruleset, arrangement.settlement, period)[0]
+
+
+def settle_incentive(arrangement, context, terms: Terms, measures, clause_words: str):
+    """Lines and measure details for every statement month."""
+    lines, details = [], []
+    settles = set(settlement_months(context.ruleset, arrangement.settlement))
+    for month in context.months:
+        pot = terms.pot(month)
+        withheld = terms.withheld(month)
+        if withheld:
+            lines.append(_line(arrangement, month, "withheld", -withheld,
+                               f"{clause_words} withheld from the month's value, earned back on achievement",
+                               f"pot {format_money(pence_to_decimal(pot))}"))
+        paid = terms.on_account(month)
+        if paid:
+            lines.append(_line(arrangement, month, "on account", paid, None, f"on account: {terms.on_account_basis(month)}"))
+        spanned = window(context.ruleset, arrangement.settlement, month)
+        settling = month in settles
+        if settling or month == context.months[-1]:
+            earnable = terms.earnable(spanned)
+            scores = [measure(m, context.data, arrangement.provider, arrangement.commissioner,
+                              context.ruleset.period.start, month.last_day) for m in measures]
+            details += [_detail(arrangement, month, s, earnable, settling) for s in scores]
+            if settling:
+                lines += _settlement(arrangement, month, spanned, scores, earnable, terms, clause_words)
+    frame = pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row") if lines else pl.DataFrame(schema=PRICED_COLUMNS)
+    table = pl.DataFrame(details, schema=MEASURE_DETAILS, orient="row") if details else pl.DataFrame(schema=MEASURE_DETAILS)
+    return frame, table
+
+
+def _settlement(arrangement, month, spanned, scores: list[Score], earnable: int, terms: Terms, words: str) -> list:
+    earned = sum(_earned(s, earnable) for s in scores)
+    paid = sum(terms.on_account(m) for m in spanned)
+    span = f"{spanned[0]} to {spanned[-1]}" if len(spanned) > 1 else str(spanned[0])
+    net = earned - paid
+    reason = (f"recovery: {words} earned {format_money(pence_to_decimal(earned))} is less than the "
+              f"{format_money(pence_to_decimal(paid))} paid on account" if net < 0 else None)
+    note = (f"settlement {span}: earned {format_money(pence_to_decimal(earned))} of "
+            f"{format_money(pence_to_decimal(earnable))} at stake, less {format_money(pence_to_decimal(paid))} on account")
+    out = [_line(arrangement, month, "settlement", net, reason, note, spanned[0].start)]
+    for s in scores:
+        if not s.scored:
+            out.append(_line(arrangement, month, "measure held", _at_stake(s, earnable), f"withheld pending data: {s.withheld}",
+                             f"measure {s.measure.id}: {percent_text(s.measure.weight)} of "
+                             f"{format_money(pence_to_decimal(earnable))}", spanned[0].start, status="held"))
+    return out
+
+
+def _at_stake(s: Score, earnable: int) -> int:
+    return share_of(earnable, s.measure.weight)
+
+
+def _earned(s: Score, earnable: int) -> int:
+    return share_of(earnable, s.measure.weight * s.achievement) if s.scored else 0
+
+
+def _line(arrangement, month: Month, unit: str, pence: int, reason, note, start=None, status="payable") -> tuple:
+    return (arrangement.id, arrangement.option, arrangement.provider, arrangement.commissioner, month.label, None, None,
+            None, start or month.start, month.last_day, 1, unit, pence * 10_000, start or month.start, status, None,
+            arrangement.clause, reason, note)
+
+
+def _detail(arrangement, month: Month, s: Score, earnable: int, settling: bool) -> tuple:
+    m = s.measure
+    floor, target = m.thresholds
+    return (arrangement.id, arrangement.provider, arrangement.commissioner, month.label, month.last_day,
+            "settlement" if settling else "indicative", m.id, m.label, m.indicator, s.count.numerator,
+            s.count.denominator, s.count.in_scope, shown(s.rate), shown(s.completeness),
+            percent_text(floor) if floor is not None else "", percent_text(target) if target is not None else "",
+            m.scale, percent_text(m.weight), shown(s.achievement), _at_stake(s, earnable), _earned(s, earnable),
+            "scored" if s.scored else "withheld pending data", s.withheld or s.count.note or None)
