@@ -17,7 +17,7 @@ from localpay.pipeline import run
 from localpay.ruleset import load_ruleset
 from localpay.schedule import schedule_sections
 
-BUILT_IN = ["cluster", "cquin", "outcomes"]
+BUILT_IN = ["cluster", "cquin", "outcomes", "pathway"]
 
 ACME = '''
 from typing import Literal

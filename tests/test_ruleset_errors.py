@@ -211,6 +211,10 @@ EXPECTED: dict[str, list[Expect]] = {
     "rule_bad_pattern.yaml": [
         E(32, "rules[0].when.episode_id.matches", "cannot use backslashes", "[.] for a dot"),
     ],
+    # --- pathways ----------------------------------------------------------------------------
+    "pathway_shares_not_100.yaml": [
+        E(35, "arrangements[1].stages", "the stages' shares add up to 90%, not 100%"),
+    ],
 }
 
 # Fixtures whose expectation is what the engine *should* report, not what it does today.
