@@ -15,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from .assessments import REQUIRED as ASSESSMENT_COLUMNS
 from .episodes import REQUIRED as EPISODE_COLUMNS
+from .measures.returns import REQUIRED as RETURNS_COLUMNS
 from .errors import InputError, LocalpayError
 from .money import micros_to_decimal, pence_to_decimal, to_micros
-from .periods import Month
+from .periods import Month, statement_months
 from .pipeline import run
 from .ruleset import resolve_ruleset_path
 from .ruleset_tests_model import Expect, Expectation, ExpectedLine, LocatedCase, Totals, load_cases
@@ -69,16 +72,30 @@ def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
     case = located.case
     with tempfile.TemporaryDirectory(prefix="localpay-test-") as folder:
         episodes = _write_rows(Path(folder) / "episodes.csv", case.episodes, EPISODE_COLUMNS)
-        assessments = None
+        assessments = returns = None
         if case.assessments:
             assessments = _write_rows(Path(folder) / "assessments.csv", case.assessments, ASSESSMENT_COLUMNS)
+        if case.returns:
+            returns = _write_rows(Path(folder) / "returns.csv", case.returns, RETURNS_COLUMNS)
+        unknown = [name for name in case.arrangements or () if name not in {a.id for a in ruleset.arrangements}]
+        if unknown:
+            return CaseResult(case.name, located.file, located.line,
+                              (f"the case names arrangements the ruleset does not have: {', '.join(unknown)}",))
         try:
             result = run(ruleset, plugins, episodes, Month.parse(case.period),
-                         Month.parse(case.from_period) if case.from_period else None, assessments)
+                         Month.parse(case.from_period) if case.from_period else None, assessments, returns=returns)
         except LocalpayError as error:
             return CaseResult(case.name, located.file, located.line, (f"the case could not run: {error}",))
-    failures = compare(case.expect, result.lines.to_dicts(), result.exceptions.to_dicts())
+    failures = compare(case.expect, _compared(result, case, ruleset).to_dicts(), result.exceptions.to_dicts())
     return CaseResult(case.name, located.file, located.line, tuple(failures))
+
+
+def _compared(result, case, ruleset) -> pl.DataFrame:
+    """The lines a case checks: its arrangements' (by default, those pricing episodes), in the
+    months it asked for (a settlement may have priced earlier ones too)."""
+    chosen = case.arrangements or [a.id for a in ruleset.arrangements if ruleset.option_of(a).price is not None]
+    asked = statement_months(Month.parse(case.period), Month.parse(case.from_period) if case.from_period else None)
+    return result.lines.filter(pl.col("arrangement").is_in(chosen) & pl.col("period").is_in([m.label for m in asked]))
 
 
 def _write_rows(path: Path, rows: list[dict], required: tuple[str, ...]) -> Path:

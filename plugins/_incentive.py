@@ -131,9 +131,11 @@ def _settlement(arrangement, month, spanned, scores: list[Score], earnable: int,
               f"{format_money(pence_to_decimal(paid))} paid on account" if net < 0 else None)
     note = (f"settlement {span}: earned {format_money(pence_to_decimal(earned))} of "
             f"{format_money(pence_to_decimal(earnable))} at stake, less {format_money(pence_to_decimal(paid))} on account")
+    if earnable == 0 and paid == 0:
+        return []  # nothing was at stake and nothing paid: no line to settle
     out = [_line(arrangement, month, "settlement", net, reason, note, spanned[0].start)]
     for s in scores:
-        if not s.scored:
+        if not s.scored and _at_stake(s, earnable):
             out.append(_line(arrangement, month, "measure held", _at_stake(s, earnable), f"withheld pending data: {s.withheld}",
                              f"measure {s.measure.id}: {percent_text(s.measure.weight)} of "
                              f"{format_money(pence_to_decimal(earnable))}", spanned[0].start, status="held"))
