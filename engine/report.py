@@ -7,7 +7,7 @@ import polars as pl
 from .accounting import NO_ACTIVITY
 from .errors import PluginError
 from .manager import Plugins
-from .money import format_money
+from .money import format_money, pence_to_decimal
 from .options import ScheduleSection
 from .outputs import Written
 from .pipeline import RunResult
@@ -74,7 +74,14 @@ def run_report(result: RunResult, written: Written) -> str:
     if "assessments" in result.summary:
         a = result.summary["assessments"]
         out.append(f"assessments read {a['rows_read']:,} = used {a['rows_used']:,} + excepted {a['rows_excepted']:,}")
+    if "returns" in result.summary:
+        r = result.summary["returns"]
+        out.append(f"returns read {r['rows_read']:,} = used {r['rows_used']:,} + excepted {r['rows_excepted']:,}")
     out += _rules_line(result)
+    if result.asked_from is not None:
+        out.append(f"priced from {result.months[0]}, not {result.asked_from}: a settlement in the months "
+                   "sums over the months since the last one")
+    out += _settlements(result)
     out.append(f"statements for {result.period} ({len(written.statements)}):")
     for s in written.statements:
         t = s["totals"]
@@ -85,6 +92,19 @@ def run_report(result: RunResult, written: Written) -> str:
     out.append(f"written to {written.out_dir}/:")
     out += [f"  {f.name}" for f in written.files]
     return "\n".join(out)
+
+
+def _settlements(result: RunResult) -> list[str]:
+    """Each settlement in the statement month, and any measure withheld pending data."""
+    month = result.lines.filter((pl.col("period") == result.period.label) & (pl.col("unit") == "settlement"))
+    out = [f"settlement {r['arrangement']}: {format_money(pence_to_decimal(r['amount']))} ({r['note']})"
+           for r in month.sort("arrangement").iter_rows(named=True)]
+    measures = result.details.get("measures")
+    if measures is not None:
+        withheld = measures.filter((pl.col("period") == result.period.label) & (pl.col("status") != "scored"))
+        out += [f"  measure {r['arrangement']}/{r['measure']} withheld pending data: {r['note']}"
+                for r in withheld.sort("arrangement", "measure").iter_rows(named=True)]
+    return out
 
 
 def _rules_line(result: RunResult) -> list[str]:

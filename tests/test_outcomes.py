@@ -110,3 +110,37 @@ def test_weights_that_do_not_add_to_100_are_a_load_error_with_the_line(tmp_path,
     assert problem.key == "arrangements[1].measures"
     assert "the weights add up to 90% (60% + 30%), not 100%" in problem.message
     assert problem.line == 28  # the line of "measures:" in the written ruleset (read from the file)
+
+
+def test_the_statement_and_measures_csv_show_each_measure_and_the_settlement(tmp_path, plugins):
+    from localpay.outputs import write_outputs
+
+    result = run_case(tmp_path, plugins, outcomes(), ONE_PERSON, "2025-06", RETURNS_MET)
+    written = write_outputs(result, tmp_path / "out", ["localpay", "run"])
+    [statement] = written.statements
+    assert [(c["unit"], c["amount"]) for c in statement["contract_lines"]] == [("on account", D("15.00")),
+                                                                              ("settlement", D("18.20"))]
+    recovery = next(m for m in statement["measures"] if m["measure"] == "recovery")
+    assert (recovery["numerator"], recovery["denominator"], recovery["rate"], recovery["floor"], recovery["target"],
+            recovery["achievement"], recovery["at_stake"], recovery["earned"]) == (
+        60, 100, "60.0%", "40%", "80%", "50.0%", D("54.60"), D("27.30"))
+    markdown = (tmp_path / "out" / "statement-RT2-01W-2025-06.md").read_text()
+    assert "| outcomes | recovery (`reported`) | 2025-06-30 | 60 | 100 | 60.0% | 40% | 80% | 50.0% | 60% | £54.60 | £27.30 | scored |" in markdown
+    assert "| outcomes | settlement | payable | settlement 2025-04 to 2025-06: earned £63.70 of £91.00 at stake, less £45.50 on account | £18.20 |" in markdown
+    csv = pl.read_csv(tmp_path / "out" / "measures.csv", infer_schema=False)
+    assert csv.filter(pl.col("measure") == "experience").select("kind", "earned", "at_stake").row(0) == ("settlement", "36.40", "36.40")
+
+
+def test_the_schedule_states_the_pot_the_timing_and_each_measure(tmp_path, plugins):
+    from localpay.schedule import schedule_sections
+
+    ruleset = run_case(tmp_path, plugins, outcomes("withhold"), ONE_PERSON, "2025-06", RETURNS_MET).ruleset
+    [section] = [s for owner, s in schedule_sections(ruleset, plugins) if owner == "outcomes"]
+    text = " ".join(section.paragraphs)
+    assert "a pot of 10% of the value paid under tariff, taken off that value each month and earned back on achievement" in text
+    assert "Each month 50% of the month's pot is paid on account." in text
+    assert "30 June 2025, 30 September 2025, 31 December 2025, 31 March 2026" in text
+    [table] = section.tables
+    assert table.rows[0][:6] == ("recovery", "the numerator the provider reports for this measure in its return for "
+                                 "the month of the last day measured, of the denominator it reports",
+                                 "every person of the provider and commissioner", "60%", "40%", "80%")
