@@ -120,3 +120,20 @@ def test_bad_rows_of_the_returns_file_are_reported_and_the_rest_used(tmp_path, p
     assert reason == "a second return for recovery in 2025-06; the first, on row 1, is used"
     assert result.summary["returns"] == {"rows_read": 5, "rows_used": 1, "rows_excepted": 4}
     assert measures(result, "2025-06")["recovery"]["rate"] == "60.0%"
+
+
+def test_a_scope_that_names_providers_counts_across_them(tmp_path, plugins):
+    shared = ("{id: reviewed, indicator: reviewed_in_period, scope: {provider: {one_of: [RT2, RXV]}}, weight: 100%, "
+              "floor: 50%, target: 100%}")
+    episodes = ("e1,p1,RT2,01W,3,2025-04-01,,community,CMHT\n"
+                "e2,p2,RXV,01W,3,2025-04-01,,community,CMHT\n"
+                "e3,p3,RXV,01Y,3,2025-04-01,,community,CMHT")  # another commissioner: not counted
+    # p1 reviewed by RT2 and p2 by RXV, each within six months; p2's RT2 review is not theirs to count
+    assessments = "p1,RT2,2025-05-10,MHCT,3,\np2,RXV,2025-05-10,MHCT,3,\np3,RT2,2025-05-10,MHCT,3,"
+    result = run_case(tmp_path, plugins, outcomes_with(shared), episodes, "2025-06", assessments=assessments)
+    row = measures(result, "2025-06")["reviewed"]
+    assert (row["numerator"], row["denominator"]) == (2, 2)
+    # without the provider in its scope, a measure counts only the arrangement's provider, RT2
+    own = outcomes_with("{id: reviewed, indicator: reviewed_in_period, weight: 100%, floor: 50%, target: 100%}")
+    result = run_case(tmp_path, plugins, own, episodes, "2025-06", assessments=assessments)
+    assert (measures(result, "2025-06")["reviewed"]["denominator"]) == 1

@@ -33,20 +33,25 @@ class MeasureInputs:
 
 def measure_data(measure: Measure, inputs: MeasureInputs, provider: str, commissioner: str | None,
                  start: dt.date, as_of: dt.date) -> MeasureData:
+    """The measure's cut of the data. It counts the arrangement's provider and commissioner,
+    unless its scope tests ``provider`` or ``commissioner`` itself: then the scope decides (a
+    KPI shared by several providers). Assessments count for the people in scope with the
+    providers whose episodes are in scope."""
+    scope = measure.scope
     episodes = inputs.episodes.filter(
-        (pl.col("provider") == provider)
-        & (pl.col("start_date") <= as_of) & (pl.col("stop").is_null() | (pl.col("stop") > start))
-    )
-    if commissioner is not None:
+        (pl.col("start_date") <= as_of) & (pl.col("stop").is_null() | (pl.col("stop") > start)))
+    if scope is None or not scope.tests_field("provider"):
+        episodes = episodes.filter(pl.col("provider") == provider)
+    if commissioner is not None and (scope is None or not scope.tests_field("commissioner")):
         episodes = episodes.filter(pl.col("commissioner") == commissioner)
-    if measure.scope is not None:
-        episodes = episodes.filter(measure.scope.expr())
-    people = episodes.select("patient_id").unique()
+    if scope is not None:
+        episodes = episodes.filter(scope.expr())
+    seen = episodes.select("patient_id", "provider").unique()
     assessments = (inputs.assessments if inputs.assessments is not None else pl.DataFrame(schema=ASSESSMENT_COLUMNS))
     assessments = assessments.select(list(ASSESSMENT_COLUMNS)).filter(
-        (pl.col("provider") == provider) & (pl.col("assessment_date") <= as_of)
+        (pl.col("assessment_date") <= as_of)
         & ((pl.col("assessment_date") >= start) | (pl.col("tool") == "MHCT"))  # the latest review may be older
-    ).join(people, on="patient_id", how="semi")
+    ).join(seen, on=["patient_id", "provider"], how="semi")
     returns = inputs.returns.filter(pl.col("provider").is_null() | (pl.col("provider") == provider))
     return MeasureData(episodes, assessments, returns, measure.id, provider, start, as_of)
 

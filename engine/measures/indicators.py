@@ -26,12 +26,14 @@ RETURNS_COLUMNS = {"measure": pl.String, "period": pl.String, "provider": pl.Str
 class MeasureData:
     """What an indicator counts from, already cut to the measure.
 
-    ``episodes``: the episodes of the arrangement's provider and commissioner that meet the
-    measure's scope and have at least one day from ``start`` to ``as_of`` (columns as
+    ``episodes``: the episodes that meet the measure's scope (of the arrangement's provider
+    and commissioner, unless the scope tests those fields itself) and have at least one day
+    from ``start`` to ``as_of`` (columns as
     ``PricingContext.episodes``: ``episode_id, patient_id, provider, commissioner, cluster,
     setting, service, start_date, end_date, stop`` (exclusive end, null while open), ``until``
     and any declared input column). The people in scope are ``episodes["patient_id"].unique()``.
-    ``assessments``: the provider's usable assessments of those people dated from ``start`` to
+    ``assessments``: the usable assessments of those people, by the providers of their
+    episodes in scope, dated from ``start`` to
     ``as_of`` inclusive (``patient_id, provider, assessment_date, tool, cluster, total``;
     ``tool`` is one of MHCT, HoNOS, WEMWBS, SWEMWBS), plus the people's MHCT reviews before
     ``start`` (the latest review may be older than the year).

@@ -34,6 +34,12 @@ class Condition:
             raise RuntimeError("the condition was not parsed: load the ruleset with load_ruleset")
         return expression(self.node)
 
+    def tests_field(self, name: str) -> bool:
+        """Whether the condition tests the field anywhere (in any branch)."""
+        from .conditions import tests_of
+
+        return any(test.field.name == name for test in tests_of(self.node))
+
     def describe(self) -> str:
         from .describe import condition
 
