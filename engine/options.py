@@ -117,9 +117,9 @@ class PaymentOption:
     ``describe(arrangement, Ruleset) -> ScheduleSection``: the option's terms for the schedule.
     ``activity(arrangement, lines, statement_month, months) -> [ActivityRow]``: plan against actual.
     ``check([(index, arrangement)], Ruleset) -> [(path, message)]``: checks across arrangements.
-    ``needs_from(arrangement, Ruleset, Month) -> Month``: the first month a statement for the
-    given month needs priced (a settlement sums over earlier months); the run extends its year
-    to date back to it.
+    ``needs_from(arrangement, Ruleset, Month) -> Month``: where a run that would start at the
+    given month must start instead (a settlement sums over earlier months); the run extends its
+    year to date back to it.
     """
 
     name: str

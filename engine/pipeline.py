@@ -72,7 +72,7 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars",
         returns: Path | None = None) -> RunResult:
     asked = statement_months(period, from_period)
-    months = statement_months(period, _needed_from(ruleset, period, asked[0]))
+    months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     with clock.stage("load"):
@@ -122,14 +122,14 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
                      rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
 
 
-def _needed_from(ruleset: Ruleset, period: Month, asked: Month) -> Month:
-    """The first month to price: the one asked for, or earlier if an option's settlement for
-    ``period`` sums over earlier months of the year."""
+def _needed_from(ruleset: Ruleset, asked: Month) -> Month:
+    """The first month to price: the one asked for, or earlier if an option's settlement sums
+    over months of the year before it."""
     first = asked
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.needs_from is not None:
-            first = min(first, option.needs_from(arrangement, ruleset, period))
+            first = min(first, option.needs_from(arrangement, ruleset, asked))
     return max(first, Month.of(ruleset.period.start))
 
 

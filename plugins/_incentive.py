@@ -88,10 +88,10 @@ def window(ruleset, settlement: str, month: Month) -> tuple[Month, ...]:
     return months_between(first, month)
 
 
-def needs_from(arrangement, ruleset, period: Month) -> Month:
-    """A statement month needs its settlement window priced: on-account payments and the pot
-    to date are sums over it."""
-    return window(ruleset, arrangement.settlement, period)[0]
+def needs_from(arrangement, ruleset, first: Month) -> Month:
+    """A run that would start at ``first`` starts instead where that month's settlement window
+    does: on-account payments and the pot to date are sums over whole windows."""
+    return window(ruleset, arrangement.settlement, first)[0]
 
 
 def settle_incentive(arrangement, context, terms: Terms, measures, clause_words: str):

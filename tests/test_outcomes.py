@@ -144,3 +144,14 @@ def test_the_schedule_states_the_pot_the_timing_and_each_measure(tmp_path, plugi
     assert table.rows[0][:6] == ("recovery", "the numerator the provider reports for this measure in its return for "
                                  "the month of the last day measured, of the denominator it reports",
                                  "every person of the provider and commissioner", "60%", "40%", "80%")
+
+
+def test_a_run_starting_mid_quarter_prices_the_whole_quarter_before_settling_it(tmp_path, plugins):
+    returns = RETURNS_MET + "\nrecovery,2025-09,60,100\nexperience,2025-09,95,100"
+    result = run_case(tmp_path, plugins, outcomes(), ONE_PERSON, "2025-09", returns, from_period="2025-05")
+    # May alone would leave April out of the June settlement: the run starts in April instead
+    assert result.months[0].label == "2025-04" and result.asked_from.label == "2025-05"
+    june, september = pounds(result, "outcomes", "settlement")
+    assert june == D("18.20")  # as in the April-to-June run
+    # July £31.00, August £31.00, September £30.00: pot £92.00, on account £46.00, earned 70% = £64.40
+    assert september == D("18.40")

@@ -269,7 +269,8 @@ def compute_reported(data: MeasureData, parameters: ReportedParameters) -> Count
     rows = matching_returns(data, name, month)
     if rows.is_empty():
         return Count(0, 0, 0, note=f"no return for {name} in {month}")
-    # duplicates are reported upstream; the last line of the file is the provider's last word
+    # a second return for one measure and month is reported and dropped upstream (the first is
+    # used); should two reach here, the last is taken
     row = rows.row(rows.height - 1, named=True)
     numerator, denominator = max(row["numerator"] or 0, 0), max(row["denominator"] or 0, 0)
     if numerator > denominator:
