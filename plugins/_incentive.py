@@ -7,7 +7,11 @@ For each statement month the option may write three kinds of contract-level line
 - ``on account``: the month's payment on account;
 - ``settlement``: at a settlement date, what the window's pot earned on the measures as at that
   date, less what was paid on account in the window (negative: a recovery). A measure withheld
-  pending data adds a ``held`` line for the money it has at stake.
+  pending data adds a ``held`` line for the money it has at stake, and that money is carried to
+  the next settlement, where it is earned as the measure then scores.
+
+Everything is recomputed from the start of the contract on every run, never remembered: the
+on-account payments a settlement deducts and the money carried to it come from the same data.
 
 The measures are also measured at the end of the statement month itself, so a statement shows
 progress between settlements; those figures are indicative and pay nothing.
@@ -89,15 +93,35 @@ def window(ruleset, settlement: str, month: Month) -> tuple[Month, ...]:
 
 
 def needs_from(arrangement, ruleset, first: Month) -> Month:
-    """A run that would start at ``first`` starts instead where that month's settlement window
-    does: on-account payments and the pot to date are sums over whole windows."""
-    return window(ruleset, arrangement.settlement, first)[0]
+    """Settlements are recomputed from the start of the contract: on-account payments and pots
+    are sums over whole windows, and money held for a measure pending data at one settlement
+    is carried to the next."""
+    return Month.of(ruleset.period.start)
+
+
+@dataclass(frozen=True)
+class Staked:
+    """A measure's money at one measuring: its weight of the window's pot (``share``), plus what
+    was held for it pending data at earlier settlements (``carried``)."""
+
+    score: Score
+    share: int
+    carried: int
+
+    @property
+    def stake(self) -> int:
+        return self.share + self.carried
+
+    @property
+    def earned(self) -> int:
+        return share_of(self.stake, self.score.achievement) if self.score.scored else 0
 
 
 def settle_incentive(arrangement, context, terms: Terms, measures, clause_words: str):
     """Lines and measure details for every statement month."""
     lines, details = [], []
     settles = set(settlement_months(context.ruleset, arrangement.settlement))
+    carried = {m.id: 0 for m in measures}
     for month in context.months:
         pot = terms.pot(month)
         withheld = terms.withheld(month)
@@ -108,46 +132,49 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
         paid = terms.on_account(month)
         if paid:
             lines.append(_line(arrangement, month, "on account", paid, None, f"on account: {terms.on_account_basis(month)}"))
-        spanned = window(context.ruleset, arrangement.settlement, month)
         settling = month in settles
-        if settling or month == context.months[-1]:
-            earnable = terms.earnable(spanned)
-            scores = [measure(m, context.data, arrangement.provider, arrangement.commissioner,
-                              context.ruleset.period.start, month.last_day) for m in measures]
-            details += [_detail(arrangement, month, s, earnable, settling) for s in scores]
-            if settling:
-                lines += _settlement(arrangement, month, spanned, scores, earnable, terms, clause_words)
+        if not (settling or month == context.months[-1]):
+            continue
+        spanned = window(context.ruleset, arrangement.settlement, month)
+        earnable = terms.earnable(spanned)
+        staked = [Staked(measure(m, context.data, arrangement.provider, arrangement.commissioner,
+                                 context.ruleset.period.start, month.last_day), share_of(earnable, m.weight), carried[m.id])
+                  for m in measures]
+        details += [_detail(arrangement, month, s, settling) for s in staked]
+        if settling:
+            lines += _settlement(arrangement, month, spanned, staked, earnable, terms, clause_words)
+            carried = {s.score.measure.id: 0 if s.score.scored else s.stake for s in staked}
     frame = pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row") if lines else pl.DataFrame(schema=PRICED_COLUMNS)
     table = pl.DataFrame(details, schema=MEASURE_DETAILS, orient="row") if details else pl.DataFrame(schema=MEASURE_DETAILS)
     return frame, table
 
 
-def _settlement(arrangement, month, spanned, scores: list[Score], earnable: int, terms: Terms, words: str) -> list:
-    earned = sum(_earned(s, earnable) for s in scores)
+def _settlement(arrangement, month, spanned, staked: list[Staked], earnable: int, terms: Terms, words: str) -> list:
+    earned = sum(s.earned for s in staked)
     paid = sum(terms.on_account(m) for m in spanned)
+    carried = sum(s.carried for s in staked)
+    if earnable == 0 and paid == 0 and carried == 0:
+        return []  # nothing was at stake and nothing paid: no line to settle
     span = f"{spanned[0]} to {spanned[-1]}" if len(spanned) > 1 else str(spanned[0])
     net = earned - paid
-    reason = (f"recovery: {words} earned {format_money(pence_to_decimal(earned))} is less than the "
-              f"{format_money(pence_to_decimal(paid))} paid on account" if net < 0 else None)
-    note = (f"settlement {span}: earned {format_money(pence_to_decimal(earned))} of "
-            f"{format_money(pence_to_decimal(earnable))} at stake, less {format_money(pence_to_decimal(paid))} on account")
-    if earnable == 0 and paid == 0:
-        return []  # nothing was at stake and nothing paid: no line to settle
+    reason = (f"recovery: {words} earned {_pounds(earned)} is less than the {_pounds(paid)} paid on account"
+              if net < 0 else None)
+    held_before = f" and {_pounds(carried)} held at earlier settlements" if carried else ""
+    note = (f"settlement {span}: earned {_pounds(earned)} of {_pounds(earnable)} at stake{held_before}, "
+            f"less {_pounds(paid)} on account")
     out = [_line(arrangement, month, "settlement", net, reason, note, spanned[0].start)]
-    for s in scores:
-        if not s.scored and _at_stake(s, earnable):
-            out.append(_line(arrangement, month, "measure held", _at_stake(s, earnable), f"withheld pending data: {s.withheld}",
-                             f"measure {s.measure.id}: {percent_text(s.measure.weight)} of "
-                             f"{format_money(pence_to_decimal(earnable))}", spanned[0].start, status="held"))
+    for s in staked:
+        if not s.score.scored and s.stake:
+            more = f" and {_pounds(s.carried)} held before" if s.carried else ""
+            out.append(_line(arrangement, month, "measure held", s.stake, f"withheld pending data: {s.score.withheld}",
+                             f"measure {s.score.measure.id}: {percent_text(s.score.measure.weight)} of "
+                             f"{_pounds(earnable)}{more}; carried to the next settlement", spanned[0].start,
+                             status="held"))
     return out
 
 
-def _at_stake(s: Score, earnable: int) -> int:
-    return share_of(earnable, s.measure.weight)
-
-
-def _earned(s: Score, earnable: int) -> int:
-    return share_of(earnable, s.measure.weight * s.achievement) if s.scored else 0
+def _pounds(pence: int) -> str:
+    return format_money(pence_to_decimal(pence))
 
 
 def _line(arrangement, month: Month, unit: str, pence: int, reason, note, start=None, status="payable") -> tuple:
@@ -156,12 +183,15 @@ def _line(arrangement, month: Month, unit: str, pence: int, reason, note, start=
             arrangement.clause, reason, note)
 
 
-def _detail(arrangement, month: Month, s: Score, earnable: int, settling: bool) -> tuple:
-    m = s.measure
+def _detail(arrangement, month: Month, staked: Staked, settling: bool) -> tuple:
+    s, m = staked.score, staked.score.measure
     floor, target = m.thresholds
+    note = s.withheld or s.count.note or None
+    if staked.carried:
+        note = "; ".join(filter(None, [note, f"at stake includes {_pounds(staked.carried)} held at earlier settlements"]))
     return (arrangement.id, arrangement.provider, arrangement.commissioner, month.label, month.last_day,
             "settlement" if settling else "indicative", m.id, m.label, m.indicator, s.count.numerator,
             s.count.denominator, s.count.in_scope, shown(s.rate), shown(s.completeness),
             percent_text(floor) if floor is not None else "", percent_text(target) if target is not None else "",
-            m.scale, percent_text(m.weight), shown(s.achievement), _at_stake(s, earnable), _earned(s, earnable),
-            "scored" if s.scored else "withheld pending data", s.withheld or s.count.note or None)
+            m.scale, percent_text(m.weight), shown(s.achievement), staked.stake, staked.earned,
+            "scored" if s.scored else "withheld pending data", note)

@@ -56,20 +56,20 @@ def test_on_account_is_the_planned_cquin_over_twelve(year):
 def test_three_goals_at_nothing_part_and_full_achievement(year):
     goals = measures(year, "2026-03")
     assert {g: (row["achievement"], row["earned"]) for g, row in goals.items()} == {
-        "smoking": ("0.0%", 0),                 # 20% of £1,368.75 at 0%
-        "physical-health": ("50.0%", 20531),    # 30% x 50% x £1,368.75 = £205.3125 -> £205.31
-        "discharge-letters": ("100.0%", 68438),  # 50% x £1,368.75 = £684.375 -> £684.38 (half up)
+        "smoking": ("0.0%", 0),                 # 20% of £1,368.75 = £273.75 at stake, at 0%
+        "physical-health": ("50.0%", 20532),    # 30% of £1,368.75 = £410.625 -> £410.63; x 50% = £205.315 -> £205.32
+        "discharge-letters": ("100.0%", 68438),  # 50% of £1,368.75 = £684.375 -> £684.38 (half up), all of it
     }
     assert {g: row["at_stake"] for g, row in goals.items()} == {
         "smoking": 27375, "physical-health": 41063, "discharge-letters": 68438}
 
 
 def test_the_year_end_line_is_earned_minus_paid_and_negative_is_a_recovery(year):
-    # earned £0 + £205.31 + £684.38 = £889.69; paid on account 12 x £125.00 = £1,500.00
+    # earned £0 + £205.32 + £684.38 = £889.70; paid on account 12 x £125.00 = £1,500.00
     [line] = year.lines.filter(pl.col("unit") == "settlement").rows(named=True)
-    assert (line["period"], line["amount"]) == ("2026-03", -61031)
-    assert line["reason"].startswith("recovery: CQUIN earned £889.69 is less than the £1,500.00 paid on account")
-    assert "earned £889.69 of £1,368.75 at stake, less £1,500.00 on account" in line["note"]
+    assert (line["period"], line["amount"]) == ("2026-03", -61030)
+    assert line["reason"].startswith("recovery: CQUIN earned £889.70 is less than the £1,500.00 paid on account")
+    assert "earned £889.70 of £1,368.75 at stake, less £1,500.00 on account" in line["note"]
 
 
 def test_without_a_planned_value_on_account_follows_the_actual_value(tmp_path, plugins):

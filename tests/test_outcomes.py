@@ -155,3 +155,24 @@ def test_a_run_starting_mid_quarter_prices_the_whole_quarter_before_settling_it(
     assert june == D("18.20")  # as in the April-to-June run
     # July £31.00, August £31.00, September £30.00: pot £92.00, on account £46.00, earned 70% = £64.40
     assert september == D("18.40")
+
+
+def test_money_held_pending_data_is_carried_to_the_next_settlement(tmp_path, plugins):
+    # experience has no return for June: withheld, its 40% of the £91.00 pot (£36.40) held.
+    # September's return meets its target: it earns its 40% of September's £92.00 (£36.80)
+    # and the £36.40 carried, £73.20 in all.
+    returns = "recovery,2025-06,60,100\nrecovery,2025-09,60,100\nexperience,2025-09,95,100"
+    result = run_case(tmp_path, plugins, outcomes(), ONE_PERSON, "2025-09", returns)
+    held = result.lines.filter(pl.col("unit") == "measure held")
+    assert held.select("period", "amount", "status").rows() == [("2025-06", 3640, "held")]
+    assert held["note"].item() == "measure experience: 40% of £91.00; carried to the next settlement"
+    june, september = pounds(result, "outcomes", "settlement")
+    assert june == D("-18.20")  # recovery's £27.30 less £45.50 on account
+    # recovery 60% x 50% x £92.00 = £27.60; experience £73.20; less £46.00 on account
+    assert september == D("54.80")
+    experience = measures(result, "2025-09")["experience"]
+    assert (experience["at_stake"], experience["earned"]) == (7320, 7320)
+    assert experience["note"] == "at stake includes £36.40 held at earlier settlements"
+    note = result.lines.filter((pl.col("unit") == "settlement") & (pl.col("period") == "2025-09"))["note"].item()
+    assert note == ("settlement 2025-07 to 2025-09: earned £100.80 of £92.00 at stake and £36.40 held at earlier "
+                    "settlements, less £46.00 on account")

@@ -34,5 +34,6 @@ def scoring_words(measures) -> tuple[str, ...]:
         "start of the contract period. A measure earns its weight of the pot in full at or above its target and "
         "nothing below its floor; between them it earns as its scale says.",
         "A measure whose denominator is below its minimum, or whose data cover fewer of the people in scope than its "
-        "completeness gate, is withheld pending data: it is neither paid nor scored zero, and its money is shown held.",
+        "completeness gate, is withheld pending data: it is neither paid nor scored zero; its money is held and carried "
+        "to the next settlement, where it is earned as the measure then scores.",
     )
