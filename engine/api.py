@@ -26,10 +26,12 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: st
                   from_period: str | None = None, assessments: Path | None = None,
                   templates: Path | None = None, command: list[str] | None = None,
                   progress: Progress | None = None, evaluator: str = "polars",
-                  returns: Path | None = None) -> tuple[RunResult, Written]:
+                  tables: dict[str, Path | None] | None = None) -> tuple[RunResult, Written]:
+    """``tables``: the optional input files by name (``returns``, ``budgets``, ``population``)."""
+    given = {name: Path(path) for name, path in (tables or {}).items() if path}
     result = run(ruleset, plugins, Path(episodes), Month.parse(period),
                  Month.parse(from_period) if from_period else None,
-                 Path(assessments) if assessments else None, progress, evaluator, Path(returns) if returns else None)
+                 Path(assessments) if assessments else None, progress, evaluator, **given)
     if progress:
         progress("write")
     written = write_outputs(result, Path(out), command or [], templates)

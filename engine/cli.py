@@ -57,6 +57,10 @@ ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
 RETURNS = click.option("--returns", type=click.Path(dir_okay=False, path_type=Path),
                        help="Returns file (measure, period, numerator, denominator) for reported measures.")
+BUDGETS = click.option("--budgets", type=click.Path(dir_okay=False, path_type=Path),
+                       help="Personal health budgets file (patient_id, start_date, end_date, type, ...).")
+POPULATION = click.option("--population", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Population file (commissioner, period, population) for capitation.")
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
 RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["polars", "durable"]), default="polars",
                             show_default=True, help="polars: rules on an episode's own fields as Polars expressions, "
@@ -94,24 +98,28 @@ def validate(app: App, ruleset: str, strict: bool) -> None:
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
 @ASSESSMENTS
 @RETURNS
+@BUDGETS
+@POPULATION
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
 @TEMPLATES
 @RULES_ENGINE
 @pass_app
-def run_command(app: App, ruleset, episodes, assessments, returns, period, from_period, out, templates, evaluator) -> None:
+def run_command(app: App, ruleset, episodes, assessments, returns, budgets, population, period, from_period, out,
+                templates, evaluator) -> None:
     """Price EPISODES under RULESET for a month and write the statements."""
     loaded = app.ruleset(ruleset)
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
     for flag, value in (("--from", from_period), ("--assessments", assessments), ("--returns", returns),
-                        ("--templates", templates),
+                        ("--budgets", budgets), ("--population", population), ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, episodes, period, out, from_period, assessments,
-                                            templates, command, progress, evaluator, returns)
+                                            templates, command, progress, evaluator,
+                                            {"returns": returns, "budgets": budgets, "population": population})
     click.echo(run_report(result, written))
 
 
@@ -121,17 +129,20 @@ def run_command(app: App, ruleset, episodes, assessments, returns, period, from_
 @click.option("--episode", "episode_id", required=True, help="The episode_id to explain.")
 @ASSESSMENTS
 @RETURNS
+@BUDGETS
+@POPULATION
 @PERIOD
 @FROM
 @TEMPLATES
 @RULES_ENGINE
 @pass_app
-def explain(app: App, ruleset, episodes, episode_id, assessments, returns, period, from_period, templates,
-            evaluator) -> None:
+def explain(app: App, ruleset, episodes, episode_id, assessments, returns, budgets, population, period, from_period,
+            templates, evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
     result = run(loaded, app.plugins, episodes, Month.parse(period),
-                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator, returns=returns)
+                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator, returns=returns,
+                 budgets=budgets, population=population)
     env = make_environment(template_dirs(loaded.path, templates))
     click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
 

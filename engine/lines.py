@@ -3,7 +3,8 @@
 A plugin returns lines without ``value``, ``amount`` or ``statement_id``; the core adds them, so
 the rule "value = quantity x unit price, rounded half up to the penny" holds on every line
 whoever priced it (a line a local rule splits between funders carries its share of that value,
-divided to the penny). Suspended lines carry amount zero: the days are shown, not paid.
+divided to the penny). Suspended lines carry amount zero: the days are shown, not paid; so do the lines of an
+arrangement marked ``shadow: true`` (status ``shadow``), priced in full beside what is paid.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import polars as pl
 from .errors import PluginError
 from .money import amount_expr
 
-STATUSES = ("payable", "held", "suspended")
-ZERO_STATUSES = ("suspended",)
+STATUSES = ("payable", "held", "suspended", "shadow")
+ZERO_STATUSES = ("suspended", "shadow")  # shown at their value, paid nothing
+SHADOW_REASON = "shadow: priced in full for comparison, not paid"
 
 PRICED_COLUMNS = {
     "arrangement": pl.String,
@@ -107,3 +109,14 @@ def conform_exceptions(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in EXCEPTION_COLUMNS.items()]
     )
+
+
+def shadowed(lines: pl.DataFrame, arrangements: list[str]) -> pl.DataFrame:
+    """The lines of shadow arrangements, priced in full but paid nothing (status ``shadow``)."""
+    if not arrangements:
+        return lines
+    mine = pl.col("arrangement").is_in(arrangements)
+    return lines.with_columns(
+        status=pl.when(mine).then(pl.lit("shadow")).otherwise(pl.col("status")),
+        reason=pl.when(mine & pl.col("reason").is_null()).then(pl.lit(SHADOW_REASON)).otherwise(pl.col("reason")),
+    ).with_columns(amount=paid_expr())

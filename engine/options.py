@@ -35,6 +35,8 @@ class PricingContext:
     assessments dated before ``horizon``; ``assessments``: every usable assessment (or None).
     ``months``: the statement months, ascending. ``horizon``: the first day not priced (the day
     after the last statement month, or after the ruleset's period); open periods run to it.
+    ``budgets``, ``population``: the checked budgets and population files (``localpay.budgets``),
+    or None when not given.
     """
 
     ruleset: Ruleset
@@ -44,6 +46,8 @@ class PricingContext:
     assessments: pl.DataFrame | None
     months: tuple[Month, ...]
     horizon: dt.date
+    budgets: pl.DataFrame | None = None  # the checked budgets file (``localpay.budgets``), if given
+    population: pl.DataFrame | None = None  # the checked population file, if given
 
     @cached_property
     def review_segments(self) -> pl.DataFrame:
@@ -61,6 +65,7 @@ class SettlementContext:
     months: tuple[Month, ...]
     # what measures count from: checked episodes, usable assessments, the returns file
     data: "MeasureInputs | None" = None
+    pricing: PricingContext | None = None  # what the options priced from (budgets, population too)
 
 
 @dataclass(frozen=True)

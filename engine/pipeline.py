@@ -19,9 +19,11 @@ from . import accounting
 from .assessments import check_assessments, read_assessments, reviews_of
 from .episodes import check_episodes, parse_episodes, read_episodes
 from .errors import LocalpayError, PluginError
-from .lines import EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines
+from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
+                    shadowed)
 from .manager import Plugins
 from .measures.compute import MeasureInputs
+from .budgets import check_budgets, check_population, read_budgets, read_population
 from .measures.returns import check_returns, read_returns
 from .options import PricingContext, SettlementContext
 from .overlaps import resolve_overlaps
@@ -70,7 +72,7 @@ class _Clock:
 
 def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_period: Month | None = None,
         assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars",
-        returns: Path | None = None) -> RunResult:
+        returns: Path | None = None, budgets: Path | None = None, population: Path | None = None) -> RunResult:
     asked = statement_months(period, from_period)
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
@@ -78,7 +80,8 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
     with clock.stage("load"):
         raw = read_episodes(episodes)
         raw_assessments = read_assessments(assessments) if assessments else None
-        raw_returns = read_returns(returns) if returns else None
+        tables = {name: (path, TABLES[name][0](path)) for name, path in
+                  (("returns", returns), ("budgets", budgets), ("population", population)) if path}
     with clock.stage("check"):
         parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
@@ -88,9 +91,7 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         usable_assessments, assessment_exceptions = (None, empty_exceptions())
         if raw_assessments is not None:
             usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
-        usable_returns, returns_exceptions = (MeasureInputs.empty_returns(), empty_exceptions())
-        if raw_returns is not None:
-            usable_returns, returns_exceptions = check_returns(raw_returns, list(ruleset.providers))
+        usable, table_exceptions = _check_tables(ruleset, tables)
     reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, evaluator)
@@ -98,28 +99,46 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
     with clock.stage("overlaps"):
         spans, overlaps = resolve_overlaps(valid)
         no_days = accounting.no_days(valid, ruleset.settings.day_count)
-    context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon)
+    context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon,
+                             usable.get("budgets"), usable.get("population"))
     details: dict[str, list[pl.DataFrame]] = {}
     with clock.stage("price"):
         lines, priced_exceptions = _price(ruleset, context, details)
-        lines = on_lines(lines, rules.outcomes)
+        lines = shadowed(on_lines(lines, rules.outcomes), [a.id for a in ruleset.arrangements if a.shadow])
     with clock.stage("settle"):
-        data = MeasureInputs(valid, usable_assessments, usable_returns)
-        lines, settled_exceptions = _settle(ruleset, lines, months, data, details)
+        data = MeasureInputs(valid, usable_assessments, usable.get("returns", MeasureInputs.empty_returns()))
+        lines, settled_exceptions = _settle(ruleset, lines, context, data, details)
     with clock.stage("account"):
         plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
         exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
         exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
-        exceptions = pl.concat([exceptions, assessment_exceptions, returns_exceptions]).sort(EXCEPTION_ORDER)
+        exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
         summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
-        if raw_returns is not None:
-            summary["returns"] = {"rows_read": raw_returns.height, "rows_used": usable_returns.height,
-                                  "rows_excepted": raw_returns.height - usable_returns.height}
+        for name, (_, raw) in tables.items():
+            summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
+                             "rows_excepted": raw.height - usable[name].height}
     inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None,
-              "returns": Path(returns) if returns else None}
+              **{name: Path(path) for name, (path, _) in tables.items()}}
     return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings,
                      rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
+
+
+# the optional input tables: how each is read, checked, and against which parties
+TABLES = {
+    "returns": (read_returns, check_returns, "providers"),
+    "budgets": (read_budgets, check_budgets, "commissioners"),
+    "population": (read_population, check_population, "commissioners"),
+}
+
+
+def _check_tables(ruleset: Ruleset, tables: dict) -> tuple[dict[str, pl.DataFrame], list[pl.DataFrame]]:
+    usable, exceptions = {}, []
+    for name, (_, raw) in tables.items():
+        _, check, parties = TABLES[name]
+        usable[name], found = check(raw, list(getattr(ruleset, parties)))
+        exceptions.append(found)
+    return usable, exceptions
 
 
 def _needed_from(ruleset: Ruleset, asked: Month) -> Month:
@@ -159,14 +178,14 @@ def _price(ruleset: Ruleset, context: PricingContext, details: dict) -> tuple[pl
     return pl.concat(lines), pl.concat(exceptions)
 
 
-def _settle(ruleset: Ruleset, lines: pl.DataFrame, months, data: MeasureInputs,
+def _settle(ruleset: Ruleset, lines: pl.DataFrame, pricing: PricingContext, data: MeasureInputs,
             details: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Contract-level lines, in ruleset order: each settlement sees every line before it."""
     done, exceptions = [lines], [empty_exceptions()]
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.settle is not None:
-            context = SettlementContext(ruleset, pl.concat(done), months, data)
+            context = SettlementContext(ruleset, pl.concat(done), pricing.months, data, pricing)
             _take(option, option.settle(arrangement, context), done, exceptions, details)
     return pl.concat(done), pl.concat(exceptions)
 

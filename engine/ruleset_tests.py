@@ -19,7 +19,8 @@ import polars as pl
 
 from .assessments import REQUIRED as ASSESSMENT_COLUMNS
 from .episodes import REQUIRED as EPISODE_COLUMNS
-from .measures.returns import REQUIRED as RETURNS_COLUMNS
+from .budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
+from .measures.returns import REQUIRED as RETURNS_REQUIRED
 from .errors import InputError, LocalpayError
 from .money import micros_to_decimal, pence_to_decimal, to_micros
 from .periods import Month, statement_months
@@ -63,6 +64,9 @@ class CaseResult:
         return "\n".join(self.failures)
 
 
+TABLE_COLUMNS = {"returns": RETURNS_REQUIRED, "budgets": BUDGET_REQUIRED, "population": POPULATION_REQUIRED}
+
+
 def run_tests(ruleset, plugins, tests_file: Path) -> list[CaseResult]:
     """Every case of ``tests_file`` against ``ruleset``; raises only for a malformed file."""
     return [run_case(ruleset, plugins, located) for located in load_cases(tests_file)]
@@ -72,18 +76,18 @@ def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
     case = located.case
     with tempfile.TemporaryDirectory(prefix="localpay-test-") as folder:
         episodes = _write_rows(Path(folder) / "episodes.csv", case.episodes, EPISODE_COLUMNS)
-        assessments = returns = None
+        assessments = None
         if case.assessments:
             assessments = _write_rows(Path(folder) / "assessments.csv", case.assessments, ASSESSMENT_COLUMNS)
-        if case.returns:
-            returns = _write_rows(Path(folder) / "returns.csv", case.returns, RETURNS_COLUMNS)
+        tables = {name: _write_rows(Path(folder) / f"{name}.csv", getattr(case, name), columns)
+                  for name, columns in TABLE_COLUMNS.items() if getattr(case, name)}
         unknown = [name for name in case.arrangements or () if name not in {a.id for a in ruleset.arrangements}]
         if unknown:
             return CaseResult(case.name, located.file, located.line,
                               (f"the case names arrangements the ruleset does not have: {', '.join(unknown)}",))
         try:
             result = run(ruleset, plugins, episodes, Month.parse(case.period),
-                         Month.parse(case.from_period) if case.from_period else None, assessments, returns=returns)
+                         Month.parse(case.from_period) if case.from_period else None, assessments, **tables)
         except LocalpayError as error:
             return CaseResult(case.name, located.file, located.line, (f"the case could not run: {error}",))
     failures = compare(case.expect, _compared(result, case, ruleset).to_dicts(), result.exceptions.to_dicts())

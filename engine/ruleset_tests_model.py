@@ -172,6 +172,8 @@ class RulesetCase(StrictModel):
     episodes: Annotated[list[dict[str, Text]], AfterValidator(_episodes)]
     assessments: list[dict[str, Text]] = []
     returns: list[dict[str, Text]] = []
+    budgets: list[dict[str, Text]] = []
+    population: list[dict[str, Text]] = []
     # the arrangements whose lines are compared; by default those that price episodes, so a
     # case about one episode is not disturbed by a CQUIN's payments on account
     arrangements: list[str] | None = Field(default=None, min_length=1)

@@ -16,6 +16,7 @@ from .accounting import NOT_PRICED
 from .pipeline import RunResult
 
 TENTH = Decimal("0.1")
+MONEY = ("payable", "held", "suspended", "shadow")  # suspended and shadow: the value, not paid
 
 
 def statement_pairs(result: RunResult) -> list[tuple[str, str]]:
@@ -72,12 +73,13 @@ def _money_columns() -> list[pl.Expr]:
         pl.col("amount").filter(status == "payable").sum().alias("payable"),
         pl.col("amount").filter(status == "held").sum().alias("held"),
         full.filter(status == "suspended").sum().alias("suspended"),
+        full.filter(status == "shadow").sum().alias("shadow"),
         pl.len().alias("lines"),
     ]
 
 
 def _money(row: dict) -> dict:
-    return {k: pence_to_decimal(v or 0) if k in ("payable", "held", "suspended") else v for k, v in row.items()}
+    return {k: pence_to_decimal(v or 0) if k in MONEY else v for k, v in row.items()}
 
 
 def _totals(lines: pl.DataFrame) -> dict:
@@ -88,7 +90,7 @@ def _totals(lines: pl.DataFrame) -> dict:
 def _by_arrangement(lines: pl.DataFrame, ruleset, provider: str, commissioner: str) -> list[dict]:
     """Every arrangement between the two parties, with nil totals where nothing is due."""
     rows = {r["arrangement"]: _money(r) for r in lines.group_by("arrangement").agg(_money_columns()).iter_rows(named=True)}
-    nil = _money({"payable": 0, "held": 0, "suspended": 0, "lines": 0})
+    nil = _money({"payable": 0, "held": 0, "suspended": 0, "shadow": 0, "lines": 0})
     return [
         {**rows.get(a.id, nil), "arrangement": a.id, "title": a.label, "option": a.option, "clause": a.clause}
         for a in ruleset.arrangements
@@ -127,10 +129,10 @@ def _year_to_date(result: RunResult, pair: pl.DataFrame) -> dict | None:
     if len(result.months) < 2:
         return None
     by_month = {r["period"]: _money(r) for r in pair.group_by("period").agg(_money_columns()).iter_rows(named=True)}
-    empty = _money({"payable": 0, "held": 0, "suspended": 0, "lines": 0})
+    empty = _money({"payable": 0, "held": 0, "suspended": 0, "shadow": 0, "lines": 0})
     months = [{**by_month.get(m.label, empty), "period": m.label} for m in result.months]
     total = {k: sum((m[k] for m in months), Decimal("0.00") if k != "lines" else 0)
-             for k in ("payable", "held", "suspended", "lines")}
+             for k in (*MONEY, "lines")}
     return {"from": result.months[0].label, "months": months, "total": total}
 
 

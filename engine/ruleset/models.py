@@ -66,6 +66,9 @@ class Arrangement(StrictModel):
     clause: str | None = None
     provider: Code | None = None
     commissioner: Code | None = None
+    # a shadow arrangement is priced in full and shown beside what is paid, but pays nothing
+    # (e.g. a cluster tariff run in shadow beside a block contract)
+    shadow: bool = False
 
     def effective_dates(self) -> Iterator[tuple[tuple, dt.date]]:
         """Each date on which one of this arrangement's values takes effect, with its path.
