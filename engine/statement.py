@@ -56,6 +56,7 @@ def build_statement(result: RunResult, provider: str, commissioner: str, manifes
         "contract_lines": _contract_lines(month),
         "measures": _details(result, "measures", provider, commissioner),
         "pathways": _details(result, "pathway_stages", provider, commissioner),
+        "workings": _workings(result, provider, commissioner),
         "run": result.summary["episodes"],
         "manifest": manifest,
     }
@@ -193,7 +194,14 @@ def _contract_lines(lines: pl.DataFrame) -> list[dict]:
             for r in contract.iter_rows(named=True)]
 
 
-DETAIL_MONEY = ("amount", "at_stake", "earned")
+SHOWN_APART = ("measures", "pathway_stages")  # details with their own statement sections
+KEYS = ("arrangement", "provider", "commissioner", "period")
+
+
+def is_money(column: str) -> bool:
+    """Details tables hold money as integer pence in columns named so: ``amount``, ``at_stake``,
+    ``earned``, or ending ``_amount`` or ``_value``."""
+    return column in ("amount", "at_stake", "earned") or column.endswith(("_amount", "_value"))
 
 
 def _details(result: RunResult, kind: str, provider: str, commissioner: str) -> list[dict]:
@@ -203,5 +211,19 @@ def _details(result: RunResult, kind: str, provider: str, commissioner: str) -> 
         return []
     mine = frame.filter((pl.col("provider") == provider) & (pl.col("commissioner") == commissioner)
                         & (pl.col("period") == result.period.label))
-    return [{k: pence_to_decimal(v) if k in DETAIL_MONEY and v is not None else v for k, v in row.items()}
+    return [{k: pence_to_decimal(v) if is_money(k) and isinstance(v, int) else v for k, v in row.items()}
             for row in mine.iter_rows(named=True)]
+
+
+def _workings(result: RunResult, provider: str, commissioner: str) -> list[dict]:
+    """Every other option's workings, as titled tables: ``personal_health_budgets`` is shown as
+    "Personal health budgets", its columns in the order the option gave them."""
+    tables = []
+    for kind in sorted(set(result.details) - set(SHOWN_APART)):
+        rows = _details(result, kind, provider, commissioner)
+        if rows:
+            columns = [c for c in result.details[kind].columns if c not in KEYS]
+            tables.append({"kind": kind, "title": kind.replace("_", " ").capitalize(), "columns": columns,
+                           "money": [c for c in columns if is_money(c)],
+                           "rows": [[row[c] for c in columns] for row in rows]})
+    return tables

@@ -43,7 +43,11 @@ def settle(arrangement, context):
         "price_from": month.start, "status": "payable", "rules": None, "clause": arrangement.clause,
         "reason": None, "note": None,
     } for month in context.months])
-    return Priced(lines)
+    workings = pl.DataFrame([{
+        "arrangement": arrangement.id, "provider": arrangement.provider, "commissioner": arrangement.commissioner,
+        "period": month.label, "months_so_far": index + 1, "fee_value": 100001 * (index + 1),
+    } for index, month in enumerate(context.months)])
+    return Priced(lines, details={"flat_fee_to_date": workings})
 
 
 def describe(arrangement, ruleset):
@@ -186,3 +190,20 @@ def test_a_plugin_adds_schedule_sections_after_the_options_own(acme, tmp_path):
     assert validated.exit_code == 0, validated.output
     assert validated.output.index("Cluster-based payments: tariff") < validated.output.index("Validation contacts") \
         < validated.output.index("Flat fee: fee")
+
+
+def test_a_plugins_workings_appear_on_the_statement_as_a_titled_table(acme, tmp_path):
+    from localpay.outputs import write_outputs
+
+    plugins = make_plugins()
+    (tmp_path / "r.yaml").write_text(ruleset_text(FLAT))
+    (tmp_path / "e.csv").write_text("episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,service\n"
+                                    "E1,P1,RT2,01W,3,2025-06-01,,CMHT\n")
+    ruleset = load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
+    result = run(ruleset, plugins, tmp_path / "e.csv", Month(2025, 6), Month(2025, 5))
+    write_outputs(result, tmp_path / "out", ["localpay", "run"])
+    markdown = (tmp_path / "out" / "statement-RT2-01W-2025-06.md").read_text()
+    # the June row only; money columns (ending _value) in pounds
+    assert "## Flat fee to date\n\n| months_so_far | fee_value |\n|---|--:|\n| 2 | £2,000.02 |\n" in markdown
+    assert (tmp_path / "out" / "flat_fee_to_date.csv").read_text().splitlines()[1:] == [
+        "fee,RT2,01W,2025-05,1,1000.01", "fee,RT2,01W,2025-06,2,2000.02"]
