@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateErro
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import LocalpayError
+from . import charts
 from .money import format_money, format_price
 
 
@@ -42,7 +43,9 @@ def make_environment(dirs: list[Path]) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(money=format_money, price=format_price, number=_number, signed=_signed)
+    env.filters.update(money=format_money, price=format_price, number=_number, signed=_signed,
+                       activity_chart=charts.activity_chart, measures_chart=charts.measures_chart,
+                       money_chart=lambda months: charts.money_chart(months, format_money))
     return env
 
 

@@ -93,6 +93,9 @@ def test_the_statement_shows_its_totals(synthetic):
         for figure in (statement["totals"]["payable"], statement["totals"]["held"]):
             assert format_money(figure) in html and format_money(figure) in markdown
         assert html.count("<section") == 10 and "break-after: page" in html
+        # money by month for every statement (each has a year to date), activity where there is a plan
+        assert "Money payable by month, year to date" in html
+        assert ("Activity against plan by cluster" in html) == bool(statement["activity"])
 
 
 def test_same_inputs_give_byte_identical_outputs(synthetic, tmp_path):
