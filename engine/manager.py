@@ -22,7 +22,8 @@ from .rules.vocabulary import Vocabulary, compose_vocabulary
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
 DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.measures.builtin", "localpay.schedule",
-                   "localpay.plugins.cluster", "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin")
+                   "localpay.plugins.cluster", "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin",
+                   "localpay.plugins.alliance")
 
 
 @dataclass(frozen=True)

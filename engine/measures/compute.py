@@ -31,18 +31,23 @@ class MeasureInputs:
         return pl.DataFrame(schema=RETURNS_COLUMNS)
 
 
-def measure_data(measure: Measure, inputs: MeasureInputs, provider: str, commissioner: str | None,
+def measure_data(measure: Measure, inputs: MeasureInputs, provider: str | tuple[str, ...], commissioner: str | None,
                  start: dt.date, as_of: dt.date) -> MeasureData:
-    """The measure's cut of the data. It counts the arrangement's provider and commissioner,
-    unless its scope tests ``provider`` or ``commissioner`` itself: then the scope decides (a
-    KPI shared by several providers). Assessments count for the people in scope with the
-    providers whose episodes are in scope."""
+    """The measure's cut of the data. For one provider (a code) it counts that provider and the
+    commissioner, unless its scope tests ``provider`` or ``commissioner`` itself: then the scope
+    decides (a KPI shared by several providers). For several providers (a tuple: an alliance's
+    members) it counts those providers and the commissioner, and the scope can only narrow that;
+    the data's ``provider`` is then the codes joined by commas, and its returns are the group's
+    (``joint_returns``). Assessments count for the people in scope with the providers whose episodes are in scope."""
     scope = measure.scope
+    several = not isinstance(provider, str)
     episodes = inputs.episodes.filter(
         (pl.col("start_date") <= as_of) & (pl.col("stop").is_null() | (pl.col("stop") > start)))
-    if scope is None or not scope.tests_field("provider"):
+    if several:
+        episodes = episodes.filter(pl.col("provider").is_in(list(provider)))
+    elif scope is None or not scope.tests_field("provider"):
         episodes = episodes.filter(pl.col("provider") == provider)
-    if commissioner is not None and (scope is None or not scope.tests_field("commissioner")):
+    if commissioner is not None and (several or scope is None or not scope.tests_field("commissioner")):
         episodes = episodes.filter(pl.col("commissioner") == commissioner)
     if scope is not None:
         episodes = episodes.filter(scope.expr())
@@ -52,11 +57,27 @@ def measure_data(measure: Measure, inputs: MeasureInputs, provider: str, commiss
         (pl.col("assessment_date") <= as_of)
         & ((pl.col("assessment_date") >= start) | (pl.col("tool") == "MHCT"))  # the latest review may be older
     ).join(seen, on=["patient_id", "provider"], how="semi")
+    if several:
+        return MeasureData(episodes, assessments, joint_returns(inputs.returns, tuple(provider)), measure.id,
+                           ",".join(provider), start, as_of)
     returns = inputs.returns.filter(pl.col("provider").is_null() | (pl.col("provider") == provider))
     return MeasureData(episodes, assessments, returns, measure.id, provider, start, as_of)
 
 
-def measure(measure: Measure, inputs: MeasureInputs, provider: str, commissioner: str | None,
+def joint_returns(returns: pl.DataFrame, providers: tuple[str, ...]) -> pl.DataFrame:
+    """The returns of several providers as one: a row naming no provider is the group's own
+    figure; for a measure and month without one, the providers' rows are added up. Either way
+    the row names no provider, so an indicator reading "this provider's or no provider's row"
+    finds exactly one per measure and month."""
+    key = ["measure", "period"]
+    joint = returns.filter(pl.col("provider").is_null())
+    members = returns.filter(pl.col("provider").is_in(list(providers))).join(joint.select(key), on=key, how="anti")
+    summed = members.group_by(key, maintain_order=True).agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+    summed = summed.with_columns(provider=pl.lit(None, pl.String)).select(list(RETURNS_COLUMNS))
+    return pl.concat([joint.select(list(RETURNS_COLUMNS)), summed.cast(RETURNS_COLUMNS)])
+
+
+def measure(measure: Measure, inputs: MeasureInputs, provider: str | tuple[str, ...], commissioner: str | None,
             start: dt.date, as_of: dt.date) -> Score:
     indicator = measure.indicator_impl
     data = measure_data(measure, inputs, provider, commissioner, start, as_of)
