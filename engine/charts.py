@@ -60,6 +60,22 @@ def activity_chart(rows: list[dict]) -> Markup | None:
                    "actual units to date", y + 22, body, "Activity against plan by cluster, year to date")
 
 
+def plan_chart(rows: list[dict]) -> Markup | None:
+    """Planned units a year by line of the activity plan (rows: key, unit, planned)."""
+    if not rows:
+        return None
+    largest = max(Decimal(r["planned"]) for r in rows)
+    body, y = [], 8
+    for r in rows:
+        planned = Decimal(r["planned"])
+        body.append(_text(0, y + 12, _short(r["key"], 24)))
+        body.append(_bar(150, y, _scale(planned, largest) * 4 // 5, 14, PLAN, f"{r['key']}: {planned:,} {r['unit']}s a year"))
+        body.append(_text(156 + _scale(planned, largest) * 4 // 5, y + 12, f"{planned:,} {r['unit']}s"))
+        y += ROW
+    return _figure("Indicative activity plan", f"{len(rows)} lines of the plan: units a year", y + 6, body,
+                   "Indicative activity plan: units a year by cluster")
+
+
 def money_chart(months: list[dict], money: callable) -> Markup | None:
     """Payable money by month, the year to date (months as the statement's ``year_to_date``)."""
     if not months:

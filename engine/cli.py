@@ -20,6 +20,8 @@ from .progress import StageProgress
 from .render import make_environment, render, template_dirs
 from .report import describe_ruleset, plugins_report, rules_report, run_report
 from .rules.lint import lint
+from .money import format_money
+from .schedule_out import write_schedule
 
 
 class UserError(click.ClickException):
@@ -165,6 +167,24 @@ def synth(app: App, people, seed, out, ruleset_name, bad_share, as_of) -> None:
                               as_of.date() if as_of else None)
     click.echo(f"wrote {data.episode_rows:,} episodes to {data.episodes}")
     click.echo(f"wrote {data.assessment_rows:,} assessments to {data.assessments}")
+
+
+@cli.command()
+@click.argument("ruleset")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the schedule.")
+@TEMPLATES
+@click.option("--no-pdf", is_flag=True, help="Write HTML, Markdown and JSON only.")
+@pass_app
+def schedule(app: App, ruleset, out, templates, no_pdf) -> None:
+    """Write RULESET's contract schedule: HTML, Markdown, JSON and PDF."""
+    loaded = app.ruleset(ruleset)
+    written = write_schedule(loaded, app.plugins, out, templates, pdf=not no_pdf)
+    expected = written.document["expected"]["total"]
+    click.echo(f"{loaded.document.area}: {loaded.document.title} ({loaded.document.status}); "
+               f"expected annual contract value {format_money(expected)}")
+    click.echo(f"written to {out}/:")
+    for file in written.files:
+        click.echo(f"  {file.name}")
 
 
 @cli.command()

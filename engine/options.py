@@ -125,6 +125,9 @@ class PaymentOption:
     ``needs_from(arrangement, Ruleset, Month) -> Month``: where a run that would start at the
     given month must start instead (a settlement sums over earlier months); the run extends its
     year to date back to it.
+    ``planned(arrangement, Ruleset) -> Decimal | None``: the arrangement's expected annual value
+    (from its activity plan, or its fixed value), for the schedule's expected contract value.
+    ``timing(arrangement, Ruleset) -> str``: when its money is paid, in plain English.
     """
 
     name: str
@@ -136,6 +139,8 @@ class PaymentOption:
     activity: Callable[..., Sequence[ActivityRow]] | None = None
     check: Callable[..., list[tuple[tuple, str]]] | None = None
     needs_from: Callable[..., Month] | None = None
+    planned: Callable[..., Decimal | None] | None = None
+    timing: Callable[..., str] | None = None
     plugin: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

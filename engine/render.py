@@ -44,7 +44,7 @@ def make_environment(dirs: list[Path]) -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update(money=format_money, price=format_price, number=_number, signed=_signed,
-                       activity_chart=charts.activity_chart, measures_chart=charts.measures_chart,
+                       activity_chart=charts.activity_chart, measures_chart=charts.measures_chart, plan_chart=charts.plan_chart,
                        money_chart=lambda months: charts.money_chart(months, format_money))
     return env
 

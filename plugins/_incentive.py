@@ -28,7 +28,7 @@ import polars as pl
 from localpay.lines import PRICED_COLUMNS
 from localpay.measures.compute import measure
 from localpay.measures.score import Score, shown
-from localpay.money import format_money, pence_to_decimal, round_half_up
+from localpay.money import format_money, pence_to_decimal, pounds_to_pence, round_half_up
 from localpay.periods import Month, months_between
 from localpay.ruleset.types import percent_text
 
@@ -90,6 +90,27 @@ def window(ruleset, settlement: str, month: Month) -> tuple[Month, ...]:
     earlier = [m for m in settlement_months(ruleset, settlement) if m < month]
     first = earlier[-1].next() if earlier else Month.of(ruleset.period.start)
     return months_between(first, month)
+
+
+def planned_of(ruleset, names: list[str], fraction: Decimal) -> Decimal | None:
+    """A percentage of the named arrangements' expected annual value, if each has one."""
+    values = []
+    for name in names:
+        other = ruleset.arrangement(name)
+        option = ruleset.option_of(other)
+        value = option.planned(other, ruleset) if option.planned else None
+        if value is None:
+            return None
+        values.append(value)
+    return pence_to_decimal(share_of(pounds_to_pence(sum(values, Decimal(0))), fraction))
+
+
+def timing_words(arrangement, ruleset, words: str) -> str:
+    """When an incentive's money moves: on account monthly, settled at its dates."""
+    dates = ", ".join(m.last_day.strftime("%-d %B %Y") for m in settlement_months(ruleset, arrangement.settlement))
+    monthly = (f"{percent_text(arrangement.on_account)} on account monthly"
+               if arrangement.on_account else "nothing on account")
+    return f"{words}: {monthly}; settled on {dates}, in the statement for that month."
 
 
 def needs_from(arrangement, ruleset, first: Month) -> Month:

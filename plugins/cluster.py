@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
 from localpay.clusters import CLUSTERS, parse_cluster
-from localpay.money import format_money, format_price, to_micros
+from localpay.money import format_money, format_price, pence_to_decimal, round_half_up, to_micros
 from localpay.periods import days_in_financial_year
 from localpay.ruleset import ClusterCode, Code, Dated, OverdueMode, Price, dated_items
 
@@ -97,7 +97,7 @@ def describe(arrangement: ClusterArrangement, ruleset) -> ScheduleSection:
             rows.append((str(code), cluster.name, cluster.super_class, cluster.review_period, day.isoformat(), format_price(to_micros(price))))
     tables = [Table(("cluster", "name", "super-class", "maximum review period", "from", f"price per {unit}"), tuple(rows))]
     if arrangement.activity_plan:
-        tables.append(_plan_table(arrangement, unit, start))
+        tables.append(_plan_table(arrangement, unit, ruleset))
     return ScheduleSection(f"Cluster-based payments: {arrangement.label}", tuple(paragraphs), tuple(tables))
 
 
@@ -124,14 +124,34 @@ def _overdue_words(mode: str) -> str:
     }[mode]
 
 
-def _plan_table(arrangement: ClusterArrangement, unit: str, start: dt.date) -> Table:
-    schedule = arrangement.price_schedule()
-    rows = []
-    for code, planned in sorted(arrangement.activity_plan.items()):
-        first_price = schedule[code][0][1]
-        value = Decimal(planned) * first_price
-        rows.append((str(code), CLUSTERS[code].name, f"{planned:,}", format_money(value)))
-    return Table(("cluster", "name", f"planned {unit}s a year", "value at the opening price"), tuple(rows))
+def _plan_table(arrangement: ClusterArrangement, unit: str, ruleset) -> Table:
+    values = plan_values(arrangement, ruleset)
+    rows = [(str(code), CLUSTERS[code].name, f"{planned:,}", format_money(pence_to_decimal(values[code])))
+            for code, planned in sorted(arrangement.activity_plan.items())]
+    rows.append(("", "expected annual value", "", format_money(pence_to_decimal(sum(values.values())))))
+    return Table(("cluster", "name", f"planned {unit}s a year", "expected value"), tuple(rows))
+
+
+def plan_values(arrangement: ClusterArrangement, ruleset) -> dict[int, int]:
+    """Each planned cluster's expected value in pence: the planned units spread evenly over the
+    contract's days, each day at the price in effect then (so a price change in October counts
+    for the days after it), rounded to the penny once per cluster."""
+    start, stop = ruleset.period.start, ruleset.period.end + dt.timedelta(days=1)
+    total_days = Decimal((stop - start).days)
+    values = {}
+    for code, planned in (arrangement.activity_plan or {}).items():
+        changes = [(max(day, start), price) for day, price in arrangement.price_schedule().get(code, [])]
+        ends = [day for day, _ in changes[1:]] + [stop]
+        worth = sum((price * (end - day).days for (day, price), end in zip(changes, ends)), Decimal(0))
+        values[code] = round_half_up(Decimal(planned) * worth / total_days * 100)
+    return values
+
+
+def planned(arrangement: ClusterArrangement, ruleset) -> Decimal | None:
+    """The expected annual value of the activity plan (None without a plan)."""
+    if not arrangement.activity_plan:
+        return None
+    return pence_to_decimal(sum(plan_values(arrangement, ruleset).values()))
 
 
 def activity(arrangement: ClusterArrangement, lines, month, months) -> list[ActivityRow]:
@@ -185,4 +205,7 @@ def localpay_payment_options():
         describe=describe,
         activity=activity,
         check=check,
+        planned=planned,
+        timing=lambda arrangement, ruleset: (
+            "Paid monthly in arrears: each month's statement prices the month's activity from the data for it."),
     )]

@@ -22,7 +22,8 @@ from localpay.money import format_money, instalments, pence_to_decimal, pounds_t
 from localpay.ruleset import Code, Identifier
 from localpay.ruleset.types import Percent, Price, percent_text
 
-from ._incentive import Terms, contract_months, needs_from, settle_incentive, settlement_months, share_of, value_of
+from ._incentive import (Terms, contract_months, needs_from, planned_of, settle_incentive, settlement_months, share_of,
+                         timing_words, value_of)
 from ._named import check_named, named_words
 
 
@@ -103,6 +104,14 @@ def describe(arrangement: CquinArrangement, ruleset) -> ScheduleSection:
     return ScheduleSection(f"CQUIN: {arrangement.label}", paragraphs, (measures_table(arrangement.goals),))
 
 
+def planned(arrangement: CquinArrangement, ruleset):
+    """The planned CQUIN: its percentage of the planned value given, or of the named
+    arrangements' expected value."""
+    if arrangement.planned_value is not None:
+        return pence_to_decimal(share_of(pounds_to_pence(arrangement.planned_value), arrangement.percent))
+    return planned_of(ruleset, arrangement.named, arrangement.percent)
+
+
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     return [problem for index, a in arrangements for problem in check_named(index, ("of",), a, a.named, ruleset)]
 
@@ -117,4 +126,6 @@ def localpay_payment_options():
         describe=describe,
         check=check,
         needs_from=needs_from,
+        planned=planned,
+        timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "CQUIN"),
     )]

@@ -21,7 +21,8 @@ from localpay.money import format_money, instalments, pence_to_decimal, pounds_t
 from localpay.ruleset import Code, Identifier, StrictModel
 from localpay.ruleset.types import Percent, Price, percent_text
 
-from ._incentive import Terms, contract_months, needs_from, settle_incentive, settlement_months, share_of, value_of
+from ._incentive import (Terms, contract_months, needs_from, planned_of, settle_incentive, settlement_months, share_of,
+                         timing_words, value_of)
 from ._named import check_named, named_words
 
 
@@ -116,6 +117,13 @@ def describe(arrangement: OutcomesArrangement, ruleset) -> ScheduleSection:
                            (measures_table(arrangement.measures),))
 
 
+def planned(arrangement: OutcomesArrangement, ruleset):
+    """The pot a year: the fixed sum, or its percentage of the named arrangements' expected value."""
+    if arrangement.pot.annual is not None:
+        return arrangement.pot.annual
+    return planned_of(ruleset, arrangement.named, arrangement.pot.percent)
+
+
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     return [problem for index, a in arrangements for problem in check_named(index, ("pot", "of"), a, a.named, ruleset)]
 
@@ -130,4 +138,6 @@ def localpay_payment_options():
         describe=describe,
         check=check,
         needs_from=needs_from,
+        planned=planned,
+        timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "The outcomes pot"),
     )]

@@ -43,6 +43,9 @@ from localpay.rules.scoped import When
 
 from ._pathway_stages import price_pathway, stage_pence
 
+TIMING = ("Each stage is paid on the statement for the month it falls due: entry in the month of entry, a timed "
+          "stage in the month its days are up, completion in the month of completion.")
+
 
 class Stage(StrictModel):
     id: Identifier
@@ -228,4 +231,5 @@ def localpay_payment_options():
         parameters=PathwayArrangement,
         price=price_pathway,
         describe=describe,
+        timing=lambda arrangement, ruleset: TIMING,
     )]
