@@ -21,11 +21,14 @@ def no_days(valid: pl.DataFrame, day_count: str) -> pl.DataFrame:
 
 
 def settle_actions(found: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """An option's exception on a row that still has lines (from it or another option) means
-    fewer days were paid, not that the row was left out."""
+    """An option's exception on an episode row that still has lines (from it or another option)
+    means fewer days were paid, not that the row was left out. An exception about another input
+    (a missing population) keeps the action the option gave it, ``excluded`` if none."""
     paid = lines["episode_id"].drop_nulls().unique().implode()
+    episode = pl.when(pl.col("episode_id").is_in(paid)).then(pl.lit("trimmed")).otherwise(pl.lit("excluded"))
     return found.with_columns(
-        action=pl.when(pl.col("episode_id").is_in(paid)).then(pl.lit("trimmed")).otherwise(pl.lit("excluded"))
+        action=pl.when(pl.col("source") == "episodes").then(episode)
+        .otherwise(pl.col("action").fill_null(pl.lit("excluded")))
     )
 
 

@@ -71,8 +71,10 @@ class SettlementContext:
 @dataclass(frozen=True)
 class Priced:
     """Lines (``lines.PRICED_COLUMNS``) and exception rows (``lines.EXCEPTION_COLUMNS``; the
-    ``row`` names the episode row) from one arrangement. The core sets each exception's
-    ``action``: ``trimmed`` if the row still has lines, ``excluded`` if not."""
+    ``row`` names the episode row) from one arrangement. The core sets the ``action`` of each
+    exception about an episode: ``trimmed`` if the row still has lines, ``excluded`` if not; an
+    exception about another input keeps the option's action (``flagged``, say), ``excluded`` if
+    none."""
 
     lines: pl.DataFrame
     exceptions: pl.DataFrame | None = None

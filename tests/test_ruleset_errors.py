@@ -118,7 +118,7 @@ EXPECTED: dict[str, list[Expect]] = {
     ],
     # --- enumerated values --------------------------------------------------------------------
     "unknown_option.yaml": [
-        E(16, f"{A0}.option", "unknown payment option 'block'", "installed options:", "cluster"),
+        E(16, f"{A0}.option", "unknown payment option 'blok'; did you mean 'block'?", "installed options:", "cluster"),
     ],
     "invalid_basis.yaml": [
         E(19, f"{A0}.basis", "expected 'per_day', 'per_review_period' or 'per_episode'", "found 'per_month'"),

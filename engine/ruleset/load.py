@@ -4,6 +4,7 @@ any problem stops the run before money is computed."""
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,7 +124,9 @@ def _validate_arrangement(block: dict, prefix: tuple, options: dict, source: Sou
         raise RulesetError([source.problem(prefix, "the key 'option' is required here", file)])
     if option_name not in options:
         known = ", ".join(sorted(options)) or "none"
-        message = f"unknown payment option {option_name!r}; installed options: {known}"
+        close = difflib.get_close_matches(str(option_name), list(options), n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown payment option {option_name!r}{hint}; installed options: {known}"
         raise RulesetError([source.problem(prefix + ("option",), message, file)])
     return _validate(options[option_name].parameters, block, prefix, source, file)
 
