@@ -9,9 +9,12 @@ from pathlib import Path
 
 import polars as pl
 
+from .diff import diff_runs
+from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
 from .outputs import Written, write_outputs
 from .periods import Month
+from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run
 from .ruleset import Ruleset, load_ruleset
 from .synth import spec_for, write_synthetic
@@ -85,3 +88,35 @@ def example_episode(result: RunResult) -> str | None:
     decided = lines.filter(pl.col("reason").is_not_null())
     chosen = decided if not decided.is_empty() else lines
     return chosen["episode_id"].drop_nulls().first() if not chosen.is_empty() else None
+
+
+@dataclass(frozen=True)
+class Diffed:
+    document: dict
+    files: list[Path]
+
+
+def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
+                  from_period: str | None = None, assessments: Path | None = None,
+                  tables: dict[str, Path | None] | None = None, templates: Path | None = None) -> Diffed:
+    """Price the same data under two rulesets and write what the change does to the money."""
+    given = {name: Path(path) for name, path in (tables or {}).items() if path}
+    month, first = Month.parse(period), Month.parse(from_period) if from_period else None
+    assessed = Path(assessments) if assessments else None
+    before = run(old, plugins, Path(episodes), month, first, assessed, **given)
+    after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+    if before.months != after.months:  # one ruleset settles over earlier months: compare the same months
+        first = min(before.months[0], after.months[0])
+        before = run(old, plugins, Path(episodes), month, first, assessed, **given)
+        after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+    document, changed = diff_runs(before, after)
+    env = make_environment(template_dirs(new.path, templates))
+    out = Path(out)
+    files = []
+    for name, text in (("diff.html", render(env, "diff.html.j2", d=document)), ("diff.md", render(env, "diff.md.j2", d=document)),
+                       ("diff.json", to_json(document))):
+        atomic_write(out / name, text)
+        files.append(out / name)
+    atomic_write_with(out / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))
+    files.append(out / "diff-episodes.csv")
+    return Diffed(document, files)

@@ -188,6 +188,36 @@ def schedule(app: App, ruleset, out, templates, no_pdf) -> None:
 
 
 @cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
+@ASSESSMENTS
+@RETURNS
+@BUDGETS
+@POPULATION
+@PERIOD
+@FROM
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the comparison.")
+@TEMPLATES
+@pass_app
+def diff(app: App, old, new, episodes, assessments, returns, budgets, population, period, from_period, out,
+         templates) -> None:
+    """Price EPISODES under the OLD and the NEW ruleset and show what the change does to the money."""
+    before, after = app.ruleset(old), app.ruleset(new)
+    tables = {"returns": returns, "budgets": budgets, "population": population}
+    diffed = api.diff_rulesets(before, after, app.plugins, episodes, period, out, from_period, assessments, tables,
+                               templates)
+    totals, counts = diffed.document["totals"], diffed.document["episodes"]
+    click.echo(f"before {format_money(totals['before'])}, after {format_money(totals['after'])}, "
+               f"change {format_money(totals['change'])}; {counts['changed']:,} of {counts['compared']:,} episodes change")
+    for cause in diffed.document["causes"][:10]:
+        click.echo(f"  {cause['cause']}: {cause['episodes']:,} episodes, {format_money(cause['change'])}")
+    click.echo(f"written to {out}/:")
+    for file in diffed.files:
+        click.echo(f"  {file.name}")
+
+
+@cli.command()
 @click.option("--out", default="localpay-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--people", default=3000, show_default=True, type=click.IntRange(1, 1_000_000))
 def demo(out: Path, people: int) -> None:
