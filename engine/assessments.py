@@ -1,7 +1,8 @@
 """Load and check assessments (MHCT clustering reviews, HoNOS, WEMWBS, SWEMWBS).
 
-An MHCT assessment is a cluster review. Bad rows go to the exceptions report (source
-``assessments``) and are not used; the run goes on with the rest.
+An MHCT assessment is a cluster review. HoNOS item scores (``item_1`` to ``item_12``, kept as
+text for the options that weigh them) are each blank or a whole number from 0 to 4. Bad rows go
+to the exceptions report (source ``assessments``) and are not used; the run goes on with the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ REQUIRED = ("patient_id", "provider", "assessment_date", "tool")
 TOOLS = {"mhct": "MHCT", "honos": "HoNOS", "wemwbs": "WEMWBS", "swemwbs": "SWEMWBS"}
 TOTAL_RANGES = {"HoNOS": (0, 48), "WEMWBS": (14, 70), "SWEMWBS": (7, 35)}
 PARSED = ("assessment_date", "tool", "cluster", "total")
+HONOS_ITEMS = tuple(f"item_{i}" for i in range(1, 13))
 REVIEW_COLUMNS = {"patient_id": pl.String, "provider": pl.String, "review_date": pl.Date}
 
 
@@ -51,9 +53,21 @@ def assessment_checks(providers: list[str]) -> list[RowCheck]:
     ]
 
 
+def item_checks(columns: list[str]) -> list[RowCheck]:
+    """HoNOS item scores, for the item columns the file has: each blank or a whole number 0 to 4."""
+    honos = pl.col("tool") == "HoNOS"
+    checks = []
+    for column in (c for c in HONOS_ITEMS if c in columns):
+        text = pl.col(column).cast(pl.String)
+        checks.append(RowCheck("bad_item", column, honos & text.is_not_null() & ~text.str.contains(r"^[0-4]$"),
+                               pl.concat_str(pl.lit(f"a HoNOS {column.replace('_', ' ')} score is blank or a whole "
+                                                    "number from 0 to 4, found '"), text, pl.lit("'"))))
+    return checks
+
+
 def check_assessments(frame: pl.DataFrame, providers: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The usable assessments and the exception rows for the rest."""
-    exceptions = run_checks(frame, assessment_checks(providers), "assessments")
+    exceptions = run_checks(frame, assessment_checks(providers) + item_checks(frame.columns), "assessments")
     good = frame.join(exceptions.select("row").unique(), on="row", how="anti")
     return good.drop([c for c in good.columns if c.startswith("_text_")]), exceptions
 

@@ -17,7 +17,7 @@ from localpay.pipeline import run
 from localpay.ruleset import load_ruleset
 from localpay.schedule import schedule_sections
 
-BUILT_IN = ["alliance", "block", "capitation", "cluster", "cquin", "outcomes", "pathway", "risk_share"]
+BUILT_IN = ["alliance", "block", "capitation", "cluster", "cquin", "outcomes", "pathway", "phb", "risk_share"]
 
 ACME = '''
 from typing import Literal
