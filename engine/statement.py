@@ -187,11 +187,17 @@ def _local_rules(lines: pl.DataFrame) -> list[dict]:
 
 
 def _contract_lines(lines: pl.DataFrame) -> list[dict]:
-    """Lines for the contract rather than an episode (on account, withheld, settlements)."""
-    contract = lines.filter(pl.col("episode_id").is_null()).sort("arrangement", "unit", "from_date")
-    return [{"arrangement": r["arrangement"], "unit": r["unit"], "status": r["status"], "note": r["note"],
-             "reason": r["reason"], "amount": pence_to_decimal(r["amount"])}
-            for r in contract.iter_rows(named=True)]
+    """Lines for the contract rather than an episode (on account, withheld, settlements,
+    budgets' instalments): like lines (arrangement, unit, status, reason) together, so four
+    hundred budgets' instalments are one row; a row of one line keeps its particulars."""
+    contract = lines.filter(pl.col("episode_id").is_null())
+    grouped = contract.group_by("arrangement", "unit", "status", "reason", maintain_order=True).agg(
+        lines=pl.len(), amount=pl.col("amount").sum(), note=pl.col("note").first(), first=pl.col("from_date").min(),
+    ).sort("arrangement", "unit", "first", "status")
+    return [{"arrangement": r["arrangement"], "unit": r["unit"], "status": r["status"], "reason": r["reason"],
+             "lines": r["lines"], "amount": pence_to_decimal(r["amount"]),
+             "note": r["note"] if r["lines"] == 1 else f"{r['lines']:,} lines, each in lines.csv"}
+            for r in grouped.iter_rows(named=True)]
 
 
 SHOWN_APART = ("measures", "pathway_stages")  # details with their own statement sections

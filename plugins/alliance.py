@@ -144,6 +144,15 @@ def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     return problems
 
 
+def timing(arrangement, ruleset) -> str:
+    words = ("Paid monthly: each month's instalment of the annual value, shared among the members by their shares "
+             "on their own statements.")
+    if arrangement.risk_reward is None:
+        return words
+    when = "every third month and at the year end" if arrangement.risk_reward.settlement == "quarterly" else "at the year end"
+    return f"{words} Gain and pain are settled {when}, on the statement for the settlement month."
+
+
 @hookimpl
 def localpay_payment_options():
     return [PaymentOption(
@@ -154,4 +163,6 @@ def localpay_payment_options():
         describe=describe,
         check=check,
         needs_from=needs_from,
+        planned=lambda arrangement, ruleset: arrangement.annual_value,
+        timing=timing,
     )]

@@ -141,4 +141,7 @@ def localpay_payment_options():
         describe=describe,
         check=check,
         needs_from=needs_from,
+        planned=lambda arrangement, ruleset: arrangement.annual_value,
+        timing=lambda arrangement, ruleset: (
+            "Paid monthly: twelve instalments that add up to the annual value, one on each month's statement."),
     )]

@@ -171,4 +171,6 @@ def localpay_payment_options():
         settle=settle,
         describe=describe,
         check=check,
+        timing=lambda arrangement, ruleset: (
+            "Paid monthly: the month's population from the population file times the price per person."),
     )]

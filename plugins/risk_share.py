@@ -109,4 +109,7 @@ def localpay_payment_options():
         describe=describe,
         check=check,
         needs_from=needs_from,
+        timing=lambda arrangement, ruleset: (
+            f"Settled {'every third month and at the year end' if arrangement.settlement == 'quarterly' else 'at the year end'}"
+            " on the year to date, less what earlier settlements paid, on the statement for the settlement month."),
     )]
