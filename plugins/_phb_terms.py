@@ -13,9 +13,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from localpay import Arrangement
-from localpay.clusters import parse_cluster
 from localpay.ruleset import ClusterCode, Code, Identifier, Price, StrictModel
-from localpay.ruleset.types import Percent
+from localpay.ruleset.types import Percent, one_code_each
 from localpay.rules.scoped import When
 
 # HoNOS items 1 to 12 (Wing et al.; NHS Digital's MHSDS item list), each rated 0 to 4
@@ -30,21 +29,6 @@ HonosItem = Annotated[int, Field(ge=1, le=12)]
 Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, allow_inf_nan=False)]
 
 
-def _one_code_each(mapping: object) -> object:
-    """"3" and "03" are one cluster: listing both would let one silently replace the other."""
-    if isinstance(mapping, dict):
-        seen: dict[int, object] = {}
-        for key in mapping:
-            try:
-                code = parse_cluster(key)
-            except ValueError:
-                continue  # reported by the key's own validation, with its line
-            if code in seen:
-                raise ValueError(f"cluster {code} is given twice (as {seen[code]!r} and {key!r})")
-            seen[code] = key
-    return mapping
-
-
 class Band(StrictModel):
     start: Points = Field(alias="from", description="the fewest points in the band")
     annual: Price = Field(description="the indicative budget a year for anyone in the band")
@@ -54,7 +38,7 @@ class Allocation(StrictModel):
     """The resource allocation system: points from assessed need, converted to money."""
 
     item_weights: Annotated[dict[HonosItem, Points], Field(min_length=1)]
-    cluster_points: Annotated[dict[ClusterCode, Points], BeforeValidator(_one_code_each)] | None = None
+    cluster_points: Annotated[dict[ClusterCode, Points], BeforeValidator(one_code_each)] | None = None
     price_per_point: Price | None = None
     bands: list[Band] | None = Field(default=None, validate_default=True)
     moderation: Percent = Field(description="how far either side of the indicative budget an agreed amount may be")

@@ -13,27 +13,13 @@ import polars as pl
 from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
-from localpay.clusters import CLUSTERS, parse_cluster
+from localpay.clusters import CLUSTERS
 from localpay.money import format_money, format_price, pence_to_decimal, round_half_up, to_micros
 from localpay.periods import days_in_financial_year
 from localpay.ruleset import ClusterCode, Code, Dated, OverdueMode, Price, dated_items
+from localpay.ruleset.types import one_code_each
 
 from ._cluster_pricing import BASIS_UNITS, RELEASE_RULE, price_cluster
-
-
-def _one_code_each(mapping: object) -> object:
-    """"3" and "03" are one cluster: listing both would let one silently replace the other."""
-    if isinstance(mapping, dict):
-        seen: dict[int, object] = {}
-        for key in mapping:
-            try:
-                code = parse_cluster(key)
-            except ValueError:
-                continue  # reported by the key's own validation, with its line
-            if code in seen:
-                raise ValueError(f"cluster {code} is given twice (as {seen[code]!r} and {key!r})")
-            seen[code] = key
-    return mapping
 
 
 def _not_empty(mapping: dict) -> dict:
@@ -42,7 +28,7 @@ def _not_empty(mapping: dict) -> dict:
     return mapping
 
 
-ClusterPrices = Annotated[dict[ClusterCode, Price], BeforeValidator(_one_code_each), AfterValidator(_not_empty)]
+ClusterPrices = Annotated[dict[ClusterCode, Price], BeforeValidator(one_code_each), AfterValidator(_not_empty)]
 
 
 class ClusterArrangement(Arrangement):
@@ -54,7 +40,7 @@ class ClusterArrangement(Arrangement):
     inpatient_per_day: Dated[Price] | None = None
     initial_assessment: Dated[Price] | None = None
     overdue_review: OverdueMode | None = Field(default=None, description="overrides settings.overdue_review")
-    activity_plan: Annotated[dict[ClusterCode, NonNegativeInt], BeforeValidator(_one_code_each)] | None = None
+    activity_plan: Annotated[dict[ClusterCode, NonNegativeInt], BeforeValidator(one_code_each)] | None = None
 
     def effective_dates(self) -> Iterator[tuple[tuple, dt.date]]:
         for day in self.prices:

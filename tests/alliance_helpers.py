@@ -12,11 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import HEADER
+from incentive_helpers import run_files
 from localpay.money import pence_to_decimal
-from localpay.periods import Month
-from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import RunResult
 
 RULESET = """\
 format: localpay/1
@@ -44,18 +42,8 @@ def run_alliance(folder: Path, plugins, arrangements: str, period: str, episodes
                  returns: str | None = None, assessments: str | None = None, from_period: str | None = None) -> RunResult:
     """``returns``: rows of ``measure,period,numerator,denominator,provider`` (provider may be blank)."""
     ruleset = write_ruleset(folder, arrangements)
-    episodes_file = folder / "episodes.csv"
-    episodes_file.write_text(HEADER + "\n" + textwrap.dedent(episodes).strip() + "\n")
-    paths = {}
-    for name, header, text in (("returns", "measure,period,numerator,denominator,provider", returns),
-                               ("assessments", "patient_id,provider,assessment_date,tool,cluster,total", assessments)):
-        if text is not None:
-            paths[name] = folder / f"{name}.csv"
-            paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
-    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
-    return run(loaded, plugins, episodes_file, Month.parse(period), Month.parse(from_period) if from_period else None,
-               paths.get("assessments"),
-               returns=paths.get("returns"))
+    return run_files(folder, plugins, ruleset, episodes, period, returns, assessments, from_period,
+                     returns_header="measure,period,numerator,denominator,provider")
 
 
 def amounts(result: RunResult, unit: str, provider: str | None = None, period: str | None = None) -> list[Decimal]:

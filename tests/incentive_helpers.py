@@ -30,10 +30,17 @@ def run_case(folder: Path, plugins, arrangements: str, episodes: str, period: st
              assessments: str | None = None, from_period: str | None = None) -> RunResult:
     ruleset = folder / "ruleset.yaml"
     ruleset.write_text(ruleset_text(TARIFF + textwrap.dedent(arrangements)))
+    return run_files(folder, plugins, ruleset, episodes, period, returns, assessments, from_period)
+
+
+def run_files(folder: Path, plugins, ruleset: Path, episodes: str, period: str, returns: str | None = None,
+              assessments: str | None = None, from_period: str | None = None,
+              returns_header: str = "measure,period,numerator,denominator") -> RunResult:
+    """Write the episodes (and returns and assessments, when given) beside ``ruleset`` and run."""
     episodes_file = folder / "episodes.csv"
     episodes_file.write_text(HEADER + "\n" + textwrap.dedent(episodes).strip() + "\n")
     paths = {}
-    for name, header, text in (("returns", "measure,period,numerator,denominator", returns),
+    for name, header, text in (("returns", returns_header, returns),
                                ("assessments", "patient_id,provider,assessment_date,tool,cluster,total", assessments)):
         if text is not None:
             paths[name] = folder / f"{name}.csv"

@@ -89,3 +89,18 @@ def percent_text(fraction: Decimal) -> str:
     """0.3 -> "30%", 0.0125 -> "1.25%"."""
     number = (Decimal(fraction) * 100).normalize()
     return f"{number:f}%"
+
+
+def one_code_each(mapping: object) -> object:
+    """"3" and "03" are one cluster: listing both would let one silently replace the other."""
+    if isinstance(mapping, dict):
+        seen: dict[int, object] = {}
+        for key in mapping:
+            try:
+                code = parse_cluster(key)
+            except ValueError:
+                continue  # reported by the key's own validation, with its line
+            if code in seen:
+                raise ValueError(f"cluster {code} is given twice (as {seen[code]!r} and {key!r})")
+            seen[code] = key
+    return mapping
