@@ -4,12 +4,14 @@ results; none of them prints."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from .diff import diff_runs
+from .errors import LocalpayError
 from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
 from .outputs import Written, write_outputs
@@ -17,6 +19,7 @@ from .periods import Month
 from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run
 from .ruleset import Ruleset, load_ruleset
+from .schedule_out import WrittenSchedule, write_schedule
 from .synth import spec_for, write_synthetic
 
 
@@ -47,39 +50,94 @@ class Synthetic:
     assessments: Path
     episode_rows: int
     assessment_rows: int
+    tables: dict[str, Path] = field(default_factory=dict)  # budgets, returns, population: as the options need
 
 
 def synthesise_for(ruleset: Ruleset, people: int, seed: int, out: Path, bad_share: float = 0.01,
-                   as_of: dt.date | None = None) -> Synthetic:
-    return Synthetic(*write_synthetic(spec_for(ruleset, people, seed, bad_share, as_of), Path(out)))
+                   as_of: dt.date | None = None, tables: bool = False) -> Synthetic:
+    """Episodes and assessments for the ruleset's parties (in its area's services, for a bundled
+    area); with ``tables``, also the budgets, returns and population files its options read."""
+    spec = spec_for(ruleset, people, seed, bad_share, as_of)
+    return Synthetic(*write_synthetic(spec, Path(out), ruleset if tables else None))
 
 
 @dataclass(frozen=True)
 class Demo:
+    area: str
     ruleset: Ruleset
     data: Synthetic
     result: RunResult
     written: Written
+    schedule: WrittenSchedule
+    command: list[str]  # the run, as a command line, for the manifest and the explain suggestion
 
 
+@dataclass(frozen=True)
+class Demos:
+    out: Path
+    areas: tuple[Demo, ...]
+    index: Path | None  # written when every area ran
+
+
+AREAS = ("lambeth", "northamptonshire", "stockport", "suffolk", "worcestershire")
 DEMO_AREA = "stockport"
 
 
-def demo(out: Path, people: int = 3000, seed: int = 2025, area: str = DEMO_AREA,
-         progress: Progress | None = None) -> Demo:
-    """Synthetic episodes for a bundled area, then a statement for its third month with the
-    year to date from its first."""
+def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = None,
+         progress: Progress | None = None, pdf: bool = True) -> Demos:
+    """Each bundled area (or the one named) on synthetic data shaped for it, into ``out/<area>/``:
+    the data, its statements for the area's third month with the year to date from its first,
+    and its contract schedule; with every area, an index page linking them all."""
+    if area is not None and area.strip().lower() not in AREAS:
+        raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
     plugins = make_plugins()
-    ruleset = open_ruleset(area, plugins)
     out = Path(out)
+    names = AREAS if area is None else (area.strip().lower(),)
+    done = tuple(demo_area(out / name, name, plugins, people, seed, progress, pdf) for name in names)
+    index = write_index(out, done) if area is None else None
+    return Demos(out, done, index)
+
+
+def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, progress: Progress | None = None,
+              pdf: bool = True) -> Demo:
+    ruleset = open_ruleset(area, plugins)
     first = Month.of(ruleset.period.start)
     period = first.next().next()
-    data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day)
+    data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day, tables=True)
     command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
+               *(part for name, path in sorted(data.tables.items()) for part in (f"--{name}", str(path))),
                "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
-    result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements",
-                                    first.label, data.assessments, command=command, progress=progress)
-    return Demo(ruleset, data, result, written)
+    result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements", first.label,
+                                    data.assessments, command=command, progress=progress, tables=data.tables)
+    schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
+    return Demo(area, ruleset, data, result, written, schedule, command)
+
+
+def write_index(out: Path, demos: tuple[Demo, ...]) -> Path:
+    """``out/index.html``: every area's headline totals and a relative link to each document."""
+    env = make_environment(template_dirs(None, None))
+    atomic_write(out / "index.html", render(env, "index.html.j2", areas=[_index_entry(out, d) for d in demos]))
+    return out / "index.html"
+
+
+def _index_entry(out: Path, d: Demo) -> dict:
+    def link(path: Path) -> dict:
+        return {"name": path.name, "href": path.relative_to(out).as_posix()}
+
+    statements = d.written.statements
+    totals = {key: sum((s["totals"][key] for s in statements), Decimal("0.00")) for key in ("payable", "held", "suspended", "shadow")}
+    return {
+        "area": d.ruleset.document.area, "title": d.ruleset.document.title, "status": d.ruleset.document.status,
+        "period": str(d.result.period), "from": str(d.result.months[0]), "totals": totals,
+        "lines": sum(s["totals"]["lines"] for s in statements),
+        "expected": d.schedule.document["expected"]["total"],
+        "statements": [{"id": s["id"], "payable": s["totals"]["payable"],
+                        "files": [link(d.written.out_dir / f"statement-{s['id']}{suffix}") for suffix in (".html", ".md", ".json")]}
+                       for s in statements],
+        "schedule": [link(f) for f in d.schedule.files],
+        "outputs": [link(f) for f in d.written.files if not f.name.startswith("statement-")],
+        "data": [link(f) for f in (d.data.episodes, d.data.assessments, *d.data.tables.values())],
+    }
 
 
 def example_episode(result: RunResult) -> str | None:

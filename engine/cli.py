@@ -219,19 +219,34 @@ def diff(app: App, old, new, episodes, assessments, returns, budgets, population
 
 @cli.command()
 @click.option("--out", default="localpay-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--people", default=3000, show_default=True, type=click.IntRange(1, 1_000_000))
-def demo(out: Path, people: int) -> None:
-    """Synthesise a month for the bundled example area and run its statements."""
+@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Synthetic people in each area.")
+@click.option("--area", type=click.Choice(api.AREAS, case_sensitive=False),
+              help="Run one example area (default: all five, with an index page).")
+def demo(out: Path, people: int, area: str | None) -> None:
+    """Synthesise data shaped for each example area and run its statements and schedule."""
     with StageProgress() as progress:
-        result = api.demo(out, people, progress=progress)
-    click.echo(f"Example area: {result.ruleset.document.area}, {result.ruleset.document.title}")
-    click.echo(f"Synthetic data: {result.data.episodes} ({result.data.episode_rows:,} episodes), "
-               f"{result.data.assessments} ({result.data.assessment_rows:,} assessments)")
-    click.echo(run_report(result.result, result.written))
-    example = api.example_episode(result.result)
+        ran = api.demo(out, people, area=area, progress=progress)
+    for one in ran.areas:
+        click.echo(demo_report(one))
+    if ran.index:
+        click.echo(f"index of every area's documents: {ran.index}")
+
+
+def demo_report(one: api.Demo) -> str:
+    data = one.data
+    tables = "".join(f", {path} ({name})" for name, path in sorted(data.tables.items()))
+    out = [f"Example area: {one.ruleset.document.area}, {one.ruleset.document.title}",
+           f"Synthetic data: {data.episodes} ({data.episode_rows:,} episodes), "
+           f"{data.assessments} ({data.assessment_rows:,} assessments){tables}",
+           run_report(one.result, one.written),
+           f"contract schedule: {', '.join(str(f) for f in one.schedule.files)}"]
+    example = api.example_episode(one.result)
     if example:
-        click.echo(f"the trail behind one episode's lines:\n  localpay explain {api.DEMO_AREA} {result.data.episodes} "
-                   f"--assessments {result.data.assessments} --period {result.result.period} --episode {example}")
+        inputs = one.command[3:one.command.index("--period")]
+        out.append(f"the trail behind one episode's lines:\n  localpay explain {one.area} {' '.join(inputs)} "
+                   f"--period {one.result.period} --episode {example}")
+    return "\n".join(out) + "\n"
 
 
 @cli.command()

@@ -48,7 +48,8 @@ def build_schedule(ruleset: Ruleset, plugins) -> dict:
     doc = ruleset.document
     sections = schedule_sections(ruleset, plugins)
     arrangements = [_arrangement(ruleset, a, [s for owner, s in sections if owner == a.id]) for a in ruleset.arrangements]
-    planned = [a for a in arrangements if a["planned"] is not None]
+    # a shadow arrangement is priced for comparison and pays nothing: not part of the contract's value
+    planned = [a for a in arrangements if a["planned"] is not None and not a["shadow"]]
     return {
         "title": doc.title, "area": doc.area, "status": doc.status, "version": doc.version, "sha256": ruleset.sha256,
         "file": ruleset.path.name,

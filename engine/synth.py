@@ -14,7 +14,9 @@ import numpy as np
 import polars as pl
 
 from .fileio import atomic_write_with
+from .synth_areas import ServiceShape, assign_services, shape_for
 from .synth_shape import BAD_KINDS, CODES, MEDIAN_DAYS, MIX, SERVICES, transition_table
+from .synth_tables import synthesise_tables, write_tables
 
 EPOCH = dt.date(1970, 1, 1)
 MAX_PERIODS = 6
@@ -30,6 +32,7 @@ class SynthSpec:
     bad_share: float = 0.01
     overdue_share: float = 0.08
     as_of: dt.date | None = None  # the extract date: nothing later is known (default: year end)
+    services: ServiceShape | None = None  # an area's own services (default: synth_shape.SERVICES)
 
     @property
     def extract(self) -> dt.date:
@@ -123,10 +126,17 @@ def _as_text(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -
         start_date=_date_text(pl.col("start"), uk_dates),
         end_date=_date_text(pl.col("stop"), uk_dates),
         setting=pl.when(pl.Series(inpatient)).then(pl.lit("inpatient")).otherwise(pl.lit("community")),
-        service=pl.col("cluster").replace_strict(services, return_dtype=pl.String),
+        service=_services(periods, spec, rng) if spec.services else
+        pl.col("cluster").replace_strict(services, return_dtype=pl.String),
     )
     return frame.select("episode_id", "patient_id", "provider", "commissioner", "cluster", "start_date",
                         "end_date", "setting", "service")
+
+
+def _services(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -> pl.Series:
+    providers = {i: p for i, (p, _) in enumerate(spec.pairs)}
+    provider = periods["pair"].replace_strict(providers, return_dtype=pl.String).to_numpy()
+    return pl.Series(assign_services(periods["cluster"].to_numpy(), provider, spec.services, rng), dtype=pl.String)
 
 
 def _date_text(days: pl.Expr, uk: np.ndarray) -> pl.Expr:
@@ -142,20 +152,25 @@ def _spoil(episodes: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) ->
 
 
 def spec_for(ruleset, people: int, seed: int, bad_share: float = 0.01, as_of: dt.date | None = None) -> SynthSpec:
-    """Synthetic data for a ruleset's own parties, pairs named by its arrangements first."""
-    pairs = [(a.provider, a.commissioner) for a in ruleset.arrangements if a.provider and a.commissioner]
+    """Synthetic data for a ruleset's own parties, pairs named by the arrangements that price
+    episodes first (not the account a personal health budget is paid through), in the services
+    of the ruleset's area when it is a bundled one."""
+    pairs = [(a.provider, a.commissioner) for a in ruleset.arrangements
+             if a.provider and a.commissioner and ruleset.option_of(a).price is not None]
     if not pairs:
         pairs = [(p, c) for p in ruleset.providers for c in ruleset.commissioners]
+    shape = shape_for(ruleset.document.area)
     return SynthSpec(people, seed, tuple(dict.fromkeys(pairs)), ruleset.period.start, ruleset.period.end, bad_share,
-                     as_of=as_of)
+                     as_of=as_of, services=shape.services if shape else None)
 
 
 def assessments_path(episodes_path: Path) -> Path:
     return episodes_path.with_name(f"{episodes_path.stem}-assessments{episodes_path.suffix}")
 
 
-def write_synthetic(spec: SynthSpec, out: Path) -> tuple[Path, Path, int, int]:
-    """Episodes to ``out`` (CSV, or Parquet for .parquet) and assessments beside it."""
+def write_synthetic(spec: SynthSpec, out: Path, ruleset=None) -> tuple[Path, Path, int, int, dict[str, Path]]:
+    """Episodes to ``out`` (CSV, or Parquet for .parquet) and assessments beside it; given the
+    ruleset, also the budgets, returns and population files its options read (``synth_tables``)."""
     episodes, assessments = synthesise(spec)
     second = assessments_path(Path(out))
     for frame, path in ((episodes, Path(out)), (assessments, second)):
@@ -163,4 +178,5 @@ def write_synthetic(spec: SynthSpec, out: Path) -> tuple[Path, Path, int, int]:
             atomic_write_with(path, lambda tmp, f=frame: f.write_parquet(tmp))
         else:
             atomic_write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
-    return Path(out), second, episodes.height, assessments.height
+    tables = write_tables(synthesise_tables(ruleset, spec, episodes, assessments), Path(out)) if ruleset else {}
+    return Path(out), second, episodes.height, assessments.height, tables

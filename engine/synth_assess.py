@@ -32,14 +32,7 @@ def assessments_for(periods: pl.DataFrame, spec, rng: np.random.Generator, epoch
     honos = mhct.with_columns(
         [pl.Series(f"item_{i + 1}", honos_items[:, i]) for i in range(12)],
     ).with_columns(total=pl.sum_horizontal([f"item_{i + 1}" for i in range(12)]), tool=pl.lit("HoNOS"))
-    wemwbs_people = mhct.group_by("person").agg(pl.col("day").min(), pl.col("provider").first(),
-                                                 last=pl.col("day").max()).sort("person")
-    chosen = wemwbs_people.filter(pl.Series(rng.random(wemwbs_people.height) < 0.3))
-    wemwbs = pl.concat([chosen.select("person", "provider", "day"), chosen.select("person", "provider", day="last")])
-    wemwbs_items = rng.integers(1, 6, size=(wemwbs.height, 14))
-    wemwbs = wemwbs.with_columns(
-        [pl.Series(f"item_{i + 1}", wemwbs_items[:, i]) for i in range(14)], tool=pl.lit("WEMWBS"),
-    ).with_columns(total=pl.sum_horizontal([f"item_{i + 1}" for i in range(14)]))
+    wemwbs = _wemwbs(mhct, spec, rng, epoch, extract)
     parts = [mhct.with_columns(tool=pl.lit("MHCT")), honos, wemwbs]
     every = pl.concat(parts, how="diagonal").sort("person", "day", "tool")
     return every.select(
@@ -51,3 +44,19 @@ def assessments_for(periods: pl.DataFrame, spec, rng: np.random.Generator, epoch
         total=pl.col("total").cast(pl.String),
         **{f"item_{i}": pl.col(f"item_{i}").cast(pl.String) for i in range(1, 15)},
     ).unique(maintain_order=True)
+
+
+def _wemwbs(mhct: pl.DataFrame, spec, rng: np.random.Generator, epoch, extract: int) -> pl.DataFrame:
+    """WEMWBS for three people in ten: when first seen in the contract year (or at first contact,
+    if later), and again six to sixteen weeks on, most items a point up or down, a little more
+    often up (so about half improve by three points or more)."""
+    people = mhct.group_by("person").agg(pl.col("day").min(), pl.col("provider").first()).sort("person")
+    chosen = people.filter(pl.Series(rng.random(people.height) < 0.3)).with_columns(
+        day=pl.max_horizontal("day", pl.lit((spec.year_start - epoch).days)))
+    later = chosen.with_columns(day=pl.col("day") + pl.Series(rng.integers(42, 112, size=chosen.height)))
+    first_items = rng.integers(1, 6, size=(chosen.height, 14))
+    later_items = np.clip(first_items + rng.choice([-1, 0, 0, 1, 1, 1], size=first_items.shape), 1, 5)
+    frames = [frame.with_columns([pl.Series(f"item_{i + 1}", items[:, i]) for i in range(14)])
+              for frame, items in ((chosen, first_items), (later, later_items))]
+    return pl.concat(frames).filter(pl.col("day") < extract).with_columns(
+        tool=pl.lit("WEMWBS"), total=pl.sum_horizontal([f"item_{i + 1}" for i in range(14)]))

@@ -35,7 +35,7 @@ def describe(arrangement, ruleset) -> ScheduleSection:
 
 def _allocation_words(arrangement) -> str:
     allocation = arrangement.allocation
-    clusters = " plus the points for the cluster of their latest episode" if allocation.cluster_points else ""
+    clusters = ", plus the points for the cluster of their latest episode" if allocation.cluster_points else ""
     if allocation.price_per_point is not None:
         money = f"at {format_money(allocation.price_per_point)} a point a year"
     else:
@@ -43,7 +43,7 @@ def _allocation_words(arrangement) -> str:
     excluded = (f" A person with an episode where {allocation.excluded.describe()} gets no indicative budget."
                 if allocation.excluded is not None else "")
     return ("Indicative budget (resource allocation): points from the person's latest HoNOS with every weighted "
-            f"item scored, each item's score (0 to 4) times its weight below,{clusters}, converted to money {money}; "
+            f"item scored, each item's score (0 to 4) times its weight below{clusters}, converted to money {money}; "
             "a person with no such HoNOS gets no indicative budget." + excluded)
 
 

@@ -19,7 +19,6 @@ import pytest
 from localpay.api import demo, diff_rulesets, open_ruleset
 from localpay.manager import make_plugins
 from localpay.money import format_money
-from localpay.schedule_out import write_schedule
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -35,16 +34,18 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory):
-    """A demo run, the area's schedule and a diff, written once for every test here."""
+    """A demo run of every area with its index, Stockport's schedule and a diff, written once
+    for every test here."""
     root = tmp_path_factory.mktemp("documents")
     plugins = make_plugins(load_entry_points=False)
-    ran = demo(root / "demo", people=300)
-    schedule = write_schedule(ran.ruleset, plugins, root / "schedule")
+    every = demo(root / "demo", people=300)
+    ran = next(d for d in every.areas if d.area == "stockport")
+    schedule = ran.schedule
     changed = root / "new.yaml"
     changed.write_text(ran.ruleset.path.read_text().replace("then: {uplift: 10%}", "then: {uplift: 12%}"))
     diffed = diff_rulesets(ran.ruleset, open_ruleset(changed, plugins), plugins, ran.data.episodes, "2025-06",
                            root / "diff", "2025-04", ran.data.assessments)
-    return {"root": root, "demo": ran, "schedule": schedule, "diff": diffed}
+    return {"root": root, "demo": ran, "schedule": schedule, "diff": diffed, "every": every}
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,24 @@ def test_the_diff_renders_cleanly_with_its_total_change(documents, browser, tmp_
     assert headline[:3] == [format_money(totals["before"]), format_money(totals["after"]), format_money(totals["change"])]
     assert totals["change"] > 0  # a bigger uplift pays more
     page.close()
+
+
+def test_every_areas_statements_and_the_index_render_cleanly(documents, browser, tmp_path):
+    every = documents["every"]
+    page, seen = open_page(browser, every.index, tmp_path)
+    clean(seen)
+    hrefs = page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    files = [h for h in hrefs if not h.startswith("#")]
+    assert files and all((every.out / h).is_file() for h in files)
+    rows = page.locator("#totals tbody tr").all()
+    assert len(rows) == 5
+    for row, ran in zip(rows, every.areas):
+        cells = row.locator("td").all_inner_texts()
+        payable = sum((s["totals"]["payable"] for s in ran.written.statements), Decimal("0.00"))
+        assert cells[0] == ran.ruleset.document.area and cells[4] == format_money(payable)
+    page.close()
+    for ran in every.areas:
+        for path in sorted(ran.written.out_dir.glob("statement-*.html")):
+            page, seen = open_page(browser, path, tmp_path)
+            clean(seen)
+            page.close()

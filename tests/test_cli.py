@@ -102,14 +102,26 @@ def test_synth_is_deterministic(tmp_path):
 
 
 def test_demo_writes_and_reports(tmp_path):
-    result = invoke("demo", "--out", tmp_path / "demo", "--people", 400)
+    result = invoke("demo", "--out", tmp_path / "demo", "--people", 400, "--area", "stockport")
     assert result.exit_code == 0, result.output
-    assert "Example area: Stockport" in result.output
-    assert "statements for 2025-06 (4):" in result.output  # RT2 and RXV with 01W, RT2 with 01Y and SMBC
+    assert "Example area: Stockport" in result.output and "Example area: Lambeth" not in result.output
+    # RT2 and RXV with 01W, RT2 with 01Y and SMBC, and the alliance's two voluntary providers
+    statements = re.search(r"statements for 2025-06 \((\d+)\):", result.output)
+    assert statements and int(statements.group(1)) >= 6
+    for pair in ("RT2-01W", "RXV-01W", "RT2-01Y", "RT2-SMBC", "NRF-01W", "NMS-01W"):
+        assert f"  {pair}-2025-06: payable" in result.output
     assert re.search(r"local rules: 6 \(3 in Polars, 3 in durable-rules\) matched [\d,]+ episodes; 0 excluded", result.output)
-    assert (tmp_path / "demo" / "statements" / "statement-RT2-01W-2025-06.html").is_file()
-    assert (tmp_path / "demo" / "data" / "episodes.csv").is_file()
+    area = tmp_path / "demo" / "stockport"
+    assert (area / "statements" / "statement-RT2-01W-2025-06.html").is_file()
+    assert (area / "data" / "episodes.csv").is_file() and (area / "data" / "episodes-returns.csv").is_file()
+    assert (area / "schedule" / "schedule-stockport-2025-26.pdf").is_file()
+    assert not (tmp_path / "demo" / "index.html").exists()  # one area: no index
     suggested = result.output.split("localpay explain ")[1].split()
     episode = suggested[suggested.index("--episode") + 1]
     trail = invoke("explain", *suggested[:-2], "--episode", episode)
     assert trail.exit_code == 0 and f"Episode {episode}" in trail.output and "why: " in trail.output
+
+
+def test_demo_refuses_an_unknown_area(tmp_path):
+    result = invoke("demo", "--out", tmp_path / "demo", "--area", "barsetshire")
+    assert result.exit_code == 2 and "barsetshire" in result.output

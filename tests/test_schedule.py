@@ -89,6 +89,24 @@ def test_the_documents_carry_the_terms_the_watermark_and_the_numbers(ruleset, pl
 def test_the_schedule_command_writes_the_bundled_areas_schedule(tmp_path):
     result = CliRunner().invoke(cli, ["schedule", "stockport", "--out", str(tmp_path), "--no-pdf"])
     assert result.exit_code == 0, result.output
-    assert "expected annual contract value £2,890,444.04" in result.output
+    # the cluster tariff's plan £2,854,819.04 + the CQUIN £35,625.00 + the alliance's £1,800,000.00
+    assert "expected annual contract value £4,690,444.04" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "schedule-stockport-2025-26.html", "schedule-stockport-2025-26.json", "schedule-stockport-2025-26.md"]
+
+
+def test_a_shadow_tariffs_plan_is_not_part_of_the_contracts_value(tmp_path, plugins):
+    block = """\
+- id: block
+  option: block
+  provider: RT2
+  commissioner: 01W
+  annual_value: 50000.00
+  compare: [tariff]
+"""
+    shadow = PLANNED.split("- id: cquin")[0].replace("  basis: per_day\n", "  basis: per_day\n  shadow: true\n")
+    path = tmp_path / "2025-26.yaml"
+    path.write_text(ruleset_text(shadow + block))
+    document = build_schedule(load_ruleset(path, plugins.options, plugins.vocabulary), plugins)
+    # the tariff's plan (£42,140.00) is priced in shadow and paid by the block: only the block counts
+    assert document["expected"]["rows"] == [{"arrangement": "block", "title": "block", "value": D("50000.00")}]
