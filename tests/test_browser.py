@@ -8,6 +8,7 @@ are skipped, unless ``LOCALPAY_REQUIRE_BROWSER`` is set (as ``.ci/run`` does), w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from decimal import Decimal
@@ -147,8 +148,16 @@ def test_every_areas_statements_and_the_index_render_cleanly(documents, browser,
         payable = sum((s["totals"]["payable"] for s in ran.written.statements), Decimal("0.00"))
         assert cells[0] == ran.ruleset.document.area and cells[4] == format_money(payable)
     page.close()
-    for ran in every.areas:
-        for path in sorted(ran.written.out_dir.glob("statement-*.html")):
-            page, seen = open_page(browser, path, tmp_path)
-            clean(seen)
-            page.close()
+    # every HTML document the demo wrote (each area's statements and schedule) opens cleanly
+    documents_written = sorted(p for p in every.out.rglob("*.html") if p != every.index)
+    assert len(documents_written) == sum(len(ran.written.statements) for ran in every.areas) + len(every.areas)
+    for path in documents_written:
+        page, seen = open_page(browser, path, tmp_path)
+        clean(seen)
+        page.close()
+    # and each area's schedule PDF, page by page, carries its expected annual contract value
+    for schedule in sorted(every.out.rglob("schedule-*.json")):
+        expected = format_money(Decimal(json.loads(schedule.read_text())["expected"]["total"]))
+        texts = [page.extract_text() for page in pypdf.PdfReader(schedule.with_suffix(".pdf")).pages]
+        assert all(f"page {n} of {len(texts)}" in text for n, text in enumerate(texts, start=1))
+        assert any(expected in text for text in texts), schedule.name
