@@ -3,6 +3,7 @@ with a clear message and exit code 2, never a traceback."""
 
 from __future__ import annotations
 
+import functools
 import json
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +64,20 @@ BUDGETS = click.option("--budgets", type=click.Path(dir_okay=False, path_type=Pa
                        help="Personal health budgets file (patient_id, start_date, end_date, type, ...).")
 POPULATION = click.option("--population", type=click.Path(dir_okay=False, path_type=Path),
                           help="Population file (commissioner, period, population) for capitation.")
+
+
+def input_files(command):
+    """--assessments and the optional tables (--returns, --budgets, --population), the tables
+    handed to the command together as ``tables`` (name -> path or None)."""
+    @functools.wraps(command)
+    def gathered(*args, returns, budgets, population, **kwargs):
+        return command(*args, tables={"returns": returns, "budgets": budgets, "population": population}, **kwargs)
+
+    for option in (POPULATION, BUDGETS, RETURNS, ASSESSMENTS):  # applied last first: listed as written
+        gathered = option(gathered)
+    return gathered
+
+
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
 RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["polars", "durable"]), default="polars",
                             show_default=True, help="polars: rules on an episode's own fields as Polars expressions, "
@@ -98,30 +113,26 @@ def validate(app: App, ruleset: str, strict: bool) -> None:
 @cli.command("run")
 @click.argument("ruleset")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
-@ASSESSMENTS
-@RETURNS
-@BUDGETS
-@POPULATION
+@input_files
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
 @TEMPLATES
 @RULES_ENGINE
 @pass_app
-def run_command(app: App, ruleset, episodes, assessments, returns, budgets, population, period, from_period, out,
-                templates, evaluator) -> None:
+def run_command(app: App, ruleset, episodes, assessments, tables, period, from_period, out, templates,
+                evaluator) -> None:
     """Price EPISODES under RULESET for a month and write the statements."""
     loaded = app.ruleset(ruleset)
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
-    for flag, value in (("--from", from_period), ("--assessments", assessments), ("--returns", returns),
-                        ("--budgets", budgets), ("--population", population), ("--templates", templates),
+    for flag, value in (("--from", from_period), ("--assessments", assessments),
+                        *((f"--{name}", path) for name, path in tables.items()), ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, episodes, period, out, from_period, assessments,
-                                            templates, command, progress, evaluator,
-                                            {"returns": returns, "budgets": budgets, "population": population})
+                                            templates, command, progress, evaluator, tables)
     click.echo(run_report(result, written))
 
 
@@ -129,22 +140,19 @@ def run_command(app: App, ruleset, episodes, assessments, returns, budgets, popu
 @click.argument("ruleset")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--episode", "episode_id", required=True, help="The episode_id to explain.")
-@ASSESSMENTS
-@RETURNS
-@BUDGETS
-@POPULATION
+@input_files
 @PERIOD
 @FROM
 @TEMPLATES
 @RULES_ENGINE
 @pass_app
-def explain(app: App, ruleset, episodes, episode_id, assessments, returns, budgets, population, period, from_period,
-            templates, evaluator) -> None:
+def explain(app: App, ruleset, episodes, episode_id, assessments, tables, period, from_period, templates,
+            evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
     result = run(loaded, app.plugins, episodes, Month.parse(period),
-                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator, returns=returns,
-                 budgets=budgets, population=population)
+                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator,
+                 **{name: path for name, path in tables.items() if path})
     env = make_environment(template_dirs(loaded.path, templates))
     click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
 
@@ -191,20 +199,15 @@ def schedule(app: App, ruleset, out, templates, no_pdf) -> None:
 @click.argument("old")
 @click.argument("new")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
-@ASSESSMENTS
-@RETURNS
-@BUDGETS
-@POPULATION
+@input_files
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the comparison.")
 @TEMPLATES
 @pass_app
-def diff(app: App, old, new, episodes, assessments, returns, budgets, population, period, from_period, out,
-         templates) -> None:
+def diff(app: App, old, new, episodes, assessments, tables, period, from_period, out, templates) -> None:
     """Price EPISODES under the OLD and the NEW ruleset and show what the change does to the money."""
     before, after = app.ruleset(old), app.ruleset(new)
-    tables = {"returns": returns, "budgets": budgets, "population": population}
     diffed = api.diff_rulesets(before, after, app.plugins, episodes, period, out, from_period, assessments, tables,
                                templates)
     totals, counts = diffed.document["totals"], diffed.document["episodes"]

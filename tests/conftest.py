@@ -115,4 +115,19 @@ def price(tmp_path, plugins):
     return _price
 
 
+def run_with_files(folder: Path, plugins, ruleset: Path, period: str, from_period: str | None = None,
+                   **files: tuple[str, str | None]) -> RunResult:
+    """Write each input given as ``(header, rows)`` beside ``ruleset`` (rows None: not given)
+    and run: ``episodes`` and ``assessments`` as such, the rest as the run's optional tables."""
+    paths = {}
+    for name, (header, text) in files.items():
+        if text is not None:
+            paths[name] = folder / f"{name}.csv"
+            paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
+    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
+    episodes, assessments = paths.pop("episodes"), paths.pop("assessments", None)
+    return run(loaded, plugins, episodes, Month.parse(period), Month.parse(from_period) if from_period else None,
+               assessments, **paths)
+
+
 REPO = Path(__file__).resolve().parent.parent

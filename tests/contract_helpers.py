@@ -9,11 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import HEADER, ruleset_text
+from conftest import HEADER, ruleset_text, run_with_files
 from localpay.money import pence_to_decimal
-from localpay.periods import Month
-from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import RunResult
 
 # a cluster tariff run in shadow beside a block: cluster 3 at the price given, a day
 SHADOW_TARIFF = """\
@@ -38,18 +36,9 @@ def write_ruleset(folder: Path, arrangements: str) -> Path:
 def run_contract(folder: Path, plugins, arrangements: str, period: str, episodes: str = "",
                  from_period: str | None = None, population: str | None = None,
                  returns: str | None = None) -> RunResult:
-    ruleset = write_ruleset(folder, arrangements)
-    episodes_file = folder / "episodes.csv"
-    episodes_file.write_text(HEADER + "\n" + textwrap.dedent(episodes).strip() + "\n")
-    paths = {}
-    for name, header, text in (("population", "commissioner,period,population", population),
-                               ("returns", "measure,period,numerator,denominator", returns)):
-        if text is not None:
-            paths[name] = folder / f"{name}.csv"
-            paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
-    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
-    return run(loaded, plugins, episodes_file, Month.parse(period), Month.parse(from_period) if from_period else None,
-               returns=paths.get("returns"), population=paths.get("population"))
+    return run_with_files(folder, plugins, write_ruleset(folder, arrangements), period, from_period,
+                          episodes=(HEADER, episodes), population=("commissioner,period,population", population),
+                          returns=("measure,period,numerator,denominator", returns))
 
 
 def pounds(result: RunResult, arrangement: str, period: str | None = None, status: str | None = None,

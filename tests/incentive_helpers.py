@@ -8,11 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import HEADER, ruleset_text
+from conftest import HEADER, ruleset_text, run_with_files
+
+ASSESSMENTS_HEADER = "patient_id,provider,assessment_date,tool,cluster,total"
 from localpay.money import pence_to_decimal
-from localpay.periods import Month
-from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import RunResult
 
 TARIFF = """\
 - id: tariff
@@ -37,17 +37,8 @@ def run_files(folder: Path, plugins, ruleset: Path, episodes: str, period: str, 
               assessments: str | None = None, from_period: str | None = None,
               returns_header: str = "measure,period,numerator,denominator") -> RunResult:
     """Write the episodes (and returns and assessments, when given) beside ``ruleset`` and run."""
-    episodes_file = folder / "episodes.csv"
-    episodes_file.write_text(HEADER + "\n" + textwrap.dedent(episodes).strip() + "\n")
-    paths = {}
-    for name, header, text in (("returns", returns_header, returns),
-                               ("assessments", "patient_id,provider,assessment_date,tool,cluster,total", assessments)):
-        if text is not None:
-            paths[name] = folder / f"{name}.csv"
-            paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
-    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
-    return run(loaded, plugins, episodes_file, Month.parse(period), Month.parse(from_period) if from_period else None,
-               paths.get("assessments"), returns=paths.get("returns"))
+    return run_with_files(folder, plugins, ruleset, period, from_period, episodes=(HEADER, episodes),
+                          assessments=(ASSESSMENTS_HEADER, assessments), returns=(returns_header, returns))
 
 
 def pounds(result: RunResult, arrangement: str, unit: str | None = None, period: str | None = None,

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import HEADER
+from conftest import HEADER, run_with_files
 from localpay.money import pence_to_decimal
-from localpay.periods import Month
-from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import RunResult
 
 RULESET = """\
 format: localpay/1
@@ -79,16 +77,9 @@ def write_ruleset(folder: Path, arrangements: str, period=("2025-04-01", "2026-0
 def run_phb(folder: Path, plugins, arrangements: str, period: str, budgets: str, assessments: str | None = None,
             episodes: str = "e1,p1,RT2,01W,11,2025-04-01,,community,CMHT", from_period: str | None = None,
             contract=("2025-04-01", "2026-03-31")) -> RunResult:
-    ruleset = write_ruleset(folder, arrangements, contract)
-    files = {}
-    for name, header, text in (("episodes", HEADER, episodes), ("budgets", BUDGETS_HEADER, budgets),
-                               ("assessments", ASSESSMENTS_HEADER, assessments)):
-        if text is not None:
-            files[name] = folder / f"{name}.csv"
-            files[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
-    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
-    return run(loaded, plugins, files["episodes"], Month.parse(period), Month.parse(from_period) if from_period else None,
-               files.get("assessments"), budgets=files.get("budgets"))
+    return run_with_files(folder, plugins, write_ruleset(folder, arrangements, contract), period, from_period,
+                          episodes=(HEADER, episodes), budgets=(BUDGETS_HEADER, budgets),
+                          assessments=(ASSESSMENTS_HEADER, assessments))
 
 
 def amounts(result: RunResult, unit: str, provider: str | None = None, period: str | None = None) -> list[Decimal]:
