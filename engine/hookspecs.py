@@ -112,6 +112,34 @@ def localpay_rule_actions():
     """
 
 
+
+@hookspec
+def localpay_history_kinds():
+    """Add conditions across a person's history, written ``{name: {...}}`` in a rule's ``when``.
+
+    :return: a list of :class:`localpay.rules.HistoryKind`: each a ``name`` (the key under
+        ``when``), a one-line ``summary``, ``parse(value, path, problems)`` checking what was
+        written (report each mistake with ``problems.fail(path, message)``; return a
+        :class:`localpay.rules.HistoryCondition` or None), ``evaluate(params, prefix)``: the
+        condition as durable-rules joins (a :class:`localpay.rules.HistoryJoin` of tests on the
+        subject episode ``e`` and patterns over the person's episode and review facts),
+        ``describe(params)`` in plain English, and ``clusters(params)``: the clusters the rule's
+        own episode must be in, or None.
+
+    A history condition may be combined with other conditions only by *all*. Names are unique
+    across plugins and may not be a combiner or an episode field every ruleset has; the
+    built-in kinds (``escalation``, ``re_presentation``, ``repeat_crisis``) are declared through
+    this same hook by ``localpay.rules.history_kinds``. The facts a kind joins over are described
+    in ``localpay.rules.history``.
+
+    Example::
+
+        @hookimpl
+        def localpay_history_kinds():
+            return [SameDayReturn()]  # name = "same_day_return", parse, evaluate, describe, clusters
+    """
+
+
 @hookspec
 def localpay_indicators():
     """Add indicators that measures (in outcomes, CQUIN and other options) can name.

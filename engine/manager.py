@@ -21,7 +21,8 @@ from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
-DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.measures.builtin", "localpay.schedule",
+DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.rules.history_kinds",
+                   "localpay.measures.builtin", "localpay.schedule",
                    "localpay.plugins.cluster", "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin",
                    "localpay.plugins.alliance", "localpay.plugins.block", "localpay.plugins.risk_share",
                    "localpay.plugins.capitation", "localpay.plugins.phb")
@@ -54,9 +55,11 @@ class Plugins:
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
-        """The rule operators and actions every plugin declares, built-in ones included."""
+        """The rule operators, actions, indicators and history kinds every plugin declares, built-in ones
+        included."""
         hook = self.manager.hook
-        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions(), hook.localpay_indicators())
+        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions(), hook.localpay_indicators(),
+                                  hook.localpay_history_kinds())
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

@@ -14,7 +14,7 @@ HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) 
 
 
 def test_there_are_hooks():
-    assert HOOKS == ["localpay_episode_checks", "localpay_indicators", "localpay_payment_options",
+    assert HOOKS == ["localpay_episode_checks", "localpay_history_kinds", "localpay_indicators", "localpay_payment_options",
                      "localpay_rule_actions", "localpay_rule_operators", "localpay_schedule_sections"]
 
 

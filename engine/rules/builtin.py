@@ -11,6 +11,7 @@ from ..money import MICROS_PER_POUND, to_micros
 from .fields import ORDERED, Field, encode, parse_value, polars_literal
 from .vocabulary import ActionContext, Operator, RuleAction, Vocabulary, compose_vocabulary
 from . import wording
+from .history_kinds import KINDS
 
 ALL_TYPES = ("text", "code", "cluster", "number", "date")
 TEXTUAL = ("text", "code")
@@ -226,8 +227,8 @@ def localpay_rule_actions():
 
 
 def builtin_vocabulary() -> Vocabulary:
-    """The built-in operators, actions and indicators alone (what a ruleset loaded without
-    plugins gets)."""
+    """The built-in operators, actions, indicators and history kinds alone (what a ruleset loaded
+    without plugins gets)."""
     from ..measures.builtin import localpay_indicators
 
-    return compose_vocabulary([OPERATORS], [ACTIONS], [localpay_indicators()])
+    return compose_vocabulary([OPERATORS], [ACTIONS], [localpay_indicators()], [KINDS])

@@ -2,8 +2,9 @@
 
 A mapping means *all of* its entries. Each entry is a field with a test (a value: equals; a
 list: one of; a mapping of operators such as ``gte`` or ``not``), a combiner (``all``, ``any``,
-``not``), or a condition across the person's history (``escalation``, ``re_presentation``,
-``repeat_crisis``), which may be combined with the others only by *all*.
+``not``), or a condition across the person's history (a history kind: ``escalation``,
+``re_presentation``, ``repeat_crisis`` or a plugin's), which may be combined with the others only
+by *all*.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from ..errors import Problem
 from ..ruleset.messages import describe_found
 from .fields import TYPE_WORDS, Field
-from .history import HISTORY, HistoryCondition
-from .vocabulary import Operator
+from .history import HistoryCondition
+from .vocabulary import Operator, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ Node = Test | All | AnyOf | Not | HistoryCondition
 
 
 class _Parser:
-    def __init__(self, fields: dict[str, Field], operators: dict[str, Operator], problem):
-        self.fields, self.operators, self.problem = fields, operators, problem
+    def __init__(self, fields: dict[str, Field], vocabulary: Vocabulary, problem):
+        self.fields, self.problem = fields, problem
+        self.operators, self.history = vocabulary.operators, vocabulary.history
         self.problems: list[Problem] = []
 
     def fail(self, path: tuple, message: str) -> None:
@@ -72,8 +74,8 @@ class _Parser:
         if key == "not":
             inner = self.mapping(value, path)
             return Not(inner) if inner is not None else None
-        if key in HISTORY:
-            return HISTORY[key].parse(value, path, self)
+        if key in self.history:
+            return self.history[key].parse(value, path, self)
         if key not in self.fields:
             self.fail(path, self.unknown_field(key))
             return None
@@ -81,10 +83,10 @@ class _Parser:
 
     def unknown_field(self, key: str) -> str:
         names = sorted(self.fields)
-        close = difflib.get_close_matches(key, names + list(HISTORY), n=1, cutoff=0.7)
+        close = difflib.get_close_matches(key, names + list(self.history), n=1, cutoff=0.7)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return (f"unknown field '{key}'{hint}. Rules can test {', '.join(names)}, the conditions "
-                f"{', '.join(HISTORY)}, and any column declared under inputs.episodes")
+                f"{', '.join(self.history)}, and any column declared under inputs.episodes")
 
     def test(self, field: Field, value: object, path: tuple) -> Node | None:
         if isinstance(value, dict):
@@ -122,8 +124,9 @@ class _Parser:
         return Test(field, op, value, path)
 
 
-def parse_when(data: object, path: tuple, fields, operators, problem) -> tuple[Node | None, list[Problem]]:
-    parser = _Parser(fields, operators, problem)
+def parse_when(data: object, path: tuple, fields: dict[str, Field], vocabulary: Vocabulary,
+               problem) -> tuple[Node | None, list[Problem]]:
+    parser = _Parser(fields, vocabulary, problem)
     node = parser.mapping(data, path)
     if node is not None:
         _history_only_under_all(node, parser, top=True)
@@ -132,7 +135,7 @@ def parse_when(data: object, path: tuple, fields, operators, problem) -> tuple[N
 
 def _history_only_under_all(node: Node, parser: _Parser, top: bool) -> None:
     if isinstance(node, HistoryCondition) and not top:
-        parser.fail(node.path, f"{node.kind} looks across the person's history, so it can only be "
+        parser.fail(node.path, f"{node.name} looks across the person's history, so it can only be "
                                "combined with other conditions by all (not inside any or not)")
     elif isinstance(node, All):
         for item in node.items:

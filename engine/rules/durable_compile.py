@@ -13,38 +13,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..errors import Problem
-from .conditions import All, Node, Not, Test
+from ..clusters import CLUSTERS
+from .conditions import Test
 from .fields import EPOCH, Field
-from .history import HISTORY, SUPER_CLASSES
+from .history import SUPER_CLASSES
 from .model import Rule
+from .normal_form import dnf
 
-MAX_CONJUNCTIONS = 64
 PREFIX = "f_"  # episode fields in a fact, apart from the engine's own keys
 SUBJECT = "sj"  # the kind of the fact a rule is about; "ep" facts are the context
-
-
-class TooComplex(ValueError):
-    pass
-
-
-def dnf(node: Node | None, negate: bool = False) -> list[list[tuple[Test, bool]]]:
-    if node is None:
-        return [[]]
-    if isinstance(node, Test):
-        return [[(node, negate)]]
-    if isinstance(node, Not):
-        return dnf(node.item, not negate)
-    parts = [dnf(item, negate) for item in node.items]
-    conjunctive = isinstance(node, All) != negate  # De Morgan: not(any) is all of the nots
-    if conjunctive:
-        result = [[]]
-        for part in parts:
-            result = [a + b for a in result for b in part]
-            if len(result) > MAX_CONJUNCTIONS:
-                raise TooComplex
-        return result
-    return [conj for part in parts for conj in part]
 
 
 def _test(test: Test) -> dict:
@@ -58,10 +35,9 @@ def definitions(rule: Rule) -> list[dict]:
         subject = [{"t": SUBJECT}] + [_test(t) for t, negated in conjunction if not negated]
         patterns = []
         for h, condition in enumerate(rule.history):
-            extra = getattr(HISTORY[condition.kind], "subject", None)
-            if extra is not None:
-                subject.append(extra(condition.params))
-            patterns += condition.patterns(f"h{h}")
+            joined = condition.evaluate(f"h{h}")
+            subject += joined.subject
+            patterns += joined.patterns
         for n, (test, _) in enumerate(t for t in conjunction if t[1]):
             patterns.append({f"n{n}$not": {"$and": [{"t": "ep"}, {"episode": {"e": "episode"}}, _test(test)]}})
         found.append({"all": [{"e": {"$and": subject}}] + patterns})
@@ -75,17 +51,6 @@ def negates(rules) -> bool:
 
 def subjects(facts: list[dict]) -> list[dict]:
     return [{**fact, "t": SUBJECT} for fact in facts if fact["t"] == "ep"]
-
-
-def complexity_problems(rules: tuple[Rule, ...], problem) -> list[Problem]:
-    problems = []
-    for rule in rules:
-        try:
-            dnf(rule.local)
-        except TooComplex:
-            problems.append(problem(rule.path + ("when",), f"the conditions expand to more than {MAX_CONJUNCTIONS} "
-                                                          "alternatives for the rules engine; split the rule in two"))
-    return problems
 
 
 def episode_facts(frame: pl.DataFrame, fields: dict[str, Field]) -> list[dict]:
@@ -117,8 +82,6 @@ def _encoded(field: Field) -> pl.Expr:
 
 
 def _super_class_codes() -> dict[int, int]:
-    from ..clusters import CLUSTERS
-
     return {code: SUPER_CLASSES[c.super_class] for code, c in CLUSTERS.items()}
 
 

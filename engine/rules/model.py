@@ -16,6 +16,7 @@ from ..ruleset.messages import describe_found
 from .conditions import Node, parse_when, split_history
 from .fields import Field, builtin_fields
 from .history import HistoryCondition
+from .normal_form import complexity_problems
 from .vocabulary import COMBINERS, ActionContext, RuleAction, Vocabulary
 
 RULE_KEYS = ("id", "clause", "description", "priority", "when", "then")
@@ -121,7 +122,7 @@ def parse_rules(data: object, fields: dict[str, Field], vocabulary: Vocabulary, 
         if rule_id in seen:
             problems.append(problem(at + ("id",), f"the id '{rule_id}' is already used by rules[{seen[rule_id]}]"))
         seen.setdefault(rule_id, index)
-        when, when_problems = (parse_when(block["when"], at + ("when",), fields, vocabulary.operators, problem)
+        when, when_problems = (parse_when(block["when"], at + ("when",), fields, vocabulary, problem)
                                if "when" in block else (None, []))
         then, then_problems = (_parse_then(block["then"], at + ("then",), vocabulary, context, problem)
                                if "then" in block else ([], []))
@@ -174,6 +175,4 @@ def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: Action
 def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem) -> tuple[RuleBook, list[Problem]]:
     fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)), problem)
     rules, rule_problems = parse_rules(document_data.get("rules"), fields, vocabulary, tuple(commissioners), problem)
-    from .durable_compile import complexity_problems  # durable_compile imports this module
-
     return RuleBook(fields, rules), problems + rule_problems + complexity_problems(rules, problem)

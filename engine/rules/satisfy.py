@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..clusters import CLUSTERS
 from .conditions import All, Node, Not, Test, tests_of
 from .describe import condition
 from .fields import Field
-from .history import HistoryCondition
 from .model import Rule
 from .vocabulary import BUILTIN
 
@@ -65,21 +63,11 @@ def conditions_of(rule: Rule, fields: dict[str, Field]) -> list[Condition]:
     """The conditions under the rule's top-level *all*, those the lint can reason about."""
     found = [c for c in (condition_of(node) for node in _conjuncts(rule.local)) if c]
     for history in rule.history:
-        clusters = _subject_clusters(history)
+        clusters = history.clusters()
         if clusters is not None:
             found.append(Condition(history.describe(), history.path, (fields["cluster"],),
                                    lambda case, c=clusters: case["cluster"] in c))
     return found
-
-
-def _subject_clusters(history: HistoryCondition) -> tuple | None:
-    """The clusters the rule's own episode must be in for a history condition to hold."""
-    if history.kind == "repeat_crisis":
-        return history.params["clusters"]
-    if history.kind == "escalation":  # a step up from a lower cluster of the same super class
-        return tuple(c for c, info in CLUSTERS.items()
-                     if any(o < c and other.super_class == info.super_class for o, other in CLUSTERS.items()))
-    return None
 
 
 def _conjuncts(node: Node | None) -> Iterator[Node]:

@@ -82,18 +82,18 @@ def conditions_in(value: Any, path: tuple) -> Iterator[tuple[tuple, Condition]]:
             yield from conditions_in(item, path + (str(key),))
 
 
-def parse_conditions(arrangements, fields, operators, problem) -> list:
+def parse_conditions(arrangements, fields, vocabulary, problem) -> list:
     """Parse each arrangement's conditions against the ruleset's fields; the problems found."""
     problems = []
     for index, arrangement in enumerate(arrangements):
         for path, found in conditions_in(arrangement, ("arrangements", index)):
-            node, trouble = parse_when(found.raw, path, fields, operators, problem)
+            node, trouble = parse_when(found.raw, path, fields, vocabulary, problem)
             problems += trouble
             if node is None or trouble:
                 continue
             history, _ = split_history(node)
             if history:
-                problems.append(problem(history[0].path, f"{history[0].kind} looks across the person's history; "
+                problems.append(problem(history[0].path, f"{history[0].name} looks across the person's history; "
                                                          "a condition here tests the episode's own fields only"))
                 continue
             found.node = node

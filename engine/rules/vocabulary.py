@@ -13,7 +13,8 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import PluginError
-from .fields import Field
+from .fields import Field, builtin_fields
+from .history import HistoryKind
 
 Stage = Literal["exclude", "commissioner", "price", "adjust", "hold", "split", "flag"]
 PLUGIN_STAGES = ("adjust", "flag")  # what a plugin's action may do; the rest is the core's policy
@@ -70,10 +71,11 @@ class Vocabulary:
     operators: dict[str, Operator] = field(default_factory=dict)
     actions: dict[str, RuleAction] = field(default_factory=dict)
     indicators: dict[str, Any] = field(default_factory=dict)  # measures' indicators, by name
+    history: dict[str, HistoryKind] = field(default_factory=dict)  # conditions across a person's history
 
 
 def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: Iterable[list[RuleAction]],
-                       indicator_lists: Iterable[list] = ()) -> Vocabulary:
+                       indicator_lists: Iterable[list] = (), history_lists: Iterable[list[HistoryKind]] = ()) -> Vocabulary:
     operators: dict[str, Operator] = {}
     for item in (_owned(o) for batch in operator_lists for o in batch or ()):
         _refuse_clash(operators, item, "rule operator")
@@ -91,7 +93,27 @@ def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: I
         actions[item.name] = item
     from ..measures.indicators import compose_indicators
 
-    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())), compose_indicators(indicator_lists))
+    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())), compose_indicators(indicator_lists),
+                      _history(history_lists))
+
+
+def _history(history_lists: Iterable[list[HistoryKind]]) -> dict[str, HistoryKind]:
+    # a kind named as a field every ruleset has would hide the field
+    reserved = (*COMBINERS, *builtin_fields([], []))
+    kinds: dict[str, HistoryKind] = {}
+    for batch in history_lists:
+        for kind in batch or ():
+            owner = type(kind).__module__
+            if not isinstance(kind, HistoryKind):
+                raise PluginError(f"localpay_history_kinds returned {kind!r} ({owner}), not a history kind "
+                                  "(name, summary, parse, evaluate, describe, clusters)")
+            if kind.name in kinds:
+                raise PluginError(f"two plugins declare the history kind {kind.name!r}: "
+                                  f"{type(kinds[kind.name]).__module__} and {owner}")
+            if kind.name in reserved or not kind.name.isidentifier():
+                raise PluginError(f"history kind {kind.name!r} ({owner}) uses a reserved word or a field's name")
+            kinds[kind.name] = kind
+    return dict(sorted(kinds.items()))
 
 
 def _refuse_clash(known: dict, item, what: str) -> None:

@@ -103,7 +103,7 @@ def _arrangement_terms(arrangements, book, vocabulary, source: Source, file: str
     def problem(at, message):
         return source.problem(at, message, file)
 
-    problems = parse_conditions(arrangements, book.fields, vocabulary.operators, problem)
+    problems = parse_conditions(arrangements, book.fields, vocabulary, problem)
     return problems + resolve_measures(arrangements, vocabulary.indicators, problem)
 
 

@@ -1,0 +1,144 @@
+"""The built-in history kinds, declared through ``localpay_history_kinds`` as a plugin's would be.
+
+- ``escalation: {within_days: N}``: a step up to a higher cluster in the same super class than
+  the period the person was in when this one began, within N days after their previous review;
+- ``re_presentation: {within_days: N}``: a new start with a provider within N days of the end of
+  the person's previous period with that provider, with none of its periods running in between;
+- ``repeat_crisis: {more_than: K, within_days: D, clusters: [14, 15]}``: the period that takes
+  the person past K periods in the crisis clusters starting within D days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..clusters import CLUSTERS, parse_cluster
+from ..hookspecs import hookimpl
+from . import wording
+from .history import (HistoryCondition, HistoryJoin, ParseProblems, keys_of, minus, ref, same_person,
+                      whole_days)
+
+CRISIS = (14, 15)
+MAX_REPEAT = 10
+# the clusters that are a step up from a lower cluster of the same super class
+STEP_UPS = tuple(c for c, info in CLUSTERS.items()
+                 if any(o < c and other.super_class == info.super_class for o, other in CLUSTERS.items()))
+
+
+class WithinDays:
+    """A history kind with one parameter, ``within_days``."""
+
+    name = ""
+    summary = ""
+
+    def parse(self, value: Any, path: tuple, problems: ParseProblems) -> HistoryCondition | None:
+        data = keys_of(value, path, problems, {"within_days": True})
+        days = whole_days(data.get("within_days"), path, problems, "within_days") if data else None
+        return HistoryCondition(self, {"within_days": days}, path) if days else None
+
+
+class Escalation(WithinDays):
+    name = "escalation"
+    summary = "the cluster steps up within N days of the person's previous review"
+
+    def evaluate(self, params: dict, prefix: str) -> HistoryJoin:
+        n = params["within_days"]
+        before = {f"{prefix}p": {"$and": [
+            {"t": "ep"}, same_person(), {"sc": ref("e", "sc")},
+            {"$lt": {"cluster": ref("e", "cluster")}}, {"$lt": {"start": ref("e", "start")}},
+            {"$gte": {"stop": ref("e", "start")}},
+        ]}}
+        review = {f"{prefix}r": {"$and": [
+            {"t": "rv"}, same_person(), {"$lt": {"date": ref("e", "start")}},
+            {"$gte": {"date": minus("e", "start", n)}}, {"$gte": {"date": ref(f"{prefix}p", "start")}},
+        ]}}
+        return HistoryJoin(patterns=(before, review))
+
+    def describe(self, params: dict) -> str:
+        return (f"the cluster steps up (to a higher cluster in the same super class) within "
+                f"{wording.days(params['within_days'])} of the person's previous review")
+
+    def clusters(self, params: dict) -> tuple[int, ...] | None:
+        return STEP_UPS
+
+
+class RePresentation(WithinDays):
+    name = "re_presentation"
+    summary = "the period starts within N days of the end of the person's previous one with the provider"
+
+    def evaluate(self, params: dict, prefix: str) -> HistoryJoin:
+        n = params["within_days"]
+        ended = {f"{prefix}p": {"$and": [
+            {"t": "ep"}, same_person(), {"provider": ref("e", "provider")},
+            {"$lt": {"stop": ref("e", "start")}}, {"$gte": {"stop": minus("e", "start", n)}},
+        ]}}
+        in_care = {f"{prefix}c$not": {"$and": [
+            {"t": "ep"}, same_person(), {"provider": ref("e", "provider")},
+            {"$lt": {"start": ref("e", "start")}}, {"$gte": {"stop": ref("e", "start")}},
+        ]}}
+        return HistoryJoin(patterns=(ended, in_care))
+
+    def describe(self, params: dict) -> str:
+        return (f"the period starts within {wording.days(params['within_days'])} of the end of the "
+                "person's previous period with the same provider")
+
+    def clusters(self, params: dict) -> tuple[int, ...] | None:
+        return None
+
+
+class RepeatCrisis:
+    """The subject is the period that takes the count past K."""
+
+    name = "repeat_crisis"
+    summary = "more than K periods in the crisis clusters starting within D days"
+    keys = {"more_than": True, "within_days": True, "clusters": False}
+
+    def parse(self, value: Any, path: tuple, problems: ParseProblems) -> HistoryCondition | None:
+        data = keys_of(value, path, problems, self.keys)
+        if not data:
+            return None
+        more = whole_days(data.get("more_than"), path, problems, "more_than", 1, MAX_REPEAT)
+        days = whole_days(data.get("within_days"), path, problems, "within_days")
+        clusters = data.get("clusters", list(CRISIS))
+        try:
+            clusters = tuple(sorted({parse_cluster(c) for c in clusters}))
+            if not clusters:
+                raise ValueError
+        except (ValueError, TypeError):
+            problems.fail(path + ("clusters",), f"expected a list of cluster numbers, found {clusters!r}")
+            return None
+        if more and days:
+            return HistoryCondition(self, {"more_than": more, "within_days": days, "clusters": clusters}, path)
+        return None
+
+    def evaluate(self, params: dict, prefix: str) -> HistoryJoin:
+        crisis = _in_clusters(params["clusters"])
+        found, later = [], "e"
+        for i in range(params["more_than"]):
+            name = f"{prefix}c{i}"
+            found.append({name: {"$and": [
+                {"t": "ep"}, same_person(), crisis, {"$lt": {"seq": ref(later, "seq")}},
+                {"$gte": {"start": minus("e", "start", params["within_days"])}},
+            ]}})
+            later = name
+        return HistoryJoin(subject=(crisis,), patterns=tuple(found))
+
+    def describe(self, params: dict) -> str:
+        clusters = " or ".join(str(c) for c in params["clusters"])
+        return (f"this is one of more than {params['more_than']} periods in cluster {clusters} starting "
+                f"within {wording.days(params['within_days'])}")
+
+    def clusters(self, params: dict) -> tuple[int, ...] | None:
+        return tuple(params["clusters"])
+
+
+def _in_clusters(clusters: tuple[int, ...]) -> dict:
+    return {"$or": [{"cluster": c} for c in clusters]} if len(clusters) > 1 else {"cluster": clusters[0]}
+
+
+KINDS = [Escalation(), RePresentation(), RepeatCrisis()]
+
+
+@hookimpl
+def localpay_history_kinds():
+    return KINDS
