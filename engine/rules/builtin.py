@@ -145,8 +145,8 @@ def parse_percent(value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a percentage such as 10%, found {value!r}")
     number = Decimal(value)
-    # "inf%" is not refused before this: its exponent is the letter "F", and the comparison
-    # raises TypeError rather than a ruleset error
+    # "inf%" and "nan%" are not refused before this: nan fails the comparison with 0 and inf's
+    # exponent is the letter "F", so both raise here instead of giving a ruleset error
     if number < 0 or number.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ValueError(f"expected a percentage of at least 0% with at most 4 decimal places, found {value}%")
     return number
