@@ -9,6 +9,7 @@ sums of rounded lines. Decimal appears only at the edges: the ruleset and the do
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 import polars as pl
 
@@ -29,7 +30,8 @@ def to_micros(pounds: Decimal) -> int:
 def micros_to_decimal(micros: int) -> Decimal:
     """Integer micros as a Decimal in pounds, with at least two places (3.1 -> 3.10)."""
     value = Decimal(micros).scaleb(-PRICE_PLACES).normalize()
-    return value.quantize(PENNY) if -value.as_tuple().exponent < 2 else value
+    # a whole number of micros is finite, so its exponent is a number, not NaN's or infinity's letter
+    return value.quantize(PENNY) if -cast(int, value.as_tuple().exponent) < 2 else value
 
 
 def pence_to_decimal(pence: int) -> Decimal:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -18,7 +20,7 @@ BEGINNING = dt.date(1900, 1, 1)
 END = dt.date(2200, 1, 1)
 
 
-def price_table(schedule: Mapping[object, list[tuple[dt.date, object]]], keys: Iterable[object], key_dtype) -> pl.DataFrame:
+def price_table(schedule: Mapping[Any, list[tuple[dt.date, Decimal]]], keys: Iterable[object], key_dtype) -> pl.DataFrame:
     """``schedule``: key -> [(effective from, price in pounds)], sorted. Columns: price_key,
     price_from (null where unpriced), price_start, price_stop, unit_price (micros or null)."""
     rows = []
@@ -26,7 +28,7 @@ def price_table(schedule: Mapping[object, list[tuple[dt.date, object]]], keys: I
         changes = schedule.get(key, [])
         starts = [BEGINNING] + [day for day, _ in changes]
         stops = [day for day, _ in changes] + [END]
-        values = [None] + [to_micros(price) for _, price in changes]
+        values: list[int | None] = [None] + [to_micros(price) for _, price in changes]
         froms = [None] + [day for day, _ in changes]
         rows += [(key, f, a, b, v) for f, a, b, v in zip(froms, starts, stops, values) if a < b]
     return pl.DataFrame(

@@ -14,6 +14,8 @@ STAGES = ("load", "check", "overlaps", "price", "settle", "account", "write")
 
 
 class StageProgress:
+    stage: str | None  # None until the first stage reports
+
     def __init__(self, stages=STAGES, delay: float = 2.0, stream=None, force: bool = False):
         self.stages, self.delay = list(stages), delay
         self.stream = stream or sys.stderr

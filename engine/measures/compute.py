@@ -61,6 +61,7 @@ def measure_data(measure: Measure, inputs: MeasureInputs, provider: str | tuple[
         return MeasureData(episodes, assessments, joint_returns(inputs.returns, tuple(provider)), measure.id,
                            ",".join(provider), start, as_of)
     returns = inputs.returns.filter(pl.col("provider").is_null() | (pl.col("provider") == provider))
+    assert isinstance(provider, str)  # several is false: one provider
     return MeasureData(episodes, assessments, returns, measure.id, provider, start, as_of)
 
 
@@ -74,7 +75,9 @@ def joint_returns(returns: pl.DataFrame, providers: tuple[str, ...]) -> pl.DataF
     members = returns.filter(pl.col("provider").is_in(list(providers))).join(joint.select(key), on=key, how="anti")
     summed = members.group_by(key, maintain_order=True).agg(pl.col("numerator").sum(), pl.col("denominator").sum())
     summed = summed.with_columns(provider=pl.lit(None, pl.String)).select(list(RETURNS_COLUMNS))
-    return pl.concat([joint.select(list(RETURNS_COLUMNS)), summed.cast(RETURNS_COLUMNS)])
+    # polars types cast()'s keys as a union (names, selectors, types), which a dict keyed by
+    # str cannot match: a mapping's key type is invariant
+    return pl.concat([joint.select(list(RETURNS_COLUMNS)), summed.cast(RETURNS_COLUMNS)])  # type: ignore[arg-type]
 
 
 def measure(measure: Measure, inputs: MeasureInputs, provider: str | tuple[str, ...], commissioner: str | None,

@@ -87,6 +87,7 @@ class Measure(StrictModel):
         that pays in full."""
         if self.scale != "bands":
             return self.floor, self.target
+        assert self.bands is not None  # the scale requires them
         full = next((b.at for b in self.bands if b.pays == 1), None)
         return self.bands[0].at, full
 

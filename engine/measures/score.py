@@ -42,6 +42,7 @@ def score(measure: Measure, count: Count) -> Score:
     withheld = _gate(measure, count, completeness)
     if withheld is not None:
         return Score(measure, count, rate, completeness, None, withheld)
+    assert rate is not None  # the gate withholds a measure whose denominator is 0
     return Score(measure, count, rate, completeness, achievement(measure, rate))
 
 
@@ -57,12 +58,18 @@ def _gate(measure: Measure, count: Count, completeness: Decimal | None) -> str |
 
 
 def achievement(measure: Measure, rate: Decimal) -> Decimal:
+    # the model's validator requires, for each scale, the thresholds it reads
     if measure.scale == "bands":
+        assert measure.bands is not None
         reached = [band.pays for band in measure.bands if rate >= band.at]
         return reached[-1] if reached else Decimal(0)
+    assert measure.target is not None
     if rate >= measure.target:
         return ONE
-    if measure.scale == "all_or_nothing" or rate <= measure.floor:
+    if measure.scale == "all_or_nothing":
+        return Decimal(0)
+    assert measure.floor is not None
+    if rate <= measure.floor:
         return Decimal(0)
     return (rate - measure.floor) / (measure.target - measure.floor)
 

@@ -75,12 +75,14 @@ def _exception_rows(hit: pl.DataFrame, chosen: dict, lead: str, code: str, actio
         value=pl.col("plan").replace_strict(ids, return_dtype=pl.String),
         reason_code=pl.lit(code), reason=pl.col("plan").replace_strict(texts, return_dtype=pl.String),
         action=pl.lit(action),
-    ).cast(EXCEPTION_COLUMNS)
+    # polars types cast()'s keys as a union (names, selectors, types), which a dict keyed by
+    # str cannot match: a mapping's key type is invariant
+    ).cast(EXCEPTION_COLUMNS)  # type: ignore[arg-type]
 
 
 def commissioners(valid: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     """The responsible-commissioner rule: who pays, before pricing picks the arrangement."""
-    moved = {n: p.first("commissioner").action.value for n, p in found.plans.items() if p.first("commissioner")}
+    moved = {n: d.action.value for n, p in found.plans.items() if (d := p.first("commissioner"))}
     if not moved:
         return valid
     with_plan = valid.join(found.episodes, on="episode_id", how="left")
@@ -93,7 +95,11 @@ def price_steps(plan_: Plan, unit_price: int) -> list[tuple]:
     steps, price = [], unit_price
     for decision in plan_.price_steps:
         action = decision.action
-        after = action.value if action.action.stage == "price" else action.action.adjust(price, action.value)
+        if action.action.stage == "price":
+            after = action.value
+        else:
+            assert action.action.adjust is not None  # compose_vocabulary refuses an adjustment without one
+            after = action.action.adjust(price, action.value)
         steps.append((decision, price, int(after)))
         price = int(after)
     return steps
@@ -126,7 +132,7 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
 
 
 def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
-    shares = {n: p.first("split").action.value for n, p in found.plans.items() if p.first("split")}
+    shares = {n: d.action.value for n, p in found.plans.items() if (d := p.first("split"))}
     if not shares:
         return lines
     whole = lines.filter(~pl.col("plan").is_in(list(shares)) | pl.col("plan").is_null())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 import polars as pl
 
@@ -37,7 +38,8 @@ def _pair(field: Field, value):
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError(f"expected [lowest, highest] for {field.name}")
     low, high = (parse_value(field, v) for v in value)
-    if high < low:
+    # a range is only offered on an ordered field, whose values parse to one comparable type
+    if high < low:  # type: ignore[operator]
         raise ValueError(f"the range for {field.name} is empty: {low} is after {high}")
     return (low, high)
 
@@ -144,7 +146,9 @@ def parse_percent(value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a percentage such as 10%, found {value!r}")
     number = Decimal(value)
-    if number < 0 or number.as_tuple().exponent < -4:
+    # "inf%" and "nan%" are not refused before this: nan fails the comparison with 0 and inf's
+    # exponent is the letter "F", so both raise here instead of giving a ruleset error
+    if number < 0 or number.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ValueError(f"expected a percentage of at least 0% with at most 4 decimal places, found {value}%")
     return number
 
@@ -159,7 +163,9 @@ def _discount(value, context):
 def _price(value, context) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0:
         raise ValueError(f"expected a price in pounds such as 3.50, found {value!r}")
-    if Decimal(value).as_tuple().exponent < -6:
+    # the ruleset's reader keeps inf and nan as text, so the price is finite and its exponent
+    # a number, not a letter
+    if cast(int, Decimal(value).as_tuple().exponent) < -6:
         raise ValueError(f"a price has at most 6 decimal places, found {value}")
     return to_micros(Decimal(value))
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import durable_rules_engine
@@ -83,7 +83,7 @@ class Engine:
                 self.errors.append(error)
         return run
 
-    def assert_session(self, ruleset: str, subjects: list[dict], context: list[dict] = (),
+    def assert_session(self, ruleset: str, subjects: list[dict], context: Sequence[dict] = (),
                        id_of: Callable[[int, int], str] | None = None) -> None:
         """Assert ``context`` then ``subjects`` (facts, each with a ``t`` kind) as one session,
         run every action, then delete the session. ``id_of(position, attempt)`` names each fact

@@ -93,7 +93,8 @@ def _people(ordered: pl.DataFrame, reviews: pl.DataFrame | None, book: RuleBook)
         return
     facts = episode_facts(people, book.fields)
     wanted = reviews.filter(pl.col("patient_id").is_in(several.implode())) if reviews is not None else None
-    rv = review_facts(wanted, people).sort(["patient", "date"])
+    # review_facts takes None for no reviews, though its annotation does not say so
+    rv = review_facts(wanted, people).sort(["patient", "date"])  # type: ignore[arg-type]
     by_person: dict[str, list[dict]] = {}
     for fact in facts:
         by_person.setdefault(fact["patient"], []).append(fact)

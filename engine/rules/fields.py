@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -62,7 +62,9 @@ def parse_value(field: Field, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise ValueError(_expected(field, value))
         number = Decimal(value)
-        if number.as_tuple().exponent < -6:
+        # the ruleset's reader keeps inf and nan as text, so the number is finite and its
+        # exponent a number, not a letter
+        if cast(int, number.as_tuple().exponent) < -6:
             raise ValueError(f"{field.name} is compared to at most 6 decimal places; found {value}")
         return number
     if kind == "date":
@@ -94,13 +96,15 @@ def encode(field: Field, value: object) -> object:
     integer millionths, so comparisons are exact in Polars and in durable-rules alike (which
     accepts neither dates nor Decimals)."""
     if field.type == "date":
+        assert isinstance(value, dt.date)  # parse_value made it one
         return (value - EPOCH).days
     if field.type == "number":
+        assert isinstance(value, Decimal)  # parse_value made it one
         return int(value * MICROS)
     return value
 
 
-def polars_type(field: Field) -> pl.DataType:
+def polars_type(field: Field) -> type[pl.DataType]:
     return {"cluster": pl.Int8, "number": pl.Int64, "date": pl.Date}.get(field.type, pl.String)
 
 

@@ -17,17 +17,20 @@ import pickle
 import signal
 import warnings
 from collections.abc import Callable
+from typing import TypeVar
 
 from .durable_adapter import RulesEngineError
 
 ATTEMPTS = 3
 
+T = TypeVar("T")
 
-def in_child(work: Callable[[], object], attempts: int = ATTEMPTS) -> tuple[object, int]:
+
+def in_child(work: Callable[[], T], attempts: int = ATTEMPTS) -> tuple[T, int]:
     """``work()``'s result, computed in a forked child; and how many children crashed first."""
     if not hasattr(os, "fork"):
         return work(), 0
-    crashes = []
+    crashes: list[str] = []
     for _ in range(attempts):
         status, payload = _fork(work)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:

@@ -93,6 +93,7 @@ def never_matches(rule: Rule, conditions: list[Condition]) -> tuple | None:
 def _domain(f: Field) -> str:
     if f.type == "cluster":
         return "0 to 8 or 10 to 21"
+    assert f.values is not None  # asked only of a field whose values are known
     words = [str(v) for v in f.values]
     return words[0] if len(words) == 1 else f"one of {', '.join(words[:-1])} or {words[-1]}"
 

@@ -15,7 +15,7 @@ from .model import Rule
 MATCH_SCHEMA = {"episode_id": pl.String, "rule": pl.Int32}
 
 
-def expression(node: Node) -> pl.Expr:
+def expression(node: Node | None) -> pl.Expr:
     if isinstance(node, Test):
         return node.op.polars(pl.col(node.field.name), node.field, node.value).fill_null(False)
     if isinstance(node, All):

@@ -66,6 +66,7 @@ def plan(matched: list[Rule]) -> Plan:
     ordered = sorted(matched, key=lambda r: r.order)
     pairs = [(rule, action) for rule in ordered for action in rule.then]
     excluders = [rule for rule, action in pairs if action.action.stage == "exclude"]
+    deciders: dict[str, Rule]
     decisions, deciders = [], {}
     for rule, action in pairs:
         stage = action.action.stage

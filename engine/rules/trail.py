@@ -18,11 +18,16 @@ def trail(plan: Plan | None, line: dict) -> list[dict]:
     steps = []
     for decision in ordered:
         stage = decision.action.action.stage
+        step: dict[str, object]
         step = {"rule": decision.rule.id, "clause": decision.rule.clause, "condition": condition(decision.rule.when),
                 "action": decision.action.describe(), "applied": decision.applied, "why_not": decision.why_not}
         if decision.applied and stage in ("price", "adjust"):
             action = decision.action
-            after = action.value if stage == "price" else action.action.adjust(price, action.value)
+            if stage == "price":
+                after = action.value
+            else:
+                assert action.action.adjust is not None  # compose_vocabulary refuses an adjustment without one
+                after = action.action.adjust(price, action.value)
             step.update(price_before=price, price_after=after, amount_before=_value(quantity, price),
                         amount_after=_value(quantity, after))
             price = after

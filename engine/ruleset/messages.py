@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Mapping
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -23,7 +24,7 @@ def describe_found(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def translate(error: dict, model: type[BaseModel]) -> str:
+def translate(error: Mapping[str, typing.Any], model: type[BaseModel]) -> str:
     kind, loc, found = error["type"], error["loc"], error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":

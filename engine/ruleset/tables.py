@@ -29,6 +29,7 @@ def _walk(value: object, path: tuple, source: Source, base: Path) -> object:
 
 def _read_table(name: str, path: tuple, source: Source, base: Path) -> dict:
     where = source.locate(path)
+    assert where is not None  # the reader gives the whole file a location, so every path has one
     file = base / name
     if not file.is_file():
         raise RulesetError([Problem(where.file, where.line, key_text(path), f"the table file {name!r} does not exist")])
@@ -37,6 +38,7 @@ def _read_table(name: str, path: tuple, source: Source, base: Path) -> dict:
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     if len(rows) < 2 or len(rows[0]) < 2:
         raise RulesetError([Problem(str(file), 1, "", "expected a header and at least one row, with two columns or more")])
+    table: dict  # nested as the YAML would be: key -> ... -> value
     width, table, problems = len(rows[0]), {}, []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

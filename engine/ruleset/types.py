@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, TypeVar, Union, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
@@ -75,7 +75,8 @@ def _percent(value: object) -> object:
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite() or number < 0 or number > 100:
         raise ValueError(f"expected a percentage from 0% to 100%, found {written}")
-    if number.as_tuple().exponent < -4:
+    # finite (checked above), so the exponent is a number, not NaN's or infinity's letter
+    if cast(int, number.as_tuple().exponent) < -4:
         raise ValueError(f"a percentage has at most 4 decimal places, found {written}")
     return number / 100
 
