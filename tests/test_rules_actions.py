@@ -218,3 +218,19 @@ def test_explain_prints_the_rules_in_the_order_they_applied(tmp_path, engine):
           then paid 10% above the price
           unit price £12.00 -> £13.20; amount £120.00 -> £132.00
 """ in result.output
+
+
+@pytest.mark.parametrize("written", ["inf%", "-inf%", "nan%", "Infinity%", "snan%"])
+@pytest.mark.parametrize("action", ["uplift", "discount", "split"])
+def test_a_percentage_that_is_not_a_number_is_a_load_error_at_its_key(tmp_path, plugins, written, action):
+    from localpay.errors import RulesetError
+    from localpay.ruleset import load_ruleset
+
+    value = f"{{01W: '{written}', 01Y: 20%}}" if action == "split" else f"'{written}'"
+    rules = f"rules:\n  - {{id: r, clause: V1, when: {{cluster: 3}}, then: {{{action}: {value}}}}}\n"
+    (tmp_path / "r.yaml").write_text(ruleset_text(CLUSTER_PER_DAY) + rules)
+    with pytest.raises(RulesetError) as error:
+        load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
+    problem = error.value.problems[0]
+    assert problem.key == f"rules[0].then.{action}"
+    assert problem.message == f"expected a percentage such as 10%, found {written.removesuffix('%')}%"

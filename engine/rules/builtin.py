@@ -137,6 +137,7 @@ def _reason(value, context: ActionContext) -> str:
 
 
 def parse_percent(value) -> Decimal:
+    written = value.strip() if isinstance(value, str) else f"{value}%"
     if isinstance(value, str) and value.strip().endswith("%"):
         value = value.strip()[:-1]
         try:
@@ -146,9 +147,9 @@ def parse_percent(value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"expected a percentage such as 10%, found {value!r}")
     number = Decimal(value)
-    # "inf%" and "nan%" are not refused before this: nan fails the comparison with 0 and inf's
-    # exponent is the letter "F", so both raise here instead of giving a ruleset error
-    if number < 0 or number.as_tuple().exponent < -4:  # type: ignore[operator]
+    if not number.is_finite():  # "inf%" and "nan%" read as Decimals, but are no percentage
+        raise ValueError(f"expected a percentage such as 10%, found {written}")
+    if number < 0 or cast(int, number.as_tuple().exponent) < -4:
         raise ValueError(f"expected a percentage of at least 0% with at most 4 decimal places, found {value}%")
     return number
 
