@@ -51,7 +51,7 @@ def localpay_episode_checks(ruleset):
     A row marked bad by any check is reported in ``exceptions.csv`` with its row number and
     reason, and is not priced; the run goes on with the rest. The built-in checks (missing
     values, unknown clusters, unparseable dates, end before start, parties) are declared
-    through this same hook by ``localpay.default_checks``.
+    through this same hook by ``localpay.inputs.default_checks``.
 
     Example::
 

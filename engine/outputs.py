@@ -12,7 +12,7 @@ import polars as pl
 
 from . import __version__
 from .fileio import atomic_write, atomic_write_with
-from .inputs import file_sha256
+from .inputs.read import file_sha256
 from .money import micros_text_expr, pence_text_expr
 from .pipeline import RunResult
 from .render import make_environment, render, template_dirs, to_json

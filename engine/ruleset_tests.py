@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .assessments import REQUIRED as ASSESSMENT_COLUMNS
-from .episodes import REQUIRED as EPISODE_COLUMNS
-from .budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
+from .inputs.assessments import REQUIRED as ASSESSMENT_COLUMNS
+from .inputs.episodes import REQUIRED as EPISODE_COLUMNS
+from .inputs.budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
 from .measures.returns import REQUIRED as RETURNS_REQUIRED
 from .errors import InputError, LocalpayError
 from .money import micros_to_decimal, pence_to_decimal, to_micros
