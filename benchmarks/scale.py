@@ -25,7 +25,7 @@ from pathlib import Path
 
 from localpay.api import open_ruleset, synthesise_for
 from localpay.manager import make_plugins
-from localpay.outputs import write_outputs
+from localpay.statement.writing import write_outputs
 from localpay.periods import Month
 from localpay.pipeline import run
 

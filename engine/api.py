@@ -14,7 +14,7 @@ from .diff import diff_runs
 from .errors import LocalpayError
 from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
-from .outputs import Written, write_outputs
+from .statement.writing import Written, write_outputs
 from .periods import Month
 from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run

@@ -9,7 +9,7 @@ from .errors import PluginError
 from .manager import Plugins
 from .money import format_money, pence_to_decimal
 from .options import ScheduleSection
-from .outputs import Written
+from .statement.writing import Written
 from .pipeline import RunResult
 from .ruleset import Ruleset
 from .rules import describe

@@ -70,7 +70,7 @@ def test_without_a_population_file_every_month_is_reported(tmp_path, plugins):
 
 
 def test_the_statement_shows_the_population_and_the_price(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     result = run_contract(tmp_path, plugins, capitation(), "2025-06", population=POPULATION)
     [statement] = write_outputs(result, tmp_path / "out", ["localpay", "run"]).statements

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from localpay.errors import RulesetError
-from localpay.statement import build_statement
+from localpay.statement.document import build_statement
 from phb_helpers import amounts, flags, honos, phb, run_phb, workings
 
 P1_CLUSTER_11 = "e1,p1,RT2,01W,11,2025-04-01,,community,CMHT"

@@ -194,7 +194,7 @@ def test_a_plugin_adds_schedule_sections_after_the_options_own(acme, tmp_path):
 
 
 def test_a_plugins_workings_appear_on_the_statement_as_a_titled_table(acme, tmp_path):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     plugins = make_plugins()
     (tmp_path / "r.yaml").write_text(ruleset_text(FLAT))

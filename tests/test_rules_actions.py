@@ -171,7 +171,7 @@ def test_durable_evaluator_gives_the_same_lines(price):
 
 
 def test_the_statement_shows_local_rules_and_flags(price):
-    from localpay.statement import build_statement
+    from localpay.statement.document import build_statement
 
     case = price(with_rules("""
   - {id: eip-uplift, clause: c1, when: {service: EIP}, then: {uplift: 10%}}
