@@ -19,7 +19,7 @@ from .periods import Month
 from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run
 from .ruleset import Ruleset, load_ruleset
-from .schedule_out import WrittenSchedule, write_schedule
+from .schedule.writing import WrittenSchedule, write_schedule
 from .synth import spec_for, write_synthetic
 
 

@@ -22,7 +22,7 @@ from .render import make_environment, render, template_dirs
 from .report import describe_ruleset, plugins_report, rules_report, run_report
 from .rules.lint import lint
 from .money import format_money
-from .schedule_out import write_schedule
+from .schedule.writing import write_schedule
 
 
 class UserError(click.ClickException):

@@ -21,10 +21,11 @@ from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
-DEFAULT_PLUGINS = ("localpay.inputs.default_checks", "localpay.rules.builtin", "localpay.measures.builtin", "localpay.schedule",
-                   "localpay.plugins.cluster", "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin",
-                   "localpay.plugins.alliance", "localpay.plugins.block", "localpay.plugins.risk_share",
-                   "localpay.plugins.capitation", "localpay.plugins.phb")
+DEFAULT_PLUGINS = ("localpay.inputs.default_checks", "localpay.rules.builtin", "localpay.measures.builtin",
+                   "localpay.schedule.sections", "localpay.plugins.cluster", "localpay.plugins.pathway",
+                   "localpay.plugins.outcomes", "localpay.plugins.cquin", "localpay.plugins.alliance",
+                   "localpay.plugins.block", "localpay.plugins.risk_share", "localpay.plugins.capitation",
+                   "localpay.plugins.phb")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from conftest import HEADER, ruleset_text
 from localpay.errors import RulesetError
 from localpay.plugins._pathway_stages import stage_pence
 from localpay.ruleset import load_ruleset
-from localpay.schedule import schedule_sections
+from localpay.schedule.sections import schedule_sections
 from localpay.statement.document import build_statement
 
 HEADER_D = HEADER + ",discharge"

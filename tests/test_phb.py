@@ -246,7 +246,7 @@ def test_one_commissioner_has_one_phb_arrangement(tmp_path, plugins):
 # --- the statement, the schedule and the ruleset --------------------------------------------
 
 def test_the_statement_shows_the_workings_and_the_schedule_the_terms(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     result = run_phb(tmp_path, plugins, phb(), "2025-06", "p1,2025-06-20,,direct_payment,5100,0,,",
                      honos("p1", "2025-05-10"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import atomic_write, atomic_write_with
-from .render import make_environment, render, template_dirs, to_json
-from .schedule_doc import build_schedule
+from ..fileio import atomic_write, atomic_write_with
+from ..render import make_environment, render, template_dirs, to_json
+from .document import build_schedule
 
 
 @dataclass(frozen=True)
