@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .errors import InputError
-from .ruleset_tests import find_tests_file, run_tests
+from .cases.run import find_tests_file, run_tests
 
 
 @click.command("test")

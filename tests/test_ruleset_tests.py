@@ -11,7 +11,7 @@ from conftest import CLUSTER_PER_DAY, ruleset_text
 from localpay.cli import cli
 from localpay.errors import RulesetError
 from localpay.ruleset import load_ruleset
-from localpay.ruleset_tests import find_tests_file, ruleset_for, run_tests
+from localpay.cases.run import find_tests_file, ruleset_for, run_tests
 
 pytest_plugins = ["pytester"]
 
