@@ -20,7 +20,7 @@ from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run
 from .ruleset import Ruleset, load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
-from .synth import spec_for, write_synthetic
+from .synth.episodes import spec_for, write_synthetic
 
 
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
