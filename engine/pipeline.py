@@ -1,4 +1,4 @@
-"""The run: inputs -> checks -> overlaps -> pricing -> settlement -> accounting -> statements.
+"""The run: inputs -> checks -> overlaps -> pricing -> settlement -> reconciliation -> statements.
 
 Every episode row read ends up in a payment line or in the exceptions report, and the run's
 summary proves it: rows read = rows priced + rows excepted.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import accounting
+from . import reconcile
 from .inputs.assessments import check_assessments, read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .errors import LocalpayError, PluginError
@@ -98,7 +98,7 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         valid = rules.kept
     with clock.stage("overlaps"):
         spans, overlaps = resolve_overlaps(valid)
-        no_days = accounting.no_days(valid, ruleset.settings.day_count)
+        no_days = reconcile.no_days(valid, ruleset.settings.day_count)
     context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon,
                              usable.get("budgets"), usable.get("population"))
     details: dict[str, list[pl.DataFrame]] = {}
@@ -109,12 +109,12 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         data = MeasureInputs(valid, usable_assessments, usable.get("returns", MeasureInputs.empty_returns()))
         lines, settled_exceptions = _settle(ruleset, lines, context, data, details)
     with clock.stage("account"):
-        plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
+        plugin_exceptions = reconcile.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
         exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
-        exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
+        exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
-        summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
+        summary = reconcile.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
         for name, (_, raw) in tables.items():
             summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
                              "rows_excepted": raw.height - usable[name].height}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from .accounting import NO_ACTIVITY
 from .errors import PluginError
 from .manager import Plugins
 from .money import format_money, pence_to_decimal
 from .options import ScheduleSection
 from .pipeline import RunResult
+from .reconcile import NO_ACTIVITY
 from .rules import describe
 from .rules.lint import RuleWarning
 from .ruleset import Ruleset
