@@ -25,7 +25,7 @@ from localpay.measures.compute import MeasureInputs, measure_data
 from localpay.measures.model import Measure
 from localpay.periods import Month
 from localpay.pipeline import run
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 from scale import synthesise
 
 PATHWAY = """

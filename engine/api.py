@@ -18,7 +18,8 @@ from .statement.writing import Written, write_outputs
 from .periods import Month
 from .render import make_environment, render, template_dirs, to_json
 from .pipeline import Progress, RunResult, run
-from .ruleset import Ruleset, load_ruleset
+from .ruleset import Ruleset
+from .ruleset.load import load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
 from .synth.episodes import spec_for, write_synthetic
 

@@ -15,7 +15,7 @@ from localpay.manager import make_plugins
 from localpay.money import pence_to_decimal
 from localpay.periods import Month
 from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 
 HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service"
 

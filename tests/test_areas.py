@@ -19,7 +19,7 @@ from localpay import api
 from localpay.cli import cli
 from localpay.errors import LocalpayError
 from localpay.money import format_money
-from localpay.ruleset import bundled_rulesets
+from localpay.ruleset.load import bundled_rulesets
 from localpay.cases.run import find_tests_file, run_tests
 from localpay.cases.model import load_cases
 from localpay.rules.lint import lint

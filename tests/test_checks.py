@@ -119,7 +119,7 @@ def test_missing_columns_stop_the_run_with_a_clear_message(price):
 def test_parquet_input_gives_the_same_lines(price, tmp_path, plugins):
     from localpay.periods import Month
     from localpay.pipeline import run
-    from localpay.ruleset import load_ruleset
+    from localpay.ruleset.load import load_ruleset
 
     csv_case = price(RULES, "E1,P1,RT2,01W,03,2025-05-20,2025-06-10,inpatient,EIP", "2025-06")
     frame = pl.read_csv(tmp_path / "episodes.csv", infer_schema=False).with_columns(

@@ -14,7 +14,7 @@ import pytest
 from conftest import HEADER, ruleset_text
 from localpay.errors import RulesetError
 from localpay.plugins._pathway_stages import stage_pence
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 from localpay.schedule.sections import schedule_sections
 from localpay.statement.document import build_statement
 

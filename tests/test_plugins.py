@@ -14,7 +14,7 @@ from localpay.cli import cli
 from localpay.manager import make_plugins
 from localpay.periods import Month
 from localpay.pipeline import run
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 from localpay.schedule.sections import schedule_sections
 
 BUILT_IN = ["alliance", "block", "capitation", "cluster", "cquin", "outcomes", "pathway", "phb", "risk_share"]

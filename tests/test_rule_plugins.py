@@ -13,7 +13,7 @@ from localpay.money import to_micros
 from localpay.periods import Month
 from localpay.pipeline import run
 from localpay.rules import Operator, RuleAction
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 
 
 def _text(field, value):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import CLUSTER_PER_DAY, ruleset_text
 from localpay.cli import cli
 from localpay.errors import RulesetError
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 from localpay.cases.run import find_tests_file, ruleset_for, run_tests
 
 pytest_plugins = ["pytester"]

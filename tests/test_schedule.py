@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conftest import ruleset_text
 from localpay.cli import cli
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 from localpay.schedule.document import build_schedule
 from localpay.schedule.writing import write_schedule
 

@@ -49,7 +49,7 @@ class RulesetTestsFile(pytest.File):
 
     @cached_property
     def ruleset(self):
-        from ..ruleset import load_ruleset
+        from ..ruleset.load import load_ruleset
         from .run import ruleset_for
 
         return load_ruleset(ruleset_for(self.path), self.plugins.options, self.plugins.vocabulary)

@@ -21,7 +21,7 @@ from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
 from ..measures.returns import REQUIRED as RETURNS_REQUIRED
 from ..periods import Month, statement_months
 from ..pipeline import run
-from ..ruleset import resolve_ruleset_path
+from ..ruleset.load import resolve_ruleset_path
 from .compare import compare
 from .model import LocatedCase, load_cases
 
