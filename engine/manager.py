@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.metadata import entry_points
 
 import pluggy
 
 from . import hookspecs
+from .measures.indicators import compose_indicators
 from .options import PaymentOption, compose_options
 from .rules.vocabulary import Vocabulary, compose_vocabulary
 
@@ -55,9 +56,12 @@ class Plugins:
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
-        """The rule operators and actions every plugin declares, built-in ones included."""
+        """The rule operators and actions every plugin declares, built-in ones included, and the
+        measures' indicators."""
         hook = self.manager.hook
-        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions(), hook.localpay_indicators())
+        operators, actions, indicators = (hook.localpay_rule_operators(), hook.localpay_rule_actions(),
+                                          hook.localpay_indicators())
+        return replace(compose_vocabulary(operators, actions), indicators=compose_indicators(indicators))
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]
