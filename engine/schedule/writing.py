@@ -36,7 +36,8 @@ def _slug(text: str) -> str:
 
 
 def _pdf(html: str, path: Path) -> Path:
-    # WeasyPrint lays out the same HTML for print: no network (the document carries its styles)
+    # WeasyPrint lays out the same HTML for print: no network (the document carries its styles).
+    # Imported here because it is slow to import and only the PDF needs it.
     from weasyprint import HTML
 
     atomic_write_with(path, lambda tmp: HTML(string=html, base_url=None).write_pdf(tmp))
