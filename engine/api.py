@@ -14,13 +14,13 @@ from .diff import diff_runs
 from .errors import LocalpayError
 from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
-from .statement.writing import Written, write_outputs
 from .periods import Month
+from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
-from .pipeline import Progress, RunResult, run
 from .ruleset import Ruleset
 from .ruleset.load import load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
+from .statement.writing import Written, write_outputs
 from .synth.episodes import spec_for, write_synthetic
 
 
@@ -29,16 +29,16 @@ def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
     return load_ruleset(name, plugins.options, plugins.vocabulary)
 
 
-def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
-                  from_period: str | None = None, assessments: Path | None = None,
-                  templates: Path | None = None, command: list[str] | None = None,
-                  progress: Progress | None = None, evaluator: str = "polars",
-                  tables: dict[str, Path | None] | None = None) -> tuple[RunResult, Written]:
-    """``tables``: the optional input files by name (``returns``, ``budgets``, ``population``)."""
-    given = {name: Path(path) for name, path in (tables or {}).items() if path}
-    result = run(ruleset, plugins, Path(episodes), Month.parse(period),
-                 Month.parse(from_period) if from_period else None,
-                 Path(assessments) if assessments else None, progress, evaluator, **given)
+def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:
+    return Month.parse(period), Month.parse(from_period) if from_period else None
+
+
+def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
+                  from_period: str | None = None, templates: Path | None = None, command: list[str] | None = None,
+                  progress: Progress | None = None) -> tuple[RunResult, Written]:
+    """Price ``inputs`` for the month ``period`` (``YYYY-MM``), the year to date from
+    ``from_period``, and write the statements and the run's other outputs to ``out``."""
+    result = run(ruleset, plugins, inputs, *_months(period, from_period), progress)
     if progress:
         progress("write")
     written = write_outputs(result, Path(out), command or [], templates)
@@ -108,8 +108,9 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
     command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
                *(part for name, path in sorted(data.tables.items()) for part in (f"--{name}", str(path))),
                "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
-    result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements", first.label,
-                                    data.assessments, command=command, progress=progress, tables=data.tables)
+    inputs = Inputs(data.episodes, data.assessments, data.tables)
+    result, written = run_statement(ruleset, plugins, inputs, period.label, out / "statements", first.label,
+                                    command=command, progress=progress)
     schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
     return Demo(area, ruleset, data, result, written, schedule, command)
 
@@ -155,19 +156,16 @@ class Diffed:
     files: list[Path]
 
 
-def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
-                  from_period: str | None = None, assessments: Path | None = None,
-                  tables: dict[str, Path | None] | None = None, templates: Path | None = None) -> Diffed:
+def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
+                  from_period: str | None = None, templates: Path | None = None) -> Diffed:
     """Price the same data under two rulesets and write what the change does to the money."""
-    given = {name: Path(path) for name, path in (tables or {}).items() if path}
-    month, first = Month.parse(period), Month.parse(from_period) if from_period else None
-    assessed = Path(assessments) if assessments else None
-    before = run(old, plugins, Path(episodes), month, first, assessed, **given)
-    after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+    month, first = _months(period, from_period)
+    before = run(old, plugins, inputs, month, first)
+    after = run(new, plugins, inputs, month, first)
     if before.months != after.months:  # one ruleset settles over earlier months: compare the same months
         first = min(before.months[0], after.months[0])
-        before = run(old, plugins, Path(episodes), month, first, assessed, **given)
-        after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+        before = run(old, plugins, inputs, month, first)
+        after = run(new, plugins, inputs, month, first)
     document, changed = diff_runs(before, after)
     env = make_environment(template_dirs(new.path, templates))
     out = Path(out)

@@ -16,7 +16,7 @@ from .errors import LocalpayError
 from .explain import explain_episode
 from .manager import Plugins, make_plugins
 from .periods import Month
-from .pipeline import run
+from .pipeline import Inputs, run
 from .progress import StageProgress
 from .render import make_environment, render, template_dirs
 from .report import describe_ruleset, plugins_report, rules_report, run_report
@@ -131,8 +131,8 @@ def run_command(app: App, ruleset, episodes, assessments, tables, period, from_p
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
     with StageProgress() as progress:
-        result, written = api.run_statement(loaded, app.plugins, episodes, period, out, from_period, assessments,
-                                            templates, command, progress, evaluator, tables)
+        result, written = api.run_statement(loaded, app.plugins, Inputs(episodes, assessments, tables, evaluator), period,
+                                            out, from_period, templates, command, progress)
     click.echo(run_report(result, written))
 
 
@@ -150,9 +150,8 @@ def explain(app: App, ruleset, episodes, episode_id, assessments, tables, period
             evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
-    result = run(loaded, app.plugins, episodes, Month.parse(period),
-                 Month.parse(from_period) if from_period else None, assessments, evaluator=evaluator,
-                 **{name: path for name, path in tables.items() if path})
+    result = run(loaded, app.plugins, Inputs(episodes, assessments, tables, evaluator), Month.parse(period),
+                 Month.parse(from_period) if from_period else None)
     env = make_environment(template_dirs(loaded.path, templates))
     click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
 
@@ -208,8 +207,8 @@ def schedule(app: App, ruleset, out, templates, no_pdf) -> None:
 def diff(app: App, old, new, episodes, assessments, tables, period, from_period, out, templates) -> None:
     """Price EPISODES under the OLD and the NEW ruleset and show what the change does to the money."""
     before, after = app.ruleset(old), app.ruleset(new)
-    diffed = api.diff_rulesets(before, after, app.plugins, episodes, period, out, from_period, assessments, tables,
-                               templates)
+    diffed = api.diff_rulesets(before, after, app.plugins, Inputs(episodes, assessments, tables), period, out,
+                               from_period, templates)
     totals, counts = diffed.document["totals"], diffed.document["episodes"]
     click.echo(f"before {format_money(totals['before'])}, after {format_money(totals['after'])}, "
                f"change {format_money(totals['change'])}; {counts['changed']:,} of {counts['compared']:,} episodes change")

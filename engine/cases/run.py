@@ -20,7 +20,7 @@ from ..inputs.budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
 from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
 from ..measures.returns import REQUIRED as RETURNS_REQUIRED
 from ..periods import Month, statement_months
-from ..pipeline import run
+from ..pipeline import Inputs, run
 from ..ruleset.load import resolve_ruleset_path
 from .compare import compare
 from .model import LocatedCase, load_cases
@@ -82,8 +82,8 @@ def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
             return CaseResult(case.name, located.file, located.line,
                               (f"the case names arrangements the ruleset does not have: {', '.join(unknown)}",))
         try:
-            result = run(ruleset, plugins, episodes, Month.parse(case.period),
-                         Month.parse(case.from_period) if case.from_period else None, assessments, **tables)
+            result = run(ruleset, plugins, Inputs(episodes, assessments, tables), Month.parse(case.period),
+                         Month.parse(case.from_period) if case.from_period else None)
         except LocalpayError as error:
             return CaseResult(case.name, located.file, located.line, (f"the case could not run: {error}",))
     failures = compare(case.expect, _compared(result, case, ruleset).to_dicts(), result.exceptions.to_dicts())
