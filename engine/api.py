@@ -12,11 +12,14 @@ import polars as pl
 
 from .diff import diff_runs
 from .errors import LocalpayError
+from .explain import explain_episode
 from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
+from .report import describe_ruleset, rules_report
+from .rules.lint import RuleWarning, lint
 from .ruleset import Ruleset
 from .ruleset.load import load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
@@ -27,6 +30,20 @@ from .synth.episodes import spec_for, write_synthetic
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
     plugins = plugins or make_plugins()
     return load_ruleset(name, plugins.options, plugins.vocabulary)
+
+
+@dataclass(frozen=True)
+class Validated:
+    warnings: list[RuleWarning]  # rules that cannot do what they say
+    terms: str  # the ruleset's parties, period and each arrangement's terms, in words
+    rules: str  # each rule in words, then the warnings
+
+
+def validate(ruleset: Ruleset, plugins: Plugins) -> Validated:
+    """A loaded ruleset's terms and rules as ``localpay validate`` shows them, and the lint's
+    warnings."""
+    warnings = lint(ruleset)
+    return Validated(warnings, describe_ruleset(ruleset, plugins), rules_report(ruleset, warnings))
 
 
 def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:
@@ -43,6 +60,21 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
         progress("write")
     written = write_outputs(result, Path(out), command or [], templates)
     return result, written
+
+
+@dataclass(frozen=True)
+class Explained:
+    document: dict  # the trail as plain data, for the template
+    text: str  # as ``localpay explain`` prints it
+
+
+def explain(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, episode_id: str, period: str,
+            from_period: str | None = None, templates: Path | None = None) -> Explained:
+    """The trail behind each of one episode's payment lines in the months asked for."""
+    result = run(ruleset, plugins, inputs, *_months(period, from_period))
+    env = make_environment(template_dirs(ruleset.path, templates))
+    document = explain_episode(result, episode_id)
+    return Explained(document, render(env, "explain.txt.j2", e=document))
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,11 @@ import click
 from . import __version__, api
 from .cli_test import test_command
 from .errors import LocalpayError
-from .explain import explain_episode
 from .manager import Plugins, make_plugins
-from .periods import Month
-from .pipeline import Inputs, run
+from .pipeline import Inputs
 from .progress import StageProgress
-from .render import make_environment, render, template_dirs
-from .report import describe_ruleset, plugins_report, rules_report, run_report
-from .rules.lint import lint
+from .report import plugins_report, run_report
 from .money import format_money
-from .schedule.writing import write_schedule
 
 
 class UserError(click.ClickException):
@@ -102,11 +97,10 @@ def cli(ctx: click.Context) -> None:
 def validate(app: App, ruleset: str, strict: bool) -> None:
     """Check RULESET (a YAML file, or a bundled area such as stockport), print its terms and rules,
     and warn about rules that cannot do what they say."""
-    loaded = app.ruleset(ruleset)
-    warnings = lint(loaded)
-    click.echo(describe_ruleset(loaded, app.plugins))
-    click.echo(rules_report(loaded, warnings))
-    if strict and warnings:
+    validated = api.validate(app.ruleset(ruleset), app.plugins)
+    click.echo(validated.terms)
+    click.echo(validated.rules)
+    if strict and validated.warnings:
         raise SystemExit(1)
 
 
@@ -150,10 +144,9 @@ def explain(app: App, ruleset, episodes, episode_id, assessments, tables, period
             evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
-    result = run(loaded, app.plugins, Inputs(episodes, assessments, tables, evaluator), Month.parse(period),
-                 Month.parse(from_period) if from_period else None)
-    env = make_environment(template_dirs(loaded.path, templates))
-    click.echo(render(env, "explain.txt.j2", e=explain_episode(result, episode_id)), nl=False)
+    explained = api.explain(loaded, app.plugins, Inputs(episodes, assessments, tables, evaluator), episode_id, period,
+                            from_period, templates)
+    click.echo(explained.text, nl=False)
 
 
 @cli.command()
@@ -185,7 +178,7 @@ def synth(app: App, people, seed, out, ruleset_name, bad_share, as_of) -> None:
 def schedule(app: App, ruleset, out, templates, no_pdf) -> None:
     """Write RULESET's contract schedule: HTML, Markdown, JSON and PDF."""
     loaded = app.ruleset(ruleset)
-    written = write_schedule(loaded, app.plugins, out, templates, pdf=not no_pdf)
+    written = api.write_schedule(loaded, app.plugins, out, templates, pdf=not no_pdf)
     expected = written.document["expected"]["total"]
     click.echo(f"{loaded.document.area}: {loaded.document.title} ({loaded.document.status}); "
                f"expected annual contract value {format_money(expected)}")
