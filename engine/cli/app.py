@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__, api
-from .cli_test import test_command
-from .errors import LocalpayError
-from .manager import Plugins, make_plugins
-from .pipeline import Inputs
-from .progress import StageProgress
-from .report import plugins_report, run_report
-from .money import format_money
+from .. import __version__, api
+from ..errors import LocalpayError
+from ..manager import Plugins, make_plugins
+from ..money import format_money
+from ..pipeline import Inputs
+from ..progress import StageProgress
+from ..report import plugins_report, run_report
+from .test import test_command
 
 
 class UserError(click.ClickException):
