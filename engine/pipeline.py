@@ -16,23 +16,23 @@ from pathlib import Path
 import polars as pl
 
 from . import reconcile
-from .inputs.assessments import check_assessments, read_assessments, reviews_of
-from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .errors import LocalpayError, PluginError
+from .inputs.assessments import check_assessments, read_assessments, reviews_of
+from .inputs.budgets import check_budgets, check_population, read_budgets, read_population
+from .inputs.episodes import check_episodes, parse_episodes, read_episodes
+from .inputs.overlaps import resolve_overlaps
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
 from .manager import Plugins
 from .measures.compute import MeasureInputs
-from .inputs.budgets import check_budgets, check_population, read_budgets, read_population
 from .measures.returns import check_returns, read_returns
 from .options import PricingContext, SettlementContext
-from .inputs.overlaps import resolve_overlaps
 from .periods import Month, statement_months
-from .ruleset import Ruleset
 from .rules.apply import Outcomes, on_lines
 from .rules.columns import typed_columns
 from .rules.evaluate import Evaluator
 from .rules.stage import rules_stage
+from .ruleset import Ruleset
 
 Progress = Callable[[str], None]
 DETAIL_KEYS = ("arrangement", "provider", "commissioner", "period")

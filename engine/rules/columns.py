@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..inputs.checks import RowCheck, not_in, unparsed
 from ..errors import InputError
+from ..inputs.checks import RowCheck, not_in, unparsed
 from ..inputs.read import DATE_WORDS, date_expr
 from .model import RuleBook
 
