@@ -1,5 +1,6 @@
 """The library API the CLI is a shell over: each function takes plain arguments and returns
-results; none of them prints."""
+results; none of them prints. ``write_schedule`` is the schedule's own writer
+(``localpay.schedule.writing``), used as it is."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def explain(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, episode_id: str,
             from_period: str | None = None, templates: Path | None = None) -> Explained:
     """The trail behind each of one episode's payment lines in the months asked for."""
     result = run(ruleset, plugins, inputs, *_months(period, from_period))
-    env = make_environment(template_dirs(ruleset.path, templates))
+    env = make_environment(template_dirs(ruleset.path, templates))  # a bad --templates is told before a missing episode
     document = explain_episode(result, episode_id)
     return Explained(document, render(env, "explain.txt.j2", e=document))
 

@@ -72,7 +72,8 @@ class Vocabulary:
     indicators: dict[str, Any] = field(default_factory=dict)  # measures' indicators, by name
 
 
-def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: Iterable[list[RuleAction]]) -> Vocabulary:
+def compose_vocabulary(operator_lists: Iterable[list[Operator]],
+                       action_lists: Iterable[list[RuleAction]]) -> Vocabulary:
     """The operators and actions; the measures' indicators are composed by the caller (their
     package builds on this one) and set with ``dataclasses.replace``."""
     operators: dict[str, Operator] = {}
