@@ -24,8 +24,8 @@ from localpay.manager import make_plugins
 from localpay.measures.compute import MeasureInputs, measure_data
 from localpay.measures.model import Measure
 from localpay.periods import Month
-from localpay.pipeline import run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import Inputs, run
+from localpay.ruleset.load import load_ruleset
 from scale import synthesise
 
 PATHWAY = """
@@ -66,7 +66,7 @@ def one(size: int, work: Path) -> list[str]:
     plugins = make_plugins()
     data, synth_s = synthesise(open_ruleset("stockport", plugins), size, work / "episodes.csv")
     ruleset = load_ruleset(with_pathway(work), plugins.options, plugins.vocabulary)
-    result, run_s = timed(lambda: run(ruleset, plugins, data.episodes, Month(2025, 6), assessments=data.assessments))
+    result, run_s = timed(lambda: run(ruleset, plugins, Inputs(data.episodes, data.assessments), Month(2025, 6)))
     rows = [f"| {size:,} | June run, 3 months priced | {run_s:.2f} | price {result.timings['price']:.2f} s, "
             f"settle {result.timings['settle']:.2f} s, {result.lines.height:,} lines |"]
     context = result.context

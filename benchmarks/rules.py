@@ -40,11 +40,11 @@ import polars as pl
 from localpay.api import open_ruleset
 from localpay.manager import make_plugins
 from localpay.periods import Month
-from localpay.pipeline import run
-from localpay.ruleset.load import resolve_ruleset_path
+from localpay.pipeline import Inputs, run
 from localpay.rules import evaluate as evaluate_module
 from localpay.rules.evaluate import EVALUATORS, evaluate
 from localpay.rules.model import RuleBook
+from localpay.ruleset.load import resolve_ruleset_path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from scale import RESULT, peak_mib, synth_one  # noqa: E402  (the same data as the scale benchmark)
@@ -170,7 +170,7 @@ def _data(work: Path) -> tuple[Path, Path]:
 
 def _run(ruleset, plugins, work: Path, evaluator: str):
     episodes, assessments = _data(work)
-    return run(ruleset, plugins, episodes, Month.parse(PERIOD), Month.parse(FROM), assessments, evaluator=evaluator)
+    return run(ruleset, plugins, Inputs(episodes, assessments, evaluator=evaluator), Month.parse(PERIOD), Month.parse(FROM))
 
 
 def prep_one(work: Path, ruleset_path: Path) -> dict:

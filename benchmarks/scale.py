@@ -25,9 +25,9 @@ from pathlib import Path
 
 from localpay.api import open_ruleset, synthesise_for
 from localpay.manager import make_plugins
-from localpay.outputs import write_outputs
 from localpay.periods import Month
-from localpay.pipeline import run
+from localpay.pipeline import Inputs, run
+from localpay.statement.writing import write_outputs
 
 AS_OF = dt.date(2025, 6, 30)
 PERIOD = (2025, 6)
@@ -73,7 +73,7 @@ def run_one(size: int, work: Path) -> dict:
     plugins = make_plugins()
     ruleset = open_ruleset("stockport", plugins)
     episodes, assessments = json.loads((work / "synth.json").read_text())["paths"]
-    result = run(ruleset, plugins, Path(episodes), Month(*PERIOD), from_period=None, assessments=Path(assessments))
+    result = run(ruleset, plugins, Inputs(Path(episodes), Path(assessments)), Month(*PERIOD), from_period=None)
     started = time.perf_counter()
     write_outputs(result, work / "out", command=["benchmarks/scale.py", "--one", str(size)])
     timings = {**result.timings, "write": time.perf_counter() - started}

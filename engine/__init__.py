@@ -3,9 +3,9 @@ health services. The CLI (``localpay``) is a thin shell over this library API.""
 
 __version__ = "0.1.0"
 
-from .checks import RowCheck
 from .errors import InputError, LocalpayError, PluginError, Problem, RulesetError
 from .hookspecs import hookimpl
+from .inputs.checks import RowCheck
 from .options import (
     ActivityRow,
     PaymentOption,

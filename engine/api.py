@@ -1,5 +1,6 @@
 """The library API the CLI is a shell over: each function takes plain arguments and returns
-results; none of them prints."""
+results; none of them prints. ``write_schedule`` is the schedule's own writer
+(``localpay.schedule.writing``), used as it is."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ import polars as pl
 
 from .diff import diff_runs
 from .errors import LocalpayError
+from .explain import explain_episode
 from .fileio import atomic_write, atomic_write_with
 from .manager import Plugins, make_plugins
-from .outputs import Written, write_outputs
 from .periods import Month
+from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
-from .pipeline import Progress, RunResult, run
-from .ruleset import Ruleset, load_ruleset
-from .schedule_out import WrittenSchedule, write_schedule
-from .synth import spec_for, write_synthetic
+from .report import describe_ruleset, rules_report
+from .rules.lint import RuleWarning, lint
+from .ruleset import Ruleset
+from .ruleset.load import load_ruleset
+from .schedule.writing import WrittenSchedule, write_schedule
+from .statement.writing import Written, write_outputs
+from .synth.episodes import spec_for, write_synthetic
 
 
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
@@ -28,20 +33,49 @@ def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
     return load_ruleset(name, plugins.options, plugins.vocabulary)
 
 
-def run_statement(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
-                  from_period: str | None = None, assessments: Path | None = None,
-                  templates: Path | None = None, command: list[str] | None = None,
-                  progress: Progress | None = None, evaluator: str = "polars",
-                  tables: dict[str, Path | None] | None = None) -> tuple[RunResult, Written]:
-    """``tables``: the optional input files by name (``returns``, ``budgets``, ``population``)."""
-    given = {name: Path(path) for name, path in (tables or {}).items() if path}
-    result = run(ruleset, plugins, Path(episodes), Month.parse(period),
-                 Month.parse(from_period) if from_period else None,
-                 Path(assessments) if assessments else None, progress, evaluator, **given)
+@dataclass(frozen=True)
+class Validated:
+    warnings: list[RuleWarning]  # rules that cannot do what they say
+    terms: str  # the ruleset's parties, period and each arrangement's terms, in words
+    rules: str  # each rule in words, then the warnings
+
+
+def validate(ruleset: Ruleset, plugins: Plugins) -> Validated:
+    """A loaded ruleset's terms and rules as ``localpay validate`` shows them, and the lint's
+    warnings."""
+    warnings = lint(ruleset)
+    return Validated(warnings, describe_ruleset(ruleset, plugins), rules_report(ruleset, warnings))
+
+
+def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:
+    return Month.parse(period), Month.parse(from_period) if from_period else None
+
+
+def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
+                  from_period: str | None = None, templates: Path | None = None, command: list[str] | None = None,
+                  progress: Progress | None = None) -> tuple[RunResult, Written]:
+    """Price ``inputs`` for the month ``period`` (``YYYY-MM``), the year to date from
+    ``from_period``, and write the statements and the run's other outputs to ``out``."""
+    result = run(ruleset, plugins, inputs, *_months(period, from_period), progress)
     if progress:
         progress("write")
     written = write_outputs(result, Path(out), command or [], templates)
     return result, written
+
+
+@dataclass(frozen=True)
+class Explained:
+    document: dict  # the trail as plain data, for the template
+    text: str  # as ``localpay explain`` prints it
+
+
+def explain(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, episode_id: str, period: str,
+            from_period: str | None = None, templates: Path | None = None) -> Explained:
+    """The trail behind each of one episode's payment lines in the months asked for."""
+    result = run(ruleset, plugins, inputs, *_months(period, from_period))
+    env = make_environment(template_dirs(ruleset.path, templates))  # a bad --templates is told before a missing episode
+    document = explain_episode(result, episode_id)
+    return Explained(document, render(env, "explain.txt.j2", e=document))
 
 
 @dataclass(frozen=True)
@@ -107,8 +141,9 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
     command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
                *(part for name, path in sorted(data.tables.items()) for part in (f"--{name}", str(path))),
                "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
-    result, written = run_statement(ruleset, plugins, data.episodes, period.label, out / "statements", first.label,
-                                    data.assessments, command=command, progress=progress, tables=data.tables)
+    inputs = Inputs(data.episodes, data.assessments, data.tables)
+    result, written = run_statement(ruleset, plugins, inputs, period.label, out / "statements", first.label,
+                                    command=command, progress=progress)
     schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
     return Demo(area, ruleset, data, result, written, schedule, command)
 
@@ -154,19 +189,16 @@ class Diffed:
     files: list[Path]
 
 
-def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, episodes: Path, period: str, out: Path,
-                  from_period: str | None = None, assessments: Path | None = None,
-                  tables: dict[str, Path | None] | None = None, templates: Path | None = None) -> Diffed:
+def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
+                  from_period: str | None = None, templates: Path | None = None) -> Diffed:
     """Price the same data under two rulesets and write what the change does to the money."""
-    given = {name: Path(path) for name, path in (tables or {}).items() if path}
-    month, first = Month.parse(period), Month.parse(from_period) if from_period else None
-    assessed = Path(assessments) if assessments else None
-    before = run(old, plugins, Path(episodes), month, first, assessed, **given)
-    after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+    month, first = _months(period, from_period)
+    before = run(old, plugins, inputs, month, first)
+    after = run(new, plugins, inputs, month, first)
     if before.months != after.months:  # one ruleset settles over earlier months: compare the same months
         first = min(before.months[0], after.months[0])
-        before = run(old, plugins, Path(episodes), month, first, assessed, **given)
-        after = run(new, plugins, Path(episodes), month, first, assessed, **given)
+        before = run(old, plugins, inputs, month, first)
+        after = run(new, plugins, inputs, month, first)
     document, changed = diff_runs(before, after)
     env = make_environment(template_dirs(new.path, templates))
     out = Path(out)

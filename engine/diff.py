@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .money import format_price, pence_to_decimal
+from .money import format_price, pence_text_expr, pence_to_decimal
 from .pipeline import RunResult
 
 MOST_AFFECTED = 25
@@ -56,8 +56,6 @@ def _joined(column: str) -> pl.Expr:
 
 
 def _pounds(column: str) -> pl.Expr:
-    from .money import pence_text_expr
-
     return pence_text_expr(pl.col(column))
 
 

@@ -51,7 +51,7 @@ def localpay_episode_checks(ruleset):
     A row marked bad by any check is reported in ``exceptions.csv`` with its row number and
     reason, and is not priced; the run goes on with the rest. The built-in checks (missing
     values, unknown clusters, unparseable dates, end before start, parties) are declared
-    through this same hook by ``localpay.default_checks``.
+    through this same hook by ``localpay.inputs.default_checks``.
 
     Example::
 
@@ -178,10 +178,10 @@ def localpay_schedule_sections(ruleset, arrangement):
         tables), or None when the plugin has nothing to say about this arrangement.
 
     Every payment option's own terms reach the schedule through this hook: the built-in
-    ``localpay.schedule`` answers with the option's ``describe``. A plugin may add sections
-    (a local appendix, a worked example). The core lays sections out in the ruleset's order of
-    arrangements and, within one arrangement, the option's own section first, then the others
-    by title: the order plugins answer in never decides the document.
+    ``localpay.schedule.sections`` answers with the option's ``describe``. A plugin may add
+    sections (a local appendix, a worked example). The core lays sections out in the ruleset's
+    order of arrangements and, within one arrangement, the option's own section first, then the
+    others by title: the order plugins answer in never decides the document.
 
     Example::
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.metadata import entry_points
 
 import pluggy
 
 from . import hookspecs
+from .measures.indicators import compose_indicators
 from .options import PaymentOption, compose_options
 from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"
 ENV_VAR = "LOCALPAY_LOAD_PLUGINS"
-DEFAULT_PLUGINS = ("localpay.default_checks", "localpay.rules.builtin", "localpay.rules.history_kinds",
-                   "localpay.measures.builtin", "localpay.schedule",
-                   "localpay.plugins.cluster", "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin",
+DEFAULT_PLUGINS = ("localpay.inputs.default_checks", "localpay.rules.builtin", "localpay.rules.history_kinds",
+                   "localpay.measures.builtin", "localpay.schedule.sections", "localpay.plugins.cluster",
+                   "localpay.plugins.pathway", "localpay.plugins.outcomes", "localpay.plugins.cquin",
                    "localpay.plugins.alliance", "localpay.plugins.block", "localpay.plugins.risk_share",
                    "localpay.plugins.capitation", "localpay.plugins.phb")
 
@@ -55,11 +56,13 @@ class Plugins:
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
-        """The rule operators, actions, indicators and history kinds every plugin declares, built-in ones
-        included."""
+        """The rule operators, actions and history kinds every plugin declares, built-in ones
+        included, and the measures' indicators."""
         hook = self.manager.hook
-        return compose_vocabulary(hook.localpay_rule_operators(), hook.localpay_rule_actions(), hook.localpay_indicators(),
-                                  hook.localpay_history_kinds())
+        operators, actions, indicators = (hook.localpay_rule_operators(), hook.localpay_rule_actions(),
+                                          hook.localpay_indicators())
+        rules = compose_vocabulary(operators, actions, hook.localpay_history_kinds())
+        return replace(rules, indicators=compose_indicators(indicators))
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

@@ -1,4 +1,4 @@
-"""The run: inputs -> checks -> overlaps -> pricing -> settlement -> accounting -> statements.
+"""The run: inputs -> checks -> overlaps -> pricing -> settlement -> reconciliation -> statements.
 
 Every episode row read ends up in a payment line or in the exceptions report, and the run's
 summary proves it: rows read = rows priced + rows excepted.
@@ -8,34 +8,58 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from . import accounting
-from .assessments import check_assessments, read_assessments, reviews_of
-from .episodes import check_episodes, parse_episodes, read_episodes
+from . import reconcile
 from .errors import LocalpayError, PluginError
+from .inputs.assessments import check_assessments, read_assessments, reviews_of
+from .inputs.budgets import check_budgets, check_population, read_budgets, read_population
+from .inputs.episodes import check_episodes, parse_episodes, read_episodes
+from .inputs.overlaps import resolve_overlaps
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
 from .manager import Plugins
 from .measures.compute import MeasureInputs
-from .budgets import check_budgets, check_population, read_budgets, read_population
 from .measures.returns import check_returns, read_returns
 from .options import PricingContext, SettlementContext
-from .overlaps import resolve_overlaps
 from .periods import Month, statement_months
-from .ruleset import Ruleset
 from .rules.apply import Outcomes, on_lines
 from .rules.columns import typed_columns
 from .rules.evaluate import Evaluator
 from .rules.stage import rules_stage
+from .ruleset import Ruleset
 
 Progress = Callable[[str], None]
 DETAIL_KEYS = ("arrangement", "provider", "commissioner", "period")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads, and how it evaluates the local rules.
+
+    ``episodes``: the episodes file (CSV or Parquet). ``assessments``: the assessments file, if
+    any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the keys
+    of ``TABLES``), a name given None being not given. ``evaluator``: ``polars`` (rules on an
+    episode's own fields as Polars expressions, history rules in durable-rules) or ``durable``
+    (every rule through durable-rules).
+    """
+
+    episodes: Path
+    assessments: Path | None = None
+    tables: Mapping[str, Path | None] = field(default_factory=dict)
+    evaluator: Evaluator = "polars"
+
+    def given_tables(self) -> dict[str, Path]:
+        """The tables given, in the order of ``TABLES`` (the order the summary lists them in)."""
+        unknown = sorted(set(self.tables) - set(TABLES))
+        if unknown:
+            raise ValueError(f"no input table {', '.join(map(repr, unknown))} (the tables: {', '.join(TABLES)})")
+        return {name: Path(self.tables[name]) for name in TABLES if self.tables.get(name)}
 
 
 @dataclass
@@ -70,18 +94,18 @@ class _Clock:
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
 
-def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_period: Month | None = None,
-        assessments: Path | None = None, progress: Progress | None = None, evaluator: Evaluator = "polars",
-        returns: Path | None = None, budgets: Path | None = None, population: Path | None = None) -> RunResult:
+def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_period: Month | None = None,
+        progress: Progress | None = None) -> RunResult:
+    """Price ``inputs`` under ``ruleset`` for ``period``, the year to date from ``from_period``
+    (or the period alone); ``progress`` is told each stage's name as it starts."""
     asked = statement_months(period, from_period)
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     with clock.stage("load"):
-        raw = read_episodes(episodes)
-        raw_assessments = read_assessments(assessments) if assessments else None
-        tables = {name: (path, TABLES[name][0](path)) for name, path in
-                  (("returns", returns), ("budgets", budgets), ("population", population)) if path}
+        raw = read_episodes(inputs.episodes)
+        raw_assessments = read_assessments(inputs.assessments) if inputs.assessments else None
+        tables = {name: (path, TABLES[name][0](path)) for name, path in inputs.given_tables().items()}
     with clock.stage("check"):
         parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
@@ -94,11 +118,11 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         usable, table_exceptions = _check_tables(ruleset, tables)
     reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
-        rules = rules_stage(ruleset, valid, reviews, evaluator)
+        rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
         valid = rules.kept
     with clock.stage("overlaps"):
         spans, overlaps = resolve_overlaps(valid)
-        no_days = accounting.no_days(valid, ruleset.settings.day_count)
+        no_days = reconcile.no_days(valid, ruleset.settings.day_count)
     context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon,
                              usable.get("budgets"), usable.get("population"))
     details: dict[str, list[pl.DataFrame]] = {}
@@ -109,18 +133,18 @@ def run(ruleset: Ruleset, plugins: Plugins, episodes: Path, period: Month, from_
         data = MeasureInputs(valid, usable_assessments, usable.get("returns", MeasureInputs.empty_returns()))
         lines, settled_exceptions = _settle(ruleset, lines, context, data, details)
     with clock.stage("account"):
-        plugin_exceptions = accounting.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
+        plugin_exceptions = reconcile.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
         exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
-        exceptions = pl.concat([exceptions, accounting.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
+        exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
-        summary = accounting.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
+        summary = reconcile.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
         for name, (_, raw) in tables.items():
             summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
                              "rows_excepted": raw.height - usable[name].height}
-    inputs = {"episodes": Path(episodes), "assessments": Path(assessments) if assessments else None,
-              **{name: Path(path) for name, (path, _) in tables.items()}}
-    return RunResult(ruleset, period, months, lines, exceptions, summary, inputs, context, parsed, clock.timings,
+    files = {"episodes": Path(inputs.episodes), "assessments": Path(inputs.assessments) if inputs.assessments else None,
+             **{name: path for name, (path, _) in tables.items()}}
+    return RunResult(ruleset, period, months, lines, exceptions, summary, files, context, parsed, clock.timings,
                      rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from .accounting import NO_ACTIVITY
 from .errors import PluginError
 from .manager import Plugins
 from .money import format_money, pence_to_decimal
 from .options import ScheduleSection
-from .outputs import Written
 from .pipeline import RunResult
-from .ruleset import Ruleset
+from .reconcile import NO_ACTIVITY
 from .rules import describe
 from .rules.lint import RuleWarning
-from .schedule import schedule_sections
+from .ruleset import Ruleset
+from .schedule.sections import schedule_sections
+from .statement.writing import Written
 
 
 def describe_ruleset(ruleset: Ruleset, plugins: Plugins) -> str:

@@ -24,7 +24,7 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.budgets import BUDGET_COLUMNS
+from localpay.inputs.budgets import BUDGET_COLUMNS
 from localpay.periods import DAY_COUNTS, Month, days_in_financial_year
 
 from ._phb_text import date_text

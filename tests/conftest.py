@@ -14,8 +14,8 @@ import pytest
 from localpay.manager import make_plugins
 from localpay.money import pence_to_decimal
 from localpay.periods import Month
-from localpay.pipeline import RunResult, run
-from localpay.ruleset import load_ruleset
+from localpay.pipeline import Inputs, RunResult, run
+from localpay.ruleset.load import load_ruleset
 
 HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service"
 
@@ -108,8 +108,8 @@ def price(tmp_path, plugins):
             assessments_path.write_text("patient_id,provider,assessment_date,tool,cluster,total\n"
                                         + textwrap.dedent(assessments).strip() + "\n")
         loaded = load_ruleset(ruleset_path, plugins.options, plugins.vocabulary)
-        result = run(loaded, plugins, episodes_path, Month.parse(period),
-                     Month.parse(from_period) if from_period else None, assessments_path, evaluator=evaluator)
+        result = run(loaded, plugins, Inputs(episodes_path, assessments_path, evaluator=evaluator), Month.parse(period),
+                     Month.parse(from_period) if from_period else None)
         return Case(result)
 
     return _price
@@ -126,8 +126,8 @@ def run_with_files(folder: Path, plugins, ruleset: Path, period: str, from_perio
             paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
     loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
     episodes, assessments = paths.pop("episodes"), paths.pop("assessments", None)
-    return run(loaded, plugins, episodes, Month.parse(period), Month.parse(from_period) if from_period else None,
-               assessments, **paths)
+    return run(loaded, plugins, Inputs(episodes, assessments, paths), Month.parse(period),
+               Month.parse(from_period) if from_period else None)
 
 
 REPO = Path(__file__).resolve().parent.parent

@@ -240,7 +240,7 @@ def test_a_kpi_counts_the_provider_members_people_narrowed_by_its_scope(tmp_path
 
 
 def test_every_members_statement_shows_the_alliance_beside_its_own(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     result = run_alliance(tmp_path, plugins, alliance(), "2025-06", returns=june("65/100", "50/100"))
     written = write_outputs(result, tmp_path / "out", ["localpay", "run"])
@@ -260,7 +260,7 @@ def test_every_members_statement_shows_the_alliance_beside_its_own(tmp_path, plu
 
 
 def test_the_schedule_states_the_shares_months_pools_and_kpis(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     result = run_alliance(tmp_path, plugins, alliance("100000.01", PROVIDER_SHARES), "2025-04",
                           returns=june("65/100", "95/100"))

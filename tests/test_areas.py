@@ -16,13 +16,14 @@ from click.testing import CliRunner
 from conftest import CLUSTER_PER_DAY, ruleset_text
 
 from localpay import api
+from localpay.cases.model import load_cases
+from localpay.cases.run import find_tests_file, run_tests
 from localpay.cli import cli
 from localpay.errors import LocalpayError
 from localpay.money import format_money
-from localpay.ruleset import bundled_rulesets
-from localpay.ruleset_tests import find_tests_file, run_tests
-from localpay.ruleset_tests_model import load_cases
+from localpay.pipeline import Inputs
 from localpay.rules.lint import lint
+from localpay.ruleset.load import bundled_rulesets
 
 PEOPLE = 300
 # the arrangements that make each area's own arrangement: its tests must name at least one
@@ -176,7 +177,7 @@ def test_a_capitation_ruleset_gets_a_population_file_and_the_same_seed_the_same_
     # every month of the contract (no extract date: the year end), for the capitation's commissioner
     assert population["period"].to_list() == [f"2025-{m:02d}" for m in range(4, 13)] + [f"2026-{m:02d}" for m in (1, 2, 3)]
     assert set(population["commissioner"]) == {"01W"} and (population["population"] > 0).all()
-    result, _ = api.run_statement(ruleset, plugins, first.episodes, "2025-06", tmp_path / "out",
-                                  assessments=first.assessments, tables=first.tables)
+    result, _ = api.run_statement(ruleset, plugins, Inputs(first.episodes, first.assessments, first.tables), "2025-06",
+                                  tmp_path / "out")
     paid = result.lines.filter(pl.col("arrangement") == "capitation")
     assert paid["quantity"].to_list() == population.filter(pl.col("period") == "2025-06")["population"].to_list()

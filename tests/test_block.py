@@ -77,7 +77,7 @@ def test_the_shadow_tariff_is_priced_in_full_and_not_paid_while_the_block_is(tmp
 
 
 def test_the_statement_shows_the_block_beside_the_shadow_value(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     arrangements = block("1200000.00", "  compare: [cluster-tariff]\n") + SHADOW_TARIFF.format(price="7.80")
     result = run_contract(tmp_path, plugins, arrangements, "2025-06", MAY_TO_JUNE)
@@ -93,7 +93,7 @@ def test_the_statement_shows_the_block_beside_the_shadow_value(tmp_path, plugins
 
 
 def test_the_schedule_states_the_year_the_instalments_and_the_shadow_tariff(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     arrangements = block("100000.07", "  compare: [cluster-tariff]\n") + SHADOW_TARIFF.format(price="7.80")
     ruleset = run_contract(tmp_path, plugins, arrangements, "2025-06").ruleset

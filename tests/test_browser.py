@@ -20,6 +20,7 @@ import pytest
 from localpay.api import demo, diff_rulesets, open_ruleset
 from localpay.manager import make_plugins
 from localpay.money import format_money
+from localpay.pipeline import Inputs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -44,8 +45,8 @@ def documents(tmp_path_factory):
     schedule = ran.schedule
     changed = root / "new.yaml"
     changed.write_text(ran.ruleset.path.read_text().replace("then: {uplift: 10%}", "then: {uplift: 12%}"))
-    diffed = diff_rulesets(ran.ruleset, open_ruleset(changed, plugins), plugins, ran.data.episodes, "2025-06",
-                           root / "diff", "2025-04", ran.data.assessments)
+    diffed = diff_rulesets(ran.ruleset, open_ruleset(changed, plugins), plugins,
+                           Inputs(ran.data.episodes, ran.data.assessments), "2025-06", root / "diff", "2025-04")
     return {"root": root, "demo": ran, "schedule": schedule, "diff": diffed, "every": every}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.budgets import check_budgets, check_population, read_budgets, read_population
+from localpay.inputs.budgets import check_budgets, check_population, read_budgets, read_population
 
 COMMISSIONERS = ["01W", "01Y"]
 

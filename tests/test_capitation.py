@@ -70,7 +70,7 @@ def test_without_a_population_file_every_month_is_reported(tmp_path, plugins):
 
 
 def test_the_statement_shows_the_population_and_the_price(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     result = run_contract(tmp_path, plugins, capitation(), "2025-06", population=POPULATION)
     [statement] = write_outputs(result, tmp_path / "out", ["localpay", "run"]).statements
@@ -114,7 +114,7 @@ def test_an_outcomes_component_is_a_share_of_the_capitation(tmp_path, plugins, m
 
 
 def test_the_schedule_states_the_prices_and_the_outcomes_component(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     text = capitation() + OUTCOMES.format(mode="withhold")
     ruleset = run_contract(tmp_path, plugins, text, "2025-06", population=QUARTER,

@@ -118,8 +118,8 @@ def test_missing_columns_stop_the_run_with_a_clear_message(price):
 
 def test_parquet_input_gives_the_same_lines(price, tmp_path, plugins):
     from localpay.periods import Month
-    from localpay.pipeline import run
-    from localpay.ruleset import load_ruleset
+    from localpay.pipeline import Inputs, run
+    from localpay.ruleset.load import load_ruleset
 
     csv_case = price(RULES, "E1,P1,RT2,01W,03,2025-05-20,2025-06-10,inpatient,EIP", "2025-06")
     frame = pl.read_csv(tmp_path / "episodes.csv", infer_schema=False).with_columns(
@@ -127,7 +127,7 @@ def test_parquet_input_gives_the_same_lines(price, tmp_path, plugins):
         cluster=pl.col("cluster").cast(pl.Int32))
     frame.write_parquet(tmp_path / "episodes.parquet")
     ruleset = load_ruleset(tmp_path / "ruleset.yaml", plugins.options)
-    parquet = run(ruleset, plugins, tmp_path / "episodes.parquet", Month(2025, 6))
+    parquet = run(ruleset, plugins, Inputs(tmp_path / "episodes.parquet"), Month(2025, 6))
     assert parquet.lines.equals(csv_case.lines)
 
 

@@ -65,10 +65,11 @@ def test_changing_a_rules_terms_is_named_as_the_cause(tmp_path):
     (tmp_path / "e.csv").write_text(HEADER + "\n" + EPISODES)
     from localpay.api import diff_rulesets, open_ruleset
     from localpay.manager import make_plugins
+    from localpay.pipeline import Inputs
 
     plugins = make_plugins(load_entry_points=False)
     diffed = diff_rulesets(open_ruleset(tmp_path / "old.yaml", plugins), open_ruleset(tmp_path / "new.yaml", plugins),
-                           plugins, tmp_path / "e.csv", "2025-06", tmp_path / "out")
+                           plugins, Inputs(tmp_path / "e.csv"), "2025-06", tmp_path / "out")
     # E2: 20 days at 24.30 + 10% = 26.73 (534.60), + 12% = 27.216 (544.32): 9.72 more
     assert diffed.document["causes"] == [{"cause": "rule eip-uplift changed", "episodes": 1, "change": D("9.72")}]
     assert diffed.document["totals"]["change"] == D("9.72")

@@ -11,7 +11,7 @@ from localpay.manager import make_plugins
 from localpay.rules import HistoryCondition, HistoryJoin
 from localpay.rules.history import keys_of, ref, same_person, whole_days
 from localpay.rules.lint import lint
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 
 
 class StepDown:

@@ -113,7 +113,7 @@ def test_weights_that_do_not_add_to_100_are_a_load_error_with_the_line(tmp_path,
 
 
 def test_the_statement_and_measures_csv_show_each_measure_and_the_settlement(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     result = run_case(tmp_path, plugins, outcomes(), ONE_PERSON, "2025-06", RETURNS_MET)
     written = write_outputs(result, tmp_path / "out", ["localpay", "run"])
@@ -132,7 +132,7 @@ def test_the_statement_and_measures_csv_show_each_measure_and_the_settlement(tmp
 
 
 def test_the_schedule_states_the_pot_the_timing_and_each_measure(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     ruleset = run_case(tmp_path, plugins, outcomes("withhold"), ONE_PERSON, "2025-06", RETURNS_MET).ruleset
     [section] = [s for owner, s in schedule_sections(ruleset, plugins) if owner == "outcomes"]

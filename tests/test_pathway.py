@@ -14,9 +14,9 @@ import pytest
 from conftest import HEADER, ruleset_text
 from localpay.errors import RulesetError
 from localpay.plugins._pathway_stages import stage_pence
-from localpay.ruleset import load_ruleset
-from localpay.schedule import schedule_sections
-from localpay.statement import build_statement
+from localpay.ruleset.load import load_ruleset
+from localpay.schedule.sections import schedule_sections
+from localpay.statement.document import build_statement
 
 HEADER_D = HEADER + ",discharge"
 FULL_YEAR = {"period": "2026-03", "from_period": "2025-04"}

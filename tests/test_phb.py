@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from localpay.errors import RulesetError
-from localpay.statement import build_statement
+from localpay.statement.document import build_statement
 from phb_helpers import amounts, flags, honos, phb, run_phb, workings
 
 P1_CLUSTER_11 = "e1,p1,RT2,01W,11,2025-04-01,,community,CMHT"
@@ -246,7 +246,7 @@ def test_one_commissioner_has_one_phb_arrangement(tmp_path, plugins):
 # --- the statement, the schedule and the ruleset --------------------------------------------
 
 def test_the_statement_shows_the_workings_and_the_schedule_the_terms(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     result = run_phb(tmp_path, plugins, phb(), "2025-06", "p1,2025-06-20,,direct_payment,5100,0,,",
                      honos("p1", "2025-05-10"))

@@ -13,9 +13,9 @@ from localpay import PluginError
 from localpay.cli import cli
 from localpay.manager import make_plugins
 from localpay.periods import Month
-from localpay.pipeline import run
-from localpay.ruleset import load_ruleset
-from localpay.schedule import schedule_sections
+from localpay.pipeline import Inputs, run
+from localpay.ruleset.load import load_ruleset
+from localpay.schedule.sections import schedule_sections
 
 BUILT_IN = ["alliance", "block", "capitation", "cluster", "cquin", "outcomes", "pathway", "phb", "risk_share"]
 
@@ -119,7 +119,7 @@ def test_a_third_party_option_prices_and_checks_through_the_hooks(acme, tmp_path
     (tmp_path / "e.csv").write_text("episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,service\n"
                                     "E1,P1,RT2,01W,3,2025-06-01,,CMHT\nE2,P2,RT2,01W,3,2025-06-01,,\n")
     ruleset = load_ruleset(tmp_path / "r.yaml", plugins.options)
-    result = run(ruleset, plugins, tmp_path / "e.csv", Month(2025, 6), Month(2025, 5))
+    result = run(ruleset, plugins, Inputs(tmp_path / "e.csv"), Month(2025, 6), Month(2025, 5))
     fees = result.lines.filter(pl.col("arrangement") == "fee")
     # one line a month; 1000.005 x 1 rounds half up to 1000.01
     assert fees.select("period", "amount").rows() == [("2025-05", 100001), ("2025-06", 100001)]
@@ -194,14 +194,14 @@ def test_a_plugin_adds_schedule_sections_after_the_options_own(acme, tmp_path):
 
 
 def test_a_plugins_workings_appear_on_the_statement_as_a_titled_table(acme, tmp_path):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     plugins = make_plugins()
     (tmp_path / "r.yaml").write_text(ruleset_text(FLAT))
     (tmp_path / "e.csv").write_text("episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,service\n"
                                     "E1,P1,RT2,01W,3,2025-06-01,,CMHT\n")
     ruleset = load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
-    result = run(ruleset, plugins, tmp_path / "e.csv", Month(2025, 6), Month(2025, 5))
+    result = run(ruleset, plugins, Inputs(tmp_path / "e.csv"), Month(2025, 6), Month(2025, 5))
     write_outputs(result, tmp_path / "out", ["localpay", "run"])
     markdown = (tmp_path / "out" / "statement-RT2-01W-2025-06.md").read_text()
     # the June row only; money columns (ending _value) in pounds

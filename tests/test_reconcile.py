@@ -11,6 +11,7 @@ from localpay import api
 from localpay.lines import ZERO_STATUSES
 from localpay.manager import make_plugins
 from localpay.money import round_pence
+from localpay.pipeline import Inputs
 
 PERIOD, FROM = "2025-06", "2025-04"
 
@@ -21,8 +22,8 @@ def synthetic(tmp_path_factory):
     plugins = make_plugins(load_entry_points=False)
     ruleset = api.open_ruleset("stockport", plugins)
     data = api.synthesise_for(ruleset, 1500, 11, out / "episodes.csv")
-    result, written = api.run_statement(ruleset, plugins, data.episodes, PERIOD, out / "run", FROM,
-                                        data.assessments, command=["localpay", "run"])
+    result, written = api.run_statement(ruleset, plugins, Inputs(data.episodes, data.assessments), PERIOD, out / "run",
+                                        FROM, command=["localpay", "run"])
     return data, result, written
 
 
@@ -108,8 +109,8 @@ def test_same_inputs_give_byte_identical_outputs(synthetic, tmp_path):
     data, _, written = synthetic
     plugins = make_plugins(load_entry_points=False)
     ruleset = api.open_ruleset("stockport", plugins)
-    _, again = api.run_statement(ruleset, plugins, data.episodes, PERIOD, tmp_path / "run", FROM, data.assessments,
-                                 command=["localpay", "run"])
+    _, again = api.run_statement(ruleset, plugins, Inputs(data.episodes, data.assessments), PERIOD, tmp_path / "run",
+                                 FROM, command=["localpay", "run"])
     names = sorted(p.name for p in written.out_dir.iterdir())
     assert names == sorted(p.name for p in again.out_dir.iterdir())
     for name in names:

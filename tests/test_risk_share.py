@@ -159,7 +159,7 @@ def test_around_an_activity_plan_at_its_opening_prices(tmp_path, plugins):
 
 
 def test_the_statement_shows_the_working(tmp_path, plugins):
-    from localpay.outputs import write_outputs
+    from localpay.statement.writing import write_outputs
 
     result = run_contract(tmp_path, plugins, arrangements("110.00"), "2025-06", ONE_PERSON)
     [statement] = write_outputs(result, tmp_path / "out", ["localpay", "run"]).statements
@@ -172,7 +172,7 @@ def test_the_statement_shows_the_working(tmp_path, plugins):
 
 
 def test_the_schedule_states_the_corridor_rates_limits_and_worked_examples(tmp_path, plugins):
-    from localpay.schedule import schedule_sections
+    from localpay.schedule.sections import schedule_sections
 
     ruleset = run_contract(tmp_path, plugins, arrangements("110.00", "  cap: 600.00\n  collar: 500.00\n"),
                            "2025-06", ONE_PERSON).ruleset

@@ -11,9 +11,9 @@ from localpay.errors import PluginError, RulesetError
 from localpay.manager import make_plugins
 from localpay.money import to_micros
 from localpay.periods import Month
-from localpay.pipeline import run
+from localpay.pipeline import Inputs, run
 from localpay.rules import Operator, RuleAction
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 
 
 def _text(field, value):
@@ -59,7 +59,7 @@ def test_a_plugin_operator_and_action_price_lines(tmp_path, evaluator):
     (tmp_path / "r.yaml").write_text(ruleset_text(CLUSTER_PER_DAY) + RULES)
     (tmp_path / "e.csv").write_text(EPISODES)
     ruleset = load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
-    result = run(ruleset, plugins, tmp_path / "e.csv", Month.parse("2025-06"), evaluator=evaluator)
+    result = run(ruleset, plugins, Inputs(tmp_path / "e.csv", evaluator=evaluator), Month.parse("2025-06"))
     # E1X: 7.80 + 50% = 11.70, capped at 9.00; 10 days = 90.00. E2 untouched: 78.00
     got = result.lines.sort("episode_id").select("episode_id", "unit_price", "amount", "rules").rows()
     assert got == [("E1X", 9_000_000, 9000, "capped"), ("E2", 7_800_000, 7800, None)]

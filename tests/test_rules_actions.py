@@ -171,7 +171,7 @@ def test_durable_evaluator_gives_the_same_lines(price):
 
 
 def test_the_statement_shows_local_rules_and_flags(price):
-    from localpay.statement import build_statement
+    from localpay.statement.document import build_statement
 
     case = price(with_rules("""
   - {id: eip-uplift, clause: c1, when: {service: EIP}, then: {uplift: 10%}}
@@ -224,7 +224,7 @@ def test_explain_prints_the_rules_in_the_order_they_applied(tmp_path, engine):
 @pytest.mark.parametrize("action", ["uplift", "discount", "split"])
 def test_a_percentage_that_is_not_a_number_is_a_load_error_at_its_key(tmp_path, plugins, written, action):
     from localpay.errors import RulesetError
-    from localpay.ruleset import load_ruleset
+    from localpay.ruleset.load import load_ruleset
 
     value = f"{{01W: '{written}', 01Y: 20%}}" if action == "split" else f"'{written}'"
     rules = f"rules:\n  - {{id: r, clause: V1, when: {{cluster: 3}}, then: {{{action}: {value}}}}}\n"

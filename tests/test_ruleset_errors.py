@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from localpay.cli import cli
 from localpay.errors import Problem, RulesetError
 from localpay.manager import make_plugins
-from localpay.ruleset import load_ruleset
+from localpay.ruleset.load import load_ruleset
 
 RULESETS = Path(__file__).parent / "rulesets"
 BAD = RULESETS / "bad"

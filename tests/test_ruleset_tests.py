@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CLUSTER_PER_DAY, ruleset_text
+from localpay.cases.run import find_tests_file, ruleset_for, run_tests
 from localpay.cli import cli
 from localpay.errors import RulesetError
-from localpay.ruleset import load_ruleset
-from localpay.ruleset_tests import find_tests_file, ruleset_for, run_tests
+from localpay.ruleset.load import load_ruleset
 
 pytest_plugins = ["pytester"]
 

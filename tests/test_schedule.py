@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from conftest import ruleset_text
 from localpay.cli import cli
-from localpay.ruleset import load_ruleset
-from localpay.schedule_doc import build_schedule
-from localpay.schedule_out import write_schedule
+from localpay.ruleset.load import load_ruleset
+from localpay.schedule.document import build_schedule
+from localpay.schedule.writing import write_schedule
 
 PLANNED = """\
 - id: tariff

@@ -8,7 +8,7 @@ import polars as pl
 
 from conftest import CLUSTER_PER_DAY, ruleset_text
 from localpay.lines import SHADOW_REASON
-from localpay.outputs import write_outputs
+from localpay.statement.writing import write_outputs
 
 
 def test_shadow_lines_carry_their_value_and_pay_nothing(price, tmp_path):

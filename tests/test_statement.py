@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import polars as pl
 
 from conftest import CLUSTER_PER_DAY, ruleset_text
-from localpay.statement import build_statement
+from localpay.statement.document import build_statement
 
 PLANNED = CLUSTER_PER_DAY + "  activity_plan: {3: 3650, 11: 730}\n"
 

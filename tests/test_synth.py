@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from localpay.synth import SynthSpec, synthesise
+from localpay.synth.episodes import SynthSpec, synthesise
 
 PAIRS = (("RT2", "01W"), ("RT2", "01Y"), ("RXV", "01W"))
 

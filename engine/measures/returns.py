@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..checks import RowCheck, missing, not_in, run_checks, unparsed
-from ..inputs import integer_expr, read_input
+from ..inputs.checks import RowCheck, missing, not_in, run_checks, unparsed
+from ..inputs.read import integer_expr, read_input
 from .indicators import RETURNS_COLUMNS
 
 REQUIRED = ("measure", "period", "numerator", "denominator")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import cast
 
 import polars as pl
 
 from ..hookspecs import hookimpl
+from ..measures import builtin as measures_builtin  # the module, not its hook: imported here, a hook registers twice
+from ..measures.indicators import compose_indicators
 from ..money import MICROS_PER_POUND, to_micros
 from .fields import ORDERED, Field, encode, parse_value, polars_literal
 from .vocabulary import ActionContext, Operator, RuleAction, Vocabulary, compose_vocabulary
@@ -234,8 +237,7 @@ def localpay_rule_actions():
 
 
 def builtin_vocabulary() -> Vocabulary:
-    """The built-in operators, actions, indicators and history kinds alone (what a ruleset loaded
+    """The built-in operators, actions, history kinds and indicators alone (what a ruleset loaded
     without plugins gets)."""
-    from ..measures.builtin import localpay_indicators
-
-    return compose_vocabulary([OPERATORS], [ACTIONS], [localpay_indicators()], [KINDS])
+    rules = compose_vocabulary([OPERATORS], [ACTIONS], [KINDS])
+    return replace(rules, indicators=compose_indicators([measures_builtin.localpay_indicators()]))

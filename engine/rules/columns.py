@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..checks import RowCheck, not_in, unparsed
 from ..errors import InputError
-from ..inputs import DATE_WORDS, date_expr
+from ..inputs.checks import RowCheck, not_in, unparsed
+from ..inputs.read import DATE_WORDS, date_expr
 from .model import RuleBook
 
 NUMBER = r"^-?\d{1,12}(\.\d{1,6})?$"

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 import polars as pl
 from pydantic import BaseModel, PlainSerializer, PlainValidator
 
-from .conditions import Node, parse_when, split_history
+from .conditions import Node, parse_when, split_history, tests_of
+from .describe import condition
 from .polars_eval import expression
 
 
@@ -36,13 +37,9 @@ class Condition:
 
     def tests_field(self, name: str) -> bool:
         """Whether the condition tests the field anywhere (in any branch)."""
-        from .conditions import tests_of
-
         return any(test.field.name == name for test in tests_of(self.node))
 
     def describe(self) -> str:
-        from .describe import condition
-
         return condition(self.node)
 
     def __repr__(self) -> str:

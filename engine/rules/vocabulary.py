@@ -75,7 +75,9 @@ class Vocabulary:
 
 
 def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: Iterable[list[RuleAction]],
-                       indicator_lists: Iterable[list] = (), history_lists: Iterable[list[HistoryKind]] = ()) -> Vocabulary:
+                       history_lists: Iterable[list[HistoryKind]] = ()) -> Vocabulary:
+    """The operators, actions and history kinds; the measures' indicators are composed by the
+    caller (their package builds on this one) and set with ``dataclasses.replace``."""
     operators: dict[str, Operator] = {}
     for item in (_owned(o) for batch in operator_lists for o in batch or ()):
         _refuse_clash(operators, item, "rule operator")
@@ -91,10 +93,7 @@ def compose_vocabulary(operator_lists: Iterable[list[Operator]], action_lists: I
         if item.stage == "adjust" and item.adjust is None:
             raise PluginError(f"rule action {item.name!r} ({item.plugin}) is an adjustment without an adjust function")
         actions[item.name] = item
-    from ..measures.indicators import compose_indicators
-
-    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())), compose_indicators(indicator_lists),
-                      _history(history_lists))
+    return Vocabulary(dict(sorted(operators.items())), dict(sorted(actions.items())), history=_history(history_lists))
 
 
 def _history(history_lists: Iterable[list[HistoryKind]]) -> dict[str, HistoryKind]:

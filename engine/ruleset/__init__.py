@@ -1,12 +1,13 @@
-"""Rulesets: the contract managers' interface, loaded from YAML and strictly validated."""
+"""Rulesets: the contract managers' interface, loaded from YAML and strictly validated.
 
-from .load import bundled_rulesets, load_ruleset, resolve_ruleset_path
+The package holds what a loaded ruleset is; loading it (``load``) needs the rules and measures
+stages, which build on these types, so it is imported from ``localpay.ruleset.load``."""
+
 from .models import Arrangement, Party, Period, RulesetDocument, Settings
 from .ruleset import Ruleset
 from .types import ClusterCode, Code, Dated, Identifier, OverdueMode, Price, StrictModel, dated_items
 
 __all__ = [
     "Arrangement", "ClusterCode", "Code", "Dated", "Identifier", "OverdueMode", "Party", "Period",
-    "Price", "Ruleset", "RulesetDocument", "Settings", "StrictModel", "bundled_rulesets",
-    "dated_items", "load_ruleset", "resolve_ruleset_path",
+    "Price", "Ruleset", "RulesetDocument", "Settings", "StrictModel", "dated_items",
 ]

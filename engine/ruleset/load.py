@@ -7,20 +7,20 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import LocalpayError, Problem, RulesetError
+from ..measures.resolve import resolve_measures
+from ..rules.builtin import builtin_vocabulary
+from ..rules.model import rulebook
+from ..rules.scoped import parse_conditions
 from .messages import translate
 from .models import Arrangement, RulesetDocument
-from .ruleset import Ruleset
+from .ruleset import Option, Ruleset
 from .source import Source, load_yaml
 from .tables import expand_table_files
 from .types import UNION_TAGS
-
-if TYPE_CHECKING:
-    from ..options import PaymentOption
 
 
 def resolve_ruleset_path(name: str | Path) -> Path:
@@ -55,12 +55,9 @@ def _is_ruleset(name: str) -> bool:
     return name.endswith(".yaml") and not name.endswith(".tests.yaml")  # beside it: its ruleset tests
 
 
-def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"], vocabulary=None) -> Ruleset:
+def load_ruleset(name: str | Path, options: dict[str, Option], vocabulary=None) -> Ruleset:
     """``vocabulary``: the rule operators and actions (``Plugins.vocabulary``); the built-in
     ones when not given."""
-    from ..rules.model import rulebook
-    from ..rules.builtin import builtin_vocabulary
-
     path = resolve_ruleset_path(name)
     source = load_yaml(path)
     expand_table_files(source, path.parent)
@@ -97,8 +94,6 @@ def load_ruleset(name: str | Path, options: dict[str, "PaymentOption"], vocabula
 def _arrangement_terms(arrangements, book, vocabulary, source: Source, file: str) -> list[Problem]:
     """What an arrangement says in the rules' language (conditions) or names from a plugin
     (indicators): checked once the ruleset's fields and the installed vocabulary are known."""
-    from ..measures.resolve import resolve_measures
-    from ..rules.scoped import parse_conditions
 
     def problem(at, message):
         return source.problem(at, message, file)

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .models import Arrangement, Party, RulesetDocument
 from .source import Source
 
-if TYPE_CHECKING:
-    from ..options import PaymentOption
-    from ..rules.model import RuleBook
+
+class Option(Protocol):
+    """What loading a ruleset needs of a payment option: the model its arrangement blocks are
+    validated by, and its checks across arrangements, if any. A ``localpay.PaymentOption`` is
+    one, and ``Ruleset.option_of`` hands back the very option the ruleset was loaded with."""
+
+    @property
+    def parameters(self) -> type[Arrangement]: ...
+
+    @property
+    def check(self) -> Callable[[list[tuple[int, Arrangement]], Ruleset], list[tuple[tuple, str]]] | None: ...
+
+
+class Rules(Protocol):
+    """What the ruleset reads of its compiled ``rules:`` block (``localpay.rules.model.RuleBook``)."""
+
+    @property
+    def rules(self) -> tuple: ...
 
 
 @dataclass(frozen=True)
@@ -20,9 +36,9 @@ class Ruleset:
     path: Path
     document: RulesetDocument
     arrangements: tuple[Arrangement, ...]
-    options: dict[str, "PaymentOption"]
+    options: dict[str, Option]
     source: Source = field(repr=False)
-    rulebook: "RuleBook | None" = field(default=None, repr=False)
+    rulebook: Rules | None = field(default=None, repr=False)
 
     @property
     def rules(self) -> tuple:
@@ -55,7 +71,7 @@ class Ruleset:
     def file_hashes(self) -> dict[str, str]:
         return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(self.source.files.items())}
 
-    def option_of(self, arrangement: Arrangement) -> "PaymentOption":
+    def option_of(self, arrangement: Arrangement) -> Option:
         return self.options[arrangement.option]
 
     def arrangement(self, arrangement_id: str) -> Arrangement:

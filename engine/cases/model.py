@@ -15,11 +15,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 
-from .errors import InputError, LocalpayError, Problem, RulesetError
-from .periods import Month, statement_months
-from .ruleset.messages import describe_found, translate
-from .ruleset.source import load_yaml
-from .ruleset.types import ClusterCode, StrictModel
+from ..errors import InputError, LocalpayError, Problem, RulesetError
+from ..periods import Month, statement_months
+from ..ruleset.messages import describe_found, translate
+from ..ruleset.source import load_yaml
+from ..ruleset.types import ClusterCode, StrictModel
 
 
 def _text(value: object) -> object:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import polars as pl
 
+from ..clusters import EXPECTED as CLUSTER_WORDS
+from ..lines import EXCEPTION_COLUMNS
+from ..periods import DAY_COUNTS
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .clusters import EXPECTED as CLUSTER_WORDS
-from .inputs import DATE_WORDS, cluster_expr, date_expr, read_input
-from .lines import EXCEPTION_COLUMNS
-from .periods import DAY_COUNTS
+from .read import DATE_WORDS, cluster_expr, date_expr, read_input
 
 REQUIRED = ("episode_id", "patient_id", "provider", "commissioner", "cluster", "start_date", "end_date")
 SETTINGS = ("community", "inpatient")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from ..clusters import EXPECTED as CLUSTER_WORDS
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .clusters import EXPECTED as CLUSTER_WORDS
-from .inputs import DATE_WORDS, cluster_expr, date_expr, integer_expr, read_input
+from .read import DATE_WORDS, cluster_expr, date_expr, integer_expr, read_input
 
 REQUIRED = ("patient_id", "provider", "assessment_date", "tool")
 TOOLS = {"mhct": "MHCT", "honos": "HoNOS", "wemwbs": "WEMWBS", "swemwbs": "SWEMWBS"}

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .clusters import CLUSTERS
-from .rules import describe
-from .ruleset import Ruleset
-from .schedule import schedule_sections
+from ..clusters import CLUSTERS
+from ..rules import describe
+from ..ruleset import Ruleset
+from .sections import schedule_sections
 
 CHECK_WORDS = {
     "missing_value": "a required value is empty",

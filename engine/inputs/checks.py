@@ -1,8 +1,8 @@
 """Row checks: each marks the episode rows it finds bad and says why.
 
 Checks are declared through the ``localpay_episode_checks`` hook (the built-in ones too, in
-``localpay.default_checks``) and run vectorised over the whole input. Every bad row goes to the
-exceptions report; the run goes on with the rest.
+``localpay.inputs.default_checks``) and run vectorised over the whole input. Every bad row goes
+to the exceptions report; the run goes on with the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .lines import EXCEPTION_COLUMNS
+from ..lines import EXCEPTION_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .lines import EXCEPTION_COLUMNS
+from ..lines import EXCEPTION_COLUMNS
 
 GROUP = ["patient_id", "provider"]
 

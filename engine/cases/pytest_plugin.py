@@ -2,7 +2,8 @@
 a test, run against the ruleset beside it (``2025-26.tests.yaml`` -> ``2025-26.yaml``).
 
 Registered through the ``pytest11`` entry point, so it loads in every pytest session where
-localpay is installed: nothing from localpay is imported until such a file is found.
+localpay is installed: the case files' model, the pipeline (and durable-rules with it) and the
+plugins are imported only once such a file is found, inside the functions below.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from functools import cached_property
 
 import pytest
+
+from ..errors import LocalpayError
 
 SUFFIX = ".tests.yaml"
 
@@ -26,8 +29,6 @@ class CaseFailed(Exception):
 
 
 def _plain(excinfo, fallback):
-    from .errors import LocalpayError
-
     if excinfo.errisinstance((CaseFailed, LocalpayError)):
         return str(excinfo.value)  # the diff or the located problem, never a traceback
     return fallback(excinfo)
@@ -35,21 +36,21 @@ def _plain(excinfo, fallback):
 
 class RulesetTestsFile(pytest.File):
     def collect(self):
-        from .ruleset_tests_model import load_cases
+        from .model import load_cases  # deferred, as every import below: see the module's docstring
 
         for located in load_cases(self.path):
             yield RulesetCaseItem.from_parent(self, name=located.case.name, located=located)
 
     @cached_property
     def plugins(self):
-        from .manager import make_plugins
+        from ..manager import make_plugins
 
         return make_plugins()
 
     @cached_property
     def ruleset(self):
-        from .ruleset import load_ruleset
-        from .ruleset_tests import ruleset_for
+        from ..ruleset.load import load_ruleset
+        from .run import ruleset_for
 
         return load_ruleset(ruleset_for(self.path), self.plugins.options, self.plugins.vocabulary)
 
@@ -63,7 +64,7 @@ class RulesetCaseItem(pytest.Item):
         self.located = located
 
     def runtest(self) -> None:
-        from .ruleset_tests import run_case
+        from .run import run_case
 
         result = run_case(self.parent.ruleset, self.parent.plugins, self.located)
         if not result.passed:

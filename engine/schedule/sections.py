@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .errors import PluginError
-from .hookspecs import hookimpl
-from .options import ScheduleSection
+from ..errors import PluginError
+from ..hookspecs import hookimpl
+from ..options import ScheduleSection
 
 
 @hookimpl

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from .clusters import CLUSTERS
-from .money import pence_to_decimal
-from .accounting import NOT_PRICED
-from .pipeline import RunResult
+from ..clusters import CLUSTERS
+from ..money import pence_to_decimal
+from ..pipeline import RunResult
+from ..reconcile import NOT_PRICED
 
 TENTH = Decimal("0.1")
 MONEY = ("payable", "held", "suspended", "shadow")  # suspended and shadow: the value, not paid

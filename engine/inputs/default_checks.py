@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..hookspecs import hookimpl
+from ..rules.columns import column_checks
 from .episodes import default_checks
-from .hookspecs import hookimpl
-from .rules.columns import column_checks
 
 
 @hookimpl

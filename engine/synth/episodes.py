@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .fileio import atomic_write_with
-from .synth_areas import ServiceShape, assign_services, shape_for
-from .synth_shape import BAD_KINDS, CODES, MEDIAN_DAYS, MIX, SERVICES, transition_table
-from .synth_tables import synthesise_tables, write_tables
+from ..fileio import atomic_write_with
+from .areas import ServiceShape, assign_services, shape_for
+from .assessments import assessments_for
+from .shape import BAD_KINDS, CODES, MEDIAN_DAYS, MIX, SERVICES, spoil, transition_table
+from .tables import synthesise_tables, write_tables
 
 EPOCH = dt.date(1970, 1, 1)
 MAX_PERIODS = 6
@@ -32,7 +33,7 @@ class SynthSpec:
     bad_share: float = 0.01
     overdue_share: float = 0.08
     as_of: dt.date | None = None  # the extract date: nothing later is known (default: year end)
-    services: ServiceShape | None = None  # an area's own services (default: synth_shape.SERVICES)
+    services: ServiceShape | None = None  # an area's own services (default: shape.SERVICES)
 
     @property
     def extract(self) -> dt.date:
@@ -102,8 +103,6 @@ def _second_providers(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Gen
 def _assessments(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -> pl.DataFrame:
     """An MHCT at each period's start and reviews before each review period runs out, except
     for the people whose reviews lapse; HoNOS alongside each MHCT, WEMWBS for some."""
-    from .synth_assess import assessments_for
-
     return assessments_for(periods, spec, rng, EPOCH)
 
 
@@ -146,8 +145,6 @@ def _date_text(days: pl.Expr, uk: np.ndarray) -> pl.Expr:
 
 def _spoil(episodes: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -> pl.DataFrame:
     """Bad rows of every kind, each a share of ``bad_share``, at seeded places."""
-    from .synth_shape import spoil
-
     return spoil(episodes, spec.bad_share, rng, BAD_KINDS)
 
 
@@ -170,7 +167,7 @@ def assessments_path(episodes_path: Path) -> Path:
 
 def write_synthetic(spec: SynthSpec, out: Path, ruleset=None) -> tuple[Path, Path, int, int, dict[str, Path]]:
     """Episodes to ``out`` (CSV, or Parquet for .parquet) and assessments beside it; given the
-    ruleset, also the budgets, returns and population files its options read (``synth_tables``)."""
+    ruleset, also the budgets, returns and population files its options read (``tables``)."""
     episodes, assessments = synthesise(spec)
     second = assessments_path(Path(out))
     for frame, path in ((episodes, Path(out)), (assessments, second)):

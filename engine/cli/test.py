@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError
-from .ruleset_tests import find_tests_file, run_tests
+from ..cases.run import find_tests_file, run_tests
+from ..errors import InputError
+from .app import App
 
 
 @click.command("test")
@@ -19,8 +20,6 @@ from .ruleset_tests import find_tests_file, run_tests
 @click.pass_context
 def test_command(ctx: click.Context, ruleset: str, cases_file: Path | None) -> None:
     """Run the test cases written for RULESET (a YAML file, or a bundled area such as stockport)."""
-    from .cli import App  # imported here: cli.py imports this module to register the command
-
     app = ctx.ensure_object(App)
     cases_file = cases_file or find_tests_file(ruleset)
     if not cases_file.is_file():

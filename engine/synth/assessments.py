@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .clusters import CLUSTERS
+from ..clusters import CLUSTERS
 
 _REVIEW_DAYS = {code: c.review_days or c.review_months * 30 for code, c in CLUSTERS.items()}
 

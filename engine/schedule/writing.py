@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import atomic_write, atomic_write_with
-from .render import make_environment, render, template_dirs, to_json
-from .schedule_doc import build_schedule
+from ..fileio import atomic_write, atomic_write_with
+from ..render import make_environment, render, template_dirs, to_json
+from .document import build_schedule
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ def _slug(text: str) -> str:
 
 
 def _pdf(html: str, path: Path) -> Path:
-    # WeasyPrint lays out the same HTML for print: no network (the document carries its styles)
+    # WeasyPrint lays out the same HTML for print: no network (the document carries its styles).
+    # Imported here because it is slow to import and only the PDF needs it.
     from weasyprint import HTML
 
     atomic_write_with(path, lambda tmp: HTML(string=html, base_url=None).write_pdf(tmp))

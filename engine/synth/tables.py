@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .fileio import atomic_write_with
-from .periods import Month, months_between
-from .synth_areas import shape_for
+from ..fileio import atomic_write_with
+from ..periods import Month, months_between
+from .areas import shape_for
 
 
 def synthesise_tables(ruleset, spec, episodes: pl.DataFrame, assessments: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__
-from .fileio import atomic_write, atomic_write_with
-from .inputs import file_sha256
-from .money import micros_text_expr, pence_text_expr
-from .pipeline import RunResult
-from .render import make_environment, render, template_dirs, to_json
-from .statement import build_statements, is_money
+from .. import __version__
+from ..fileio import atomic_write, atomic_write_with
+from ..inputs.read import file_sha256
+from ..money import micros_text_expr, pence_text_expr
+from ..pipeline import RunResult
+from ..render import make_environment, render, template_dirs, to_json
+from .document import build_statements, is_money
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def details_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money in details tables is integer pence (``statement.is_money``); written in pounds."""
+    """Money in details tables is integer pence (``document.is_money``); written in pounds."""
     money = [c for c in frame.columns if is_money(c) and frame.schema[c] == pl.Int64]
     return frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money])
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .clusters import CLUSTERS
-from .errors import InputError
+from ..clusters import CLUSTERS
+from ..errors import InputError
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"

@@ -5,7 +5,7 @@ people hold a personal health budget. Illustrative, like the rulesets themselves
 The services come from the case studies (``docs/domain.md``): Lambeth's Living Well hub and its
 integrated Focus teams; Stockport's enablement and recovery service run by its two voluntary
 providers; Suffolk's high-cost placements; Worcestershire's three enhanced primary care
-services. An area not listed here gets the default services (``synth_shape.SERVICES``).
+services. An area not listed here gets the default services (``shape.SERVICES``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .synth_shape import SERVICES
+from .shape import SERVICES
 
 EPC = (1, 2, 3, 4)  # the clusters enhanced primary care serves
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .inputs import DATE_WORDS, date_expr, integer_expr, read_input
+from .read import DATE_WORDS, date_expr, integer_expr, read_input
 
 BUDGET_TYPES = ("direct_payment", "third_party", "notional")
 BUDGET_REQUIRED = ("patient_id", "start_date", "type", "agreed_annual_amount", "spent_to_date")

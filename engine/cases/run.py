@@ -1,0 +1,110 @@
+"""Ruleset tests: each case's episodes go through the real pipeline, then its expectations are
+compared with the lines and exceptions that come out (``compare``).
+
+The file format is in ``model``; ``localpay test`` and the pytest plugin are shells over
+``run_tests``.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputError, LocalpayError
+from ..inputs.assessments import REQUIRED as ASSESSMENT_COLUMNS
+from ..inputs.budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
+from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
+from ..measures.returns import REQUIRED as RETURNS_REQUIRED
+from ..periods import Month, statement_months
+from ..pipeline import Inputs, run
+from ..ruleset.load import resolve_ruleset_path
+from .compare import compare
+from .model import LocatedCase, load_cases
+
+SUFFIX = ".tests.yaml"
+
+
+def find_tests_file(ruleset: str | Path) -> Path:
+    """The tests beside a ruleset (a path or a bundled name): ``2025-26.yaml`` -> ``2025-26.tests.yaml``."""
+    path = resolve_ruleset_path(ruleset)
+    return path.with_name(path.stem + SUFFIX)
+
+
+def ruleset_for(tests_file: Path) -> Path:
+    """The ruleset a tests file belongs to: ``2025-26.tests.yaml`` -> ``2025-26.yaml`` beside it."""
+    stem = Path(tests_file).name.removesuffix(SUFFIX)
+    for suffix in (".yaml", ".yml"):
+        candidate = Path(tests_file).with_name(stem + suffix)
+        if candidate.is_file():
+            return candidate
+    raise InputError(f"no ruleset {stem}.yaml beside the tests file {str(tests_file)!r}")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    file: str
+    line: int | None
+    failures: tuple[str, ...]  # each a headline with indented detail lines
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def diff(self) -> str:
+        return "\n".join(self.failures)
+
+
+TABLE_COLUMNS = {"returns": RETURNS_REQUIRED, "budgets": BUDGET_REQUIRED, "population": POPULATION_REQUIRED}
+
+
+def run_tests(ruleset, plugins, tests_file: Path) -> list[CaseResult]:
+    """Every case of ``tests_file`` against ``ruleset``; raises only for a malformed file."""
+    return [run_case(ruleset, plugins, located) for located in load_cases(tests_file)]
+
+
+def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
+    case = located.case
+    with tempfile.TemporaryDirectory(prefix="localpay-test-") as folder:
+        episodes = _write_rows(Path(folder) / "episodes.csv", case.episodes, EPISODE_COLUMNS)
+        assessments = None
+        if case.assessments:
+            assessments = _write_rows(Path(folder) / "assessments.csv", case.assessments, ASSESSMENT_COLUMNS)
+        tables = {name: _write_rows(Path(folder) / f"{name}.csv", getattr(case, name), columns)
+                  for name, columns in TABLE_COLUMNS.items() if getattr(case, name)}
+        unknown = [name for name in case.arrangements or () if name not in {a.id for a in ruleset.arrangements}]
+        if unknown:
+            return CaseResult(case.name, located.file, located.line,
+                              (f"the case names arrangements the ruleset does not have: {', '.join(unknown)}",))
+        try:
+            result = run(ruleset, plugins, Inputs(episodes, assessments, tables), Month.parse(case.period),
+                         Month.parse(case.from_period) if case.from_period else None)
+        except LocalpayError as error:
+            return CaseResult(case.name, located.file, located.line, (f"the case could not run: {error}",))
+    failures = compare(case.expect, _compared(result, case, ruleset).to_dicts(), result.exceptions.to_dicts())
+    return CaseResult(case.name, located.file, located.line, tuple(failures))
+
+
+def _compared(result, case, ruleset) -> pl.DataFrame:
+    """The lines a case checks: its arrangements' (by default, those pricing episodes), in the
+    months it asked for (a settlement may have priced earlier ones too)."""
+    chosen = case.arrangements or [a.id for a in ruleset.arrangements if ruleset.option_of(a).price is not None]
+    asked = statement_months(Month.parse(case.period), Month.parse(case.from_period) if case.from_period else None)
+    return result.lines.filter(pl.col("arrangement").is_in(chosen) & pl.col("period").is_in([m.label for m in asked]))
+
+
+def _write_rows(path: Path, rows: list[dict], required: tuple[str, ...]) -> Path:
+    # the required columns are always written, so a key left out reads as a blank cell
+    columns = list(required)
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([["" if row.get(c) is None else row[c] for c in columns] for row in rows])
+    return path

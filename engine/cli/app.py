@@ -1,0 +1,85 @@
+"""What every ``localpay`` command shares: the command group, the context object each command
+receives, the error a user's mistake ends in (exit code 2, never a traceback), and the options
+several commands take."""
+
+from __future__ import annotations
+
+import functools
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from .. import __version__, api
+from ..errors import LocalpayError
+from ..manager import Plugins, make_plugins
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"localpay: error: {self.format_message()}", err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LocalpayError as error:
+            raise UserError(str(error)) from None
+
+
+class App:
+    """The context object every command receives."""
+
+    @cached_property
+    def plugins(self) -> Plugins:
+        plugins = make_plugins()
+        for failure in plugins.failures:
+            click.echo(f"localpay: warning: plugin {failure.name!r} failed to load: {failure.error}", err=True)
+        return plugins
+
+    def ruleset(self, name: str):
+        return api.open_ruleset(name, self.plugins)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The statement month.")
+ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
+RETURNS = click.option("--returns", type=click.Path(dir_okay=False, path_type=Path),
+                       help="Returns file (measure, period, numerator, denominator) for reported measures.")
+BUDGETS = click.option("--budgets", type=click.Path(dir_okay=False, path_type=Path),
+                       help="Personal health budgets file (patient_id, start_date, end_date, type, ...).")
+POPULATION = click.option("--population", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Population file (commissioner, period, population) for capitation.")
+
+
+def input_files(command):
+    """--assessments and the optional tables (--returns, --budgets, --population), the tables
+    handed to the command together as ``tables`` (name -> path or None)."""
+    @functools.wraps(command)
+    def gathered(*args, returns, budgets, population, **kwargs):
+        return command(*args, tables={"returns": returns, "budgets": budgets, "population": population}, **kwargs)
+
+    for option in (POPULATION, BUDGETS, RETURNS, ASSESSMENTS):  # applied last first: listed as written
+        gathered = option(gathered)
+    return gathered
+
+
+FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
+RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["polars", "durable"]), default="polars",
+                            show_default=True, help="polars: rules on an episode's own fields as Polars expressions, "
+                            "history rules in durable-rules; durable: every rule through durable-rules.")
+TEMPLATES = click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
+                         help="Folder of templates overriding the built-in ones by name.")
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="localpay")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Local payment arrangements for NHS mental health services: rulesets in, checked payment
+    statements out."""
+    ctx.obj = App()

@@ -1,0 +1,43 @@
+"""``localpay demo``: every example area on synthetic data shaped for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import api
+from ..progress import StageProgress
+from ..report import run_report
+
+
+@click.command("demo")
+@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Synthetic people in each area.")
+@click.option("--area", type=click.Choice(api.AREAS, case_sensitive=False),
+              help="Run one example area (default: all five, with an index page).")
+def demo_command(out: Path, people: int, area: str | None) -> None:
+    """Synthesise data shaped for each example area and run its statements and schedule."""
+    with StageProgress() as progress:
+        ran = api.demo(out, people, area=area, progress=progress)
+    for one in ran.areas:
+        click.echo(demo_report(one))
+    if ran.index:
+        click.echo(f"index of every area's documents: {ran.index}")
+
+
+def demo_report(one: api.Demo) -> str:
+    data = one.data
+    tables = "".join(f", {path} ({name})" for name, path in sorted(data.tables.items()))
+    out = [f"Example area: {one.ruleset.document.area}, {one.ruleset.document.title}",
+           f"Synthetic data: {data.episodes} ({data.episode_rows:,} episodes), "
+           f"{data.assessments} ({data.assessment_rows:,} assessments){tables}",
+           run_report(one.result, one.written),
+           f"contract schedule: {', '.join(str(f) for f in one.schedule.files)}"]
+    example = api.example_episode(one.result)
+    if example:
+        inputs = one.command[3:one.command.index("--period")]
+        out.append(f"the trail behind one episode's lines:\n  localpay explain {one.area} {' '.join(inputs)} "
+                   f"--period {one.result.period} --episode {example}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,30 @@
+"""``localpay explain RULESET EPISODES --episode ID``: the trail behind one episode's lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import api
+from ..pipeline import Inputs
+from .app import FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
+
+
+@click.command("explain")
+@click.argument("ruleset")
+@click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--episode", "episode_id", required=True, help="The episode_id to explain.")
+@input_files
+@PERIOD
+@FROM
+@TEMPLATES
+@RULES_ENGINE
+@pass_app
+def explain_command(app: App, ruleset, episodes, episode_id, assessments, tables, period, from_period, templates,
+                    evaluator) -> None:
+    """Print the trail behind each of one episode's payment lines."""
+    loaded = app.ruleset(ruleset)
+    explained = api.explain(loaded, app.plugins, Inputs(episodes, assessments, tables, evaluator), episode_id, period,
+                            from_period, templates)
+    click.echo(explained.text, nl=False)
