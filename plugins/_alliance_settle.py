@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.lines import PRICED_COLUMNS
+from localpay.lines import lines_frame, payment_line
 from localpay.money import format_money, pence_to_decimal
 from localpay.periods import Month
 from localpay.ruleset.types import percent_text
@@ -52,7 +52,7 @@ def settle_alliance(arrangement, context) -> tuple[pl.DataFrame, dict[str, pl.Da
         if settled is not None:
             lines += _risk_lines(arrangement, settled)
         rows += _detail_rows(arrangement, schedule, month, settled)
-    frame = pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row") if lines else pl.DataFrame(schema=PRICED_COLUMNS)
+    frame = lines_frame(lines)
     details = {"alliance": pl.DataFrame(rows, schema=ALLIANCE_DETAILS, orient="row")}
     if terms is not None:
         details["measures"] = pl.concat(kpis) if kpis else pl.DataFrame(schema=MEASURE_DETAILS)
@@ -66,7 +66,7 @@ def _members(arrangement, amounts: list[int]):
     return [(m, a) for m, a in pairs if m.party != arrangement.commissioner], retained
 
 
-def _month_lines(arrangement, schedule: Schedule, month: Month) -> list[tuple]:
+def _month_lines(arrangement, schedule: Schedule, month: Month) -> list[dict]:
     providers, _ = _members(arrangement, schedule.members(month))
     to_date = dict(zip((m.party for m in arrangement.members), schedule.members_to_date(month)))
     out = []
@@ -76,11 +76,12 @@ def _month_lines(arrangement, schedule: Schedule, month: Month) -> list[tuple]:
         alliance, month_value = _pounds(schedule.alliance_to_date(month)), _pounds(schedule.alliance(month))
         note = (f"{percent_text(member.share)} of the alliance: its share of {alliance} to date is "
                 f"{_pounds(to_date[member.party])}{less} (the alliance's month: {month_value})")
-        out.append(_line(arrangement, member.party, month, "month", pence, None, note))
+        out.append(payment_line(arrangement=arrangement, provider=member.party, month=month, unit="month", pence=pence,
+                                note=note))
     return out
 
 
-def _risk_lines(arrangement, settled: Measuring) -> list[tuple]:
+def _risk_lines(arrangement, settled: Measuring) -> list[dict]:
     providers, _ = _members(arrangement, settled.members(arrangement.shares))
     words = (f"settlement {settled.span}: {settled.summary() or 'no KPI scored'}; net {_pounds(settled.net)} of a "
              f"{pool_words(settled, arrangement.risk_reward.pool)}")
@@ -91,8 +92,9 @@ def _risk_lines(arrangement, settled: Measuring) -> list[tuple]:
         unit = "gain" if pence > 0 else "pain"
         reason = (f"pain share: the alliance's KPIs cost {_pounds(-settled.net)}, of which this member bears "
                   f"{percent_text(member.share)}" if pence < 0 else None)
-        out.append(_line(arrangement, member.party, settled.month, unit, pence, reason,
-                         f"{words}; {percent_text(member.share)} share", settled.window[0].start))
+        out.append(payment_line(arrangement=arrangement, provider=member.party, month=settled.month, unit=unit,
+                                pence=pence, reason=reason, note=f"{words}; {percent_text(member.share)} share",
+                                start=settled.window[0].start))
     return out
 
 
@@ -111,12 +113,6 @@ def _detail_rows(arrangement, schedule: Schedule, month: Month, settled: Measuri
             settled.summary() if settled else None,
         ))
     return rows
-
-
-def _line(arrangement, provider: str, month: Month, unit: str, pence: int, reason, note, start=None) -> tuple:
-    start = start or month.start
-    return (arrangement.id, arrangement.option, provider, arrangement.commissioner, month.label, None, None, None,
-            start, month.last_day, 1, unit, pence * 10_000, start, "payable", None, arrangement.clause, reason, note)
 
 
 def _pounds(pence: int) -> str:

@@ -19,11 +19,11 @@ from typing import Annotated
 import polars as pl
 from pydantic import AfterValidator
 
+from localpay.lines import RELEASE_RULE
 from localpay.money import format_money, instalments, pence_to_decimal, pounds_to_pence
 from localpay.periods import Month
 from localpay.ruleset import Price
 
-from ._cluster_pricing import RELEASE_RULE
 from ._incentive import contract_months
 
 

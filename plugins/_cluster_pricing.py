@@ -12,14 +12,13 @@ import polars as pl
 
 from localpay import Priced
 from localpay.clusters import CLUSTERS
-from localpay.lines import conform_exceptions, empty_exceptions
+from localpay.lines import RELEASE_RULE, conform_exceptions, empty_exceptions
 from localpay.prices import month_label, price_days, price_points, price_table, split_months
 from localpay.reviews import due_expr
 from localpay.ruleset import dated_items
 
 BASIS_UNITS = {"per_day": "day", "per_review_period": "review period", "per_episode": "episode"}
 INPATIENT, INITIAL = "inpatient", "initial"
-RELEASE_RULE = "overdue-review:release"
 # the fewest days a review period can last, to bound how many continuation periods to generate
 _MIN_DAYS = {code: c.review_days or (181 if c.review_months == 6 else 365) for code, c in CLUSTERS.items()}
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from localpay.lines import PRICED_COLUMNS
+from localpay.lines import lines_frame, payment_line
 from localpay.measures.compute import measure
 from localpay.measures.score import Score, shown
 from localpay.money import format_money, pence_to_decimal, pounds_to_pence, round_half_up
@@ -147,12 +147,14 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
         pot = terms.pot(month)
         withheld = terms.withheld(month)
         if withheld:
-            lines.append(_line(arrangement, month, "withheld", -withheld,
-                               f"{clause_words} withheld from the month's value, earned back on achievement",
-                               f"pot {format_money(pence_to_decimal(pot))}"))
+            lines.append(payment_line(
+                arrangement=arrangement, month=month, unit="withheld", pence=-withheld,
+                reason=f"{clause_words} withheld from the month's value, earned back on achievement",
+                note=f"pot {format_money(pence_to_decimal(pot))}"))
         paid = terms.on_account(month)
         if paid:
-            lines.append(_line(arrangement, month, "on account", paid, None, f"on account: {terms.on_account_basis(month)}"))
+            lines.append(payment_line(arrangement=arrangement, month=month, unit="on account", pence=paid,
+                                      note=f"on account: {terms.on_account_basis(month)}"))
         settling = month in settles
         if not (settling or month == context.months[-1]):
             continue
@@ -165,7 +167,7 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
         if settling:
             lines += _settlement(arrangement, month, spanned, staked, earnable, terms, clause_words)
             carried = {s.score.measure.id: 0 if s.score.scored else s.stake for s in staked}
-    frame = pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row") if lines else pl.DataFrame(schema=PRICED_COLUMNS)
+    frame = lines_frame(lines)
     table = pl.DataFrame(details, schema=MEASURE_DETAILS, orient="row") if details else pl.DataFrame(schema=MEASURE_DETAILS)
     return frame, table
 
@@ -183,25 +185,21 @@ def _settlement(arrangement, month, spanned, staked: list[Staked], earnable: int
     held_before = f" and {_pounds(carried)} held at earlier settlements" if carried else ""
     note = (f"settlement {span}: earned {_pounds(earned)} of {_pounds(earnable)} at stake{held_before}, "
             f"less {_pounds(paid)} on account")
-    out = [_line(arrangement, month, "settlement", net, reason, note, spanned[0].start)]
+    out = [payment_line(arrangement=arrangement, month=month, unit="settlement", pence=net, reason=reason, note=note,
+                        start=spanned[0].start)]
     for s in staked:
         if not s.score.scored and s.stake:
             more = f" and {_pounds(s.carried)} held before" if s.carried else ""
-            out.append(_line(arrangement, month, "measure held", s.stake, f"withheld pending data: {s.score.withheld}",
-                             f"measure {s.score.measure.id}: {percent_text(s.score.measure.weight)} of "
-                             f"{_pounds(earnable)}{more}; carried to the next settlement", spanned[0].start,
-                             status="held"))
+            out.append(payment_line(
+                arrangement=arrangement, month=month, unit="measure held", pence=s.stake, status="held",
+                reason=f"withheld pending data: {s.score.withheld}", start=spanned[0].start,
+                note=f"measure {s.score.measure.id}: {percent_text(s.score.measure.weight)} of "
+                     f"{_pounds(earnable)}{more}; carried to the next settlement"))
     return out
 
 
 def _pounds(pence: int) -> str:
     return format_money(pence_to_decimal(pence))
-
-
-def _line(arrangement, month: Month, unit: str, pence: int, reason, note, start=None, status="payable") -> tuple:
-    return (arrangement.id, arrangement.option, arrangement.provider, arrangement.commissioner, month.label, None, None,
-            None, start or month.start, month.last_day, 1, unit, pence * 10_000, start or month.start, status, None,
-            arrangement.clause, reason, note)
 
 
 def _detail(arrangement, month: Month, staked: Staked, settling: bool) -> tuple:

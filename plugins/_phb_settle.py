@@ -20,6 +20,7 @@ import polars as pl
 
 from localpay import Priced
 from localpay.lines import PRICED_COLUMNS, empty_exceptions
+from localpay.money import MICROS_PER_PENNY
 from localpay.ruleset.types import percent_text
 
 from ._phb_allocation import band_text, basis_note, indicative, moderation, points_words
@@ -110,7 +111,7 @@ def _instalments(arrangement, monthly: pl.DataFrame | None) -> pl.DataFrame:
         to_date=pl.min_horizontal(pl.col("held_stop") - pl.duration(days=1), "month_last"),
         quantity=days, unit=pl.lit("day"),
         # the month's instalment over its days, to the micro: days x this rounds back to it exactly
-        unit_price=(pl.col("month_amount") * 10_000 * 2 + days) // (days * 2), price_from="start_date",
+        unit_price=(pl.col("month_amount") * MICROS_PER_PENNY * 2 + days) // (days * 2), price_from="start_date",
         status=pl.lit("payable"), rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(None, pl.String), note=note,
     ).cast(PRICED_COLUMNS)
@@ -126,7 +127,7 @@ def _reclaim_lines(arrangement, reclaimed: pl.DataFrame) -> pl.DataFrame:
         commissioner=pl.lit(arrangement.commissioner), period="period", episode_id=pl.lit(None, pl.String),
         patient_id="patient_id", cluster=pl.lit(None, pl.Int8), from_date="held_from",
         to_date=pl.col("as_at") - pl.duration(days=1), quantity=pl.lit(1), unit=pl.lit("reclaim"),
-        unit_price=-pl.col("reclaimed") * 10_000, price_from="held_from", status=pl.lit("payable"),
+        unit_price=-pl.col("reclaimed") * MICROS_PER_PENNY, price_from="held_from", status=pl.lit("payable"),
         rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(reclaim_reason(threshold)), note=reclaim_note(threshold),
     ).cast(PRICED_COLUMNS)

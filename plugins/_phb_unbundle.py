@@ -22,7 +22,7 @@ from __future__ import annotations
 import polars as pl
 
 from localpay.lines import PRICED_COLUMNS
-from localpay.money import amount_expr
+from localpay.money import MICROS_PER_PENNY, amount_expr
 from localpay.ruleset.types import percent_text
 
 from ._phb_budgets import days_between, days_in_year
@@ -73,7 +73,7 @@ def _cut(terms) -> pl.Expr:
         share = int(terms.percent * 1_000_000)  # at most four places of a percentage: exact
         return (price * share + 500_000) // 1_000_000
     in_year = days_in_year(pl.col("from_date"))
-    daily = (pl.col("agreed_annual_amount") * 10_000 * 2 + in_year) // (in_year * 2)
+    daily = (pl.col("agreed_annual_amount") * MICROS_PER_PENNY * 2 + in_year) // (in_year * 2)
     return pl.when(pl.col("_by_day")).then(pl.min_horizontal(price, daily))
 
 

@@ -22,8 +22,8 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.lines import PRICED_COLUMNS
-from localpay.money import to_micros
+from localpay.lines import lines_frame, payment_line
+from localpay.money import MICROS_PER_PENNY, to_micros
 from localpay.periods import Month, days_in_financial_year
 from localpay.ruleset.types import percent_text
 
@@ -62,7 +62,7 @@ def settle_risk(arrangement, context) -> tuple[pl.DataFrame, pl.DataFrame]:
     last = context.months[-1]
     if last not in settles:
         rows.append(_detail(arrangement, last, "indicative", at(last), earlier))
-    frame = pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row")
+    frame = lines_frame(lines)
     return frame, pl.DataFrame(rows, schema=RISK_DETAILS, orient="row")
 
 
@@ -73,7 +73,7 @@ def plan_value(arrangement, ruleset, month: Month) -> int:
     micros_a_year = sum(units * to_micros(schedule[code][0][1]) for code, units in plan.activity_plan.items())
     start = ruleset.period.start
     elapsed = (min(month.stop, ruleset.period.end + dt.timedelta(days=1)) - start).days
-    numerator, denominator = micros_a_year * elapsed, days_in_financial_year(month) * 10_000
+    numerator, denominator = micros_a_year * elapsed, days_in_financial_year(month) * MICROS_PER_PENNY
     return (2 * numerator + denominator) // (2 * denominator)  # half up: the value is never negative
 
 
@@ -81,16 +81,14 @@ def baseline_words(arrangement) -> str:
     return "the block" if arrangement.around.block else "the plan"
 
 
-def _line(arrangement, ruleset, month: Month, p: Position, earlier: int) -> tuple:
+def _line(arrangement, ruleset, month: Month, p: Position, earlier: int) -> dict[str, object]:
     pence = p.adjustment - earlier
     less = f"; less {pounds(earlier)} settled earlier in the year" if earlier else ""
     note = f"risk share {ruleset.period.start:%Y-%m} to {month}: {working(arrangement, p, baseline_words(arrangement))}{less}"
     against = f" against {pounds(earlier)} settled earlier in the year" if earlier else ""
     reason = f"paid back by the provider: the risk share to date is {pounds(p.adjustment)}{against}" if pence < 0 else None
-    start = ruleset.period.start
-    return (arrangement.id, arrangement.option, arrangement.provider, arrangement.commissioner, month.label, None,
-            None, None, start, month.last_day, 1, "settlement", pence * 10_000, start, "payable", None,
-            arrangement.clause, reason, note)
+    return payment_line(arrangement=arrangement, month=month, unit="settlement", pence=pence, reason=reason, note=note,
+                        start=ruleset.period.start)
 
 
 def _detail(arrangement, month: Month, kind: str, p: Position, earlier: int) -> tuple:

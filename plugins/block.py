@@ -22,7 +22,7 @@ import polars as pl
 from pydantic import Field
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, Table, hookimpl
-from localpay.lines import PRICED_COLUMNS
+from localpay.lines import lines_frame, payment_line
 from localpay.periods import Month
 from localpay.ruleset import Code, Identifier
 
@@ -53,7 +53,7 @@ def settle(arrangement: BlockArrangement, context) -> Priced:
     months = [m for m in context.months if m in schedule]
     lines = [_line(arrangement, schedule, m) for m in months]
     rows = [_detail(arrangement, ruleset, schedule, shadow, m) for m in months]
-    return Priced(pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row"),
+    return Priced(lines_frame(lines),
                   details={"block": pl.DataFrame(rows, schema=BLOCK_DETAILS, orient="row")})
 
 
@@ -61,13 +61,10 @@ def _ordinal(schedule: dict[Month, int], month: Month) -> str:
     return f"{list(schedule).index(month) + 1} of {len(schedule)}"
 
 
-def _line(arrangement, schedule: dict[Month, int], month: Month) -> tuple:
-    pence, so_far = schedule[month], _so_far(schedule, month)
+def _line(arrangement, schedule: dict[Month, int], month: Month) -> dict[str, object]:
     note = (f"instalment {_ordinal(schedule, month)} of {pounds(sum(schedule.values()))} a year; "
-            f"{pounds(so_far)} to date")
-    return (arrangement.id, arrangement.option, arrangement.provider, arrangement.commissioner, month.label, None,
-            None, None, month.start, month.last_day, 1, "month", pence * 10_000, month.start, "payable", None,
-            arrangement.clause, None, note)
+            f"{pounds(_so_far(schedule, month))} to date")
+    return payment_line(arrangement=arrangement, month=month, unit="month", pence=schedule[month], note=note)
 
 
 def _so_far(schedule: dict[Month, int], month: Month) -> int:

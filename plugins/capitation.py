@@ -25,7 +25,7 @@ from typing import Literal
 import polars as pl
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, Table, hookimpl
-from localpay.lines import EXCEPTION_COLUMNS, PRICED_COLUMNS
+from localpay.lines import EXCEPTION_COLUMNS, lines_frame, payment_line
 from localpay.money import format_price, round_pence, to_micros
 from localpay.periods import Month
 from localpay.ruleset import Code, Dated, Price, dated_items
@@ -82,11 +82,10 @@ def settle(arrangement: CapitationArrangement, context) -> Priced:
             continue
         twelfth = f" (a twelfth of {words})" if arrangement.per == "year" else ""
         note = f"{people:,} people in {month} at {format_price(unit)} a person-month{twelfth}"
-        lines.append((arrangement.id, arrangement.option, arrangement.provider, arrangement.commissioner, month.label,
-                      None, None, None, month.start, month.last_day, people, UNIT, unit, since, "payable", None,
-                      arrangement.clause, None, note))
+        lines.append(payment_line(arrangement=arrangement, month=month, unit=UNIT, micros=unit, quantity=people,
+                                  price_from=since, note=note))
         rows.append(_detail(arrangement, month, people, words, since, unit, round_pence(people, unit), note))
-    return Priced(pl.DataFrame(lines, schema=PRICED_COLUMNS, orient="row"),
+    return Priced(lines_frame(lines),
                   pl.DataFrame(missing, schema=EXCEPTION_COLUMNS, orient="row"),
                   {"capitation": pl.DataFrame(rows, schema=CAPITATION_DETAILS, orient="row")})
 

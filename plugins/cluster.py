@@ -14,12 +14,13 @@ from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
 from localpay.clusters import CLUSTERS
+from localpay.lines import RELEASE_RULE
 from localpay.money import format_money, format_price, pence_to_decimal, round_half_up, to_micros
 from localpay.periods import days_in_financial_year
 from localpay.ruleset import ClusterCode, Code, Dated, OverdueMode, Price, dated_items
 from localpay.ruleset.types import one_code_each
 
-from ._cluster_pricing import BASIS_UNITS, RELEASE_RULE, price_cluster
+from ._cluster_pricing import BASIS_UNITS, price_cluster
 
 
 def _not_empty(mapping: dict) -> dict:
