@@ -4,13 +4,13 @@ member's share of every month and of the year, the pool of each settlement, and 
 from __future__ import annotations
 
 from localpay import ScheduleSection, Table
+from localpay.contract_year import settlement_months, window
 from localpay.measures.describe import measures_table
 from localpay.money import format_money, pence_to_decimal
 from localpay.ruleset.types import percent_text
 
 from ._alliance_money import Schedule, pool_of
 from ._alliance_risk import NEITHER, SCALE
-from ._incentive import settlement_months, window
 
 
 def describe(arrangement, ruleset) -> ScheduleSection:

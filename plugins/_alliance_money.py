@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from localpay.contract_year import contract_months
 from localpay.money import instalments, pounds_to_pence, round_half_up
 from localpay.periods import Month
 from localpay.rules.apply import share_out
-
-from ._incentive import contract_months
 
 
 def split(pence: int, fractions) -> list[int]:

@@ -20,14 +20,15 @@ from decimal import Decimal
 
 import polars as pl
 
+from localpay.contract_year import window
 from localpay.measures.compute import measure
+from localpay.measures.incentives import MEASURE_DETAILS, Staked, measure_detail
 from localpay.measures.score import Score
 from localpay.money import format_money, pence_to_decimal
 from localpay.periods import Month
 from localpay.ruleset.types import percent_text
 
 from ._alliance_money import Schedule, pool_of, split
-from ._incentive import MEASURE_DETAILS, Staked, _detail, window
 
 SCALE = "gain at target, pain below floor"
 NEITHER = "counts neither gain nor pain"
@@ -118,7 +119,7 @@ def measure_kpis(arrangement, context, schedule: Schedule, month: Month, settlin
 
 def kpi_details(arrangement, measuring: Measuring, providers: list[str]) -> pl.DataFrame:
     """The KPIs in ``MEASURE_DETAILS``, once for each provider member (each statement shows them)."""
-    rows = [_detail(arrangement, measuring.month, r.staked(), measuring.settling) for r in measuring.results]
+    rows = [measure_detail(arrangement, measuring.month, r.staked(), measuring.settling) for r in measuring.results]
     frame = pl.DataFrame(rows, schema=MEASURE_DETAILS, orient="row").with_columns(
         scale=pl.lit(SCALE),
         note=pl.when(pl.col("status") == "scored").then(pl.col("note"))

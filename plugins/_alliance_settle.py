@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from localpay.contract_year import settlement_months
 from localpay.lines import lines_frame, payment_line
+from localpay.measures.incentives import MEASURE_DETAILS
 from localpay.money import format_money, pence_to_decimal
 from localpay.periods import Month
 from localpay.ruleset.types import percent_text
 
 from ._alliance_money import Schedule
 from ._alliance_risk import Measuring, kpi_details, measure_kpis, pool_words
-from ._incentive import MEASURE_DETAILS, settlement_months
 
 ALLIANCE_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,

@@ -19,12 +19,12 @@ from typing import Annotated
 import polars as pl
 from pydantic import AfterValidator
 
+from localpay.contract_year import contract_months
 from localpay.lines import RELEASE_RULE
 from localpay.money import format_money, instalments, pence_to_decimal, pounds_to_pence
 from localpay.periods import Month
 from localpay.ruleset import Price
 
-from ._incentive import contract_months
 
 
 def _pounds_and_pence(value: Decimal) -> Decimal:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from localpay import ScheduleSection, Table
+from localpay.contract_year import contract_months, settlement_months
 from localpay.money import pounds_to_pence, round_half_up
 from localpay.ruleset.types import percent_text
 
 from ._block_money import instalments_of, pounds
-from ._incentive import contract_months, settlement_months
 from ._named import named_words
 from ._risk_settle import plan_value
 from ._risk_terms import position

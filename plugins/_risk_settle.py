@@ -22,13 +22,13 @@ import datetime as dt
 
 import polars as pl
 
+from localpay.contract_year import settlement_months
 from localpay.lines import lines_frame, payment_line
 from localpay.money import MICROS_PER_PENNY, to_micros
 from localpay.periods import Month, days_in_financial_year
 from localpay.ruleset.types import percent_text
 
 from ._block_money import pounds, to_date, value_by_month
-from ._incentive import settlement_months
 from ._risk_terms import Position, position, working
 
 RISK_DETAILS = {

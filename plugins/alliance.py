@@ -24,13 +24,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from localpay import Arrangement, PaymentOption, Priced, hookimpl
+from localpay.contract_year import from_contract_start
 from localpay.measures.model import Measure, _weights_add_up
 from localpay.ruleset import Code, StrictModel
 from localpay.ruleset.types import Percent, Price, percent_text
 
 from ._alliance_describe import describe
 from ._alliance_settle import settle_alliance
-from ._incentive import needs_from as from_contract_start
 
 
 class Member(StrictModel):

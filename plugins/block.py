@@ -22,12 +22,12 @@ import polars as pl
 from pydantic import Field
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, Table, hookimpl
+from localpay.contract_year import from_contract_start
 from localpay.lines import lines_frame, payment_line
 from localpay.periods import Month
 from localpay.ruleset import Code, Identifier
 
 from ._block_money import Pence, instalments_of, pounds, same_parties, settles_too_late, to_date, unknown, value_by_month
-from ._incentive import needs_from as from_contract_start
 from ._named import named_words
 
 BLOCK_DETAILS = {

@@ -25,13 +25,12 @@ from typing import Literal
 import polars as pl
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, Table, hookimpl
+from localpay.contract_year import contract_months
 from localpay.lines import EXCEPTION_COLUMNS, lines_frame, payment_line
 from localpay.money import format_price, round_pence, to_micros
 from localpay.periods import Month
 from localpay.ruleset import Code, Dated, Price, dated_items
 from localpay.ruleset.types import percent_text
-
-from ._incentive import contract_months
 
 CAPITATION_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,

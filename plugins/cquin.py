@@ -16,14 +16,14 @@ from typing import Literal
 from pydantic import Field
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, hookimpl
+from localpay.contract_year import contract_months, from_contract_start, settlement_months
 from localpay.measures.describe import measures_table, scoring_words
+from localpay.measures.incentives import IncentiveTerms, planned_of, settle_incentive, share_of, timing_words, value_of
 from localpay.measures.model import Measures
 from localpay.money import format_money, instalments, pence_to_decimal, pounds_to_pence
 from localpay.ruleset import Code, Identifier
 from localpay.ruleset.types import Percent, Price, percent_text
 
-from ._incentive import (Terms, contract_months, needs_from, planned_of, settle_incentive, settlement_months, share_of,
-                         timing_words, value_of)
 from ._named import check_named, named_words
 
 
@@ -43,7 +43,7 @@ class CquinArrangement(Arrangement):
         return list(self.of)
 
 
-def terms(arrangement: CquinArrangement, context) -> Terms:
+def terms(arrangement: CquinArrangement, context) -> IncentiveTerms:
     def actual(month):
         return value_of(context.lines, arrangement, arrangement.named, month)
 
@@ -65,7 +65,7 @@ def terms(arrangement: CquinArrangement, context) -> Terms:
         def basis(month):
             return (f"{share} of {percent_text(arrangement.percent)} of the month's actual value of "
                     f"{format_money(pence_to_decimal(actual(month)))}")
-    return Terms(
+    return IncentiveTerms(
         pot=lambda month: share_of(actual(month), arrangement.percent),
         withheld=lambda month: 0,
         on_account=on_account,
@@ -125,7 +125,7 @@ def localpay_payment_options():
         settle=settle,
         describe=describe,
         check=check,
-        needs_from=needs_from,
+        needs_from=from_contract_start,
         planned=planned,
         timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "CQUIN"),
     )]

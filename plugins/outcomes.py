@@ -15,14 +15,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, hookimpl
+from localpay.contract_year import contract_months, from_contract_start, settlement_months
 from localpay.measures.describe import measures_table, scoring_words
+from localpay.measures.incentives import IncentiveTerms, planned_of, settle_incentive, share_of, timing_words, value_of
 from localpay.measures.model import Measures
 from localpay.money import format_money, instalments, pence_to_decimal, pounds_to_pence
 from localpay.ruleset import Code, Identifier, StrictModel
 from localpay.ruleset.types import Percent, Price, percent_text
 
-from ._incentive import (Terms, contract_months, needs_from, planned_of, settle_incentive, settlement_months, share_of,
-                         timing_words, value_of)
 from ._named import check_named, named_words
 
 
@@ -64,7 +64,7 @@ class OutcomesArrangement(Arrangement):
         return list(self.pot.of or ())
 
 
-def terms(arrangement: OutcomesArrangement, context) -> Terms:
+def terms(arrangement: OutcomesArrangement, context) -> IncentiveTerms:
     pot = arrangement.pot
     if pot.percent is not None:
         def monthly(month):
@@ -76,7 +76,7 @@ def terms(arrangement: OutcomesArrangement, context) -> Terms:
         def monthly(month):
             return fixed.get(month, 0)
     withhold = arrangement.mode == "withhold"
-    return Terms(
+    return IncentiveTerms(
         pot=monthly,
         withheld=lambda month: monthly(month) if withhold else 0,
         on_account=lambda month: share_of(monthly(month), arrangement.on_account),
@@ -137,7 +137,7 @@ def localpay_payment_options():
         settle=settle,
         describe=describe,
         check=check,
-        needs_from=needs_from,
+        needs_from=from_contract_start,
         planned=planned,
         timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "The outcomes pot"),
     )]

@@ -24,11 +24,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from localpay import Arrangement, PaymentOption, Priced, hookimpl
+from localpay.contract_year import from_contract_start
 from localpay.ruleset import Code, Identifier, StrictModel
 from localpay.ruleset.types import Percent
 
 from ._block_money import Pence, same_parties, settles_too_late, unknown
-from ._incentive import needs_from
 from ._risk_describe import describe
 from ._risk_settle import settle_risk
 
@@ -108,7 +108,7 @@ def localpay_payment_options():
         settle=settle,
         describe=describe,
         check=check,
-        needs_from=needs_from,
+        needs_from=from_contract_start,
         timing=lambda arrangement, ruleset: (
             f"Settled {'every third month and at the year end' if arrangement.settlement == 'quarterly' else 'at the year end'}"
             " on the year to date, less what earlier settlements paid, on the statement for the settlement month."),

@@ -1,5 +1,6 @@
-"""What outcomes-based payments and CQUIN share: money at stake on measures, paid on account
-month by month and reconciled at settlement dates against achievement.
+"""Incentives: money at stake on measures, paid on account month by month and reconciled at
+settlement dates against achievement (what outcomes-based payments and CQUIN share, and any
+plugin's incentive can use).
 
 For each statement month the option may write three kinds of contract-level line:
 
@@ -15,6 +16,10 @@ on-account payments a settlement deducts and the money carried to it come from t
 
 The measures are also measured at the end of the statement month itself, so a statement shows
 progress between settlements; those figures are indicative and pay nothing.
+
+An incentive's arrangement has a ``provider``, a ``commissioner``, a ``settlement``
+(``quarterly`` or ``year_end``) and an ``on_account`` share; how its money moves is its
+``IncentiveTerms``.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ from decimal import Decimal
 
 import polars as pl
 
-from localpay.lines import lines_frame, payment_line
-from localpay.measures.compute import measure
-from localpay.measures.score import Score, shown
-from localpay.money import format_money, pence_to_decimal, pounds_to_pence, round_half_up
-from localpay.periods import Month, months_between
-from localpay.ruleset.types import percent_text
+from ..contract_year import settlement_months, window
+from ..lines import lines_frame, payment_line
+from ..money import format_money, pence_to_decimal, pounds_to_pence, round_half_up
+from ..periods import Month
+from ..ruleset.types import percent_text
+from .compute import measure
+from .score import Score, shown
 
 MEASURE_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
@@ -43,8 +49,8 @@ MEASURE_DETAILS = {
 
 
 @dataclass(frozen=True)
-class Terms:
-    """How one option's money moves, month by month (all pence):
+class IncentiveTerms:
+    """How one incentive's money moves, month by month (all pence):
 
     ``pot(month)``: the month's share of the pot; ``withheld(month)``: taken off the named
     arrangements that month; ``on_account(month)``: paid on account; ``earnable(window)``: the
@@ -73,25 +79,6 @@ def share_of(pence: int, fraction: Decimal) -> int:
     return round_half_up(Decimal(pence) * fraction)
 
 
-def contract_months(ruleset) -> tuple[Month, ...]:
-    return months_between(Month.of(ruleset.period.start), Month.of(ruleset.period.end))
-
-
-def settlement_months(ruleset, settlement: str) -> tuple[Month, ...]:
-    """Quarterly: every third month of the contract, and its last; year end: its last month."""
-    months = contract_months(ruleset)
-    if settlement == "year_end":
-        return (months[-1],)
-    return tuple(m for i, m in enumerate(months) if i % 3 == 2 or m == months[-1])
-
-
-def window(ruleset, settlement: str, month: Month) -> tuple[Month, ...]:
-    """The months from just after the last settlement before ``month`` to ``month``."""
-    earlier = [m for m in settlement_months(ruleset, settlement) if m < month]
-    first = earlier[-1].next() if earlier else Month.of(ruleset.period.start)
-    return months_between(first, month)
-
-
 def planned_of(ruleset, names: list[str], fraction: Decimal) -> Decimal | None:
     """A percentage of the named arrangements' expected annual value, if each has one."""
     values = []
@@ -113,13 +100,6 @@ def timing_words(arrangement, ruleset, words: str) -> str:
     return f"{words}: {monthly}; settled on {dates}, in the statement for that month."
 
 
-def needs_from(arrangement, ruleset, first: Month) -> Month:
-    """Settlements are recomputed from the start of the contract: on-account payments and pots
-    are sums over whole windows, and money held for a measure pending data at one settlement
-    is carried to the next."""
-    return Month.of(ruleset.period.start)
-
-
 @dataclass(frozen=True)
 class Staked:
     """A measure's money at one measuring: its weight of the window's pot (``share``), plus what
@@ -138,8 +118,9 @@ class Staked:
         return share_of(self.stake, self.score.achievement) if self.score.scored else 0
 
 
-def settle_incentive(arrangement, context, terms: Terms, measures, clause_words: str):
-    """Lines and measure details for every statement month."""
+def settle_incentive(arrangement, context, terms: IncentiveTerms, measures, clause_words: str):
+    """Lines and measure details (``MEASURE_DETAILS``) for every statement month. The run must
+    price from the contract's start: the option's ``needs_from`` is ``from_contract_start``."""
     lines, details = [], []
     settles = set(settlement_months(context.ruleset, arrangement.settlement))
     carried = {m.id: 0 for m in measures}
@@ -150,7 +131,7 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
             lines.append(payment_line(
                 arrangement=arrangement, month=month, unit="withheld", pence=-withheld,
                 reason=f"{clause_words} withheld from the month's value, earned back on achievement",
-                note=f"pot {format_money(pence_to_decimal(pot))}"))
+                note=f"pot {format_money(pot)}"))
         paid = terms.on_account(month)
         if paid:
             lines.append(payment_line(arrangement=arrangement, month=month, unit="on account", pence=paid,
@@ -163,7 +144,7 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
         staked = [Staked(measure(m, context.data, arrangement.provider, arrangement.commissioner,
                                  context.ruleset.period.start, month.last_day), share_of(earnable, m.weight), carried[m.id])
                   for m in measures]
-        details += [_detail(arrangement, month, s, settling) for s in staked]
+        details += [measure_detail(arrangement, month, s, settling) for s in staked]
         if settling:
             lines += _settlement(arrangement, month, spanned, staked, earnable, terms, clause_words)
             carried = {s.score.measure.id: 0 if s.score.scored else s.stake for s in staked}
@@ -172,7 +153,8 @@ def settle_incentive(arrangement, context, terms: Terms, measures, clause_words:
     return frame, table
 
 
-def _settlement(arrangement, month, spanned, staked: list[Staked], earnable: int, terms: Terms, words: str) -> list:
+def _settlement(arrangement, month, spanned, staked: list[Staked], earnable: int, terms: IncentiveTerms,
+                words: str) -> list:
     earned = sum(s.earned for s in staked)
     paid = sum(terms.on_account(m) for m in spanned)
     carried = sum(s.carried for s in staked)
@@ -180,34 +162,32 @@ def _settlement(arrangement, month, spanned, staked: list[Staked], earnable: int
         return []  # nothing was at stake and nothing paid: no line to settle
     span = f"{spanned[0]} to {spanned[-1]}" if len(spanned) > 1 else str(spanned[0])
     net = earned - paid
-    reason = (f"recovery: {words} earned {_pounds(earned)} is less than the {_pounds(paid)} paid on account"
+    reason = (f"recovery: {words} earned {format_money(earned)} is less than the {format_money(paid)} paid on account"
               if net < 0 else None)
-    held_before = f" and {_pounds(carried)} held at earlier settlements" if carried else ""
-    note = (f"settlement {span}: earned {_pounds(earned)} of {_pounds(earnable)} at stake{held_before}, "
-            f"less {_pounds(paid)} on account")
+    held_before = f" and {format_money(carried)} held at earlier settlements" if carried else ""
+    note = (f"settlement {span}: earned {format_money(earned)} of {format_money(earnable)} at stake{held_before}, "
+            f"less {format_money(paid)} on account")
     out = [payment_line(arrangement=arrangement, month=month, unit="settlement", pence=net, reason=reason, note=note,
                         start=spanned[0].start)]
     for s in staked:
         if not s.score.scored and s.stake:
-            more = f" and {_pounds(s.carried)} held before" if s.carried else ""
+            more = f" and {format_money(s.carried)} held before" if s.carried else ""
             out.append(payment_line(
                 arrangement=arrangement, month=month, unit="measure held", pence=s.stake, status="held",
                 reason=f"withheld pending data: {s.score.withheld}", start=spanned[0].start,
                 note=f"measure {s.score.measure.id}: {percent_text(s.score.measure.weight)} of "
-                     f"{_pounds(earnable)}{more}; carried to the next settlement"))
+                     f"{format_money(earnable)}{more}; carried to the next settlement"))
     return out
 
 
-def _pounds(pence: int) -> str:
-    return format_money(pence_to_decimal(pence))
-
-
-def _detail(arrangement, month: Month, staked: Staked, settling: bool) -> tuple:
+def measure_detail(arrangement, month: Month, staked: Staked, settling: bool) -> tuple:
+    """A row of ``MEASURE_DETAILS``: the measure as at the end of ``month``, at a settlement or
+    indicatively between settlements."""
     s, m = staked.score, staked.score.measure
     floor, target = m.thresholds
     note = s.withheld or s.count.note or None
     if staked.carried:
-        note = "; ".join(filter(None, [note, f"at stake includes {_pounds(staked.carried)} held at earlier settlements"]))
+        note = "; ".join(filter(None, [note, f"at stake includes {format_money(staked.carried)} held at earlier settlements"]))
     return (arrangement.id, arrangement.provider, arrangement.commissioner, month.label, month.last_day,
             "settlement" if settling else "indicative", m.id, m.label, m.indicator, s.count.numerator,
             s.count.denominator, s.count.in_scope, shown(s.rate), shown(s.completeness),
