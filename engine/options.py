@@ -143,6 +143,12 @@ class PaymentOption:
     needs_from: Callable[..., Month] | None = None
     planned: Callable[..., Decimal | None] | None = None
     timing: Callable[..., str] | None = None
+    # whether the option's lines are activity delivered, which a risk share can count as its
+    # actual (False for payments that are not activity: a block, an incentive, a share)
+    delivers_activity: bool = True
+    # whether the option is an incentive paid on other arrangements' value (outcomes, CQUIN):
+    # another incentive cannot be a percentage of it, its value is not counted
+    incentive: bool = False
     plugin: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

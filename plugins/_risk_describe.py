@@ -7,12 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from localpay import ScheduleSection, Table
+from localpay.contract_money import instalments_of
 from localpay.contract_year import contract_months, settlement_months
-from localpay.money import pounds_to_pence, round_half_up
+from localpay.money import format_money, pounds_to_pence, round_half_up
+from localpay.ruleset.references import named_words
 from localpay.ruleset.types import percent_text
 
-from ._block_money import instalments_of, pounds
-from ._named import named_words
 from ._risk_settle import plan_value
 from ._risk_terms import position
 
@@ -46,9 +46,9 @@ def year_baseline(arrangement, ruleset) -> int:
 
 def _baseline_words(arrangement, ruleset, year: int) -> str:
     if arrangement.around.block:
-        return (f"the block {_named(ruleset, arrangement.around.block)} of {pounds(year)} a year: the baseline "
+        return (f"the block {_named(ruleset, arrangement.around.block)} of {format_money(year)} a year: the baseline "
                 "to date is the block's instalments to date")
-    return (f"the activity plan of {_named(ruleset, arrangement.around.plan)}, worth {pounds(year)} over the "
+    return (f"the activity plan of {_named(ruleset, arrangement.around.plan)}, worth {format_money(year)} over the "
             "contract at each cluster's opening price: the baseline to date is each cluster's planned units a year x "
             "the share of the year's days elapsed x its opening price, added up and rounded to the penny once")
 
@@ -59,8 +59,8 @@ def _named(ruleset, name: str) -> str:
 
 
 def _sharing_words(arrangement) -> str:
-    cap = (f", at most {pounds(pounds_to_pence(arrangement.cap))} over the year (the cap)" if arrangement.cap is not None else "")
-    collar = (f", at most {pounds(pounds_to_pence(arrangement.collar))} over the year (the collar)"
+    cap = (f", at most {format_money(pounds_to_pence(arrangement.cap))} over the year (the cap)" if arrangement.cap is not None else "")
+    collar = (f", at most {format_money(pounds_to_pence(arrangement.collar))} over the year (the collar)"
               if arrangement.collar is not None else "")
     return (f"Within a corridor of {percent_text(arrangement.corridor)} of the baseline either side, nothing changes "
             f"hands. Above it the commissioner pays {percent_text(arrangement.excess_rate)} of the excess beyond the "
@@ -76,7 +76,7 @@ def _examples(arrangement, year: int) -> Table:
     for step in steps:
         p = position(arrangement, year, round_half_up(Decimal(year) * (1 + step)))
         beyond = p.excess or -p.shortfall
-        rows.append((pounds(p.actual), f"{'+' if step > 0 else ''}{percent_text(step)}", pounds(p.difference),
-                     pounds(beyond), percent_text(p.rate) if p.rate is not None else "-", pounds(p.adjustment)))
+        rows.append((format_money(p.actual), f"{'+' if step > 0 else ''}{percent_text(step)}", format_money(p.difference),
+                     format_money(beyond), percent_text(p.rate) if p.rate is not None else "-", format_money(p.adjustment)))
     return Table(("actual for the year", "against the baseline", "difference", "beyond the corridor", "rate",
                   "adjustment"), tuple(rows))

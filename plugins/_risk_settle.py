@@ -8,7 +8,7 @@ risk share is worked out over the contract year to date (``_risk_terms``):
   the financial year's days elapsed to the month's end x the cluster's opening price (its first
   dated price), summed exactly and rounded half up to the penny once;
 - **actual**: the value of the ``actual`` arrangements' lines to date for the same parties
-  (``_block_money.value_by_month``: shadow, held and suspended lines at their value);
+  (``contract_money.value_by_month``: shadow, held and suspended lines at their value);
 - the settlement line is the adjustment to date less the adjustment to date at the previous
   settlement in the year (what the earlier settlements paid, recomputed from the same lines,
   never remembered). No line when that is nil; the ``risk_share`` details show the working
@@ -22,13 +22,13 @@ import datetime as dt
 
 import polars as pl
 
+from localpay.contract_money import to_date, value_by_month
 from localpay.contract_year import settlement_months
 from localpay.lines import lines_frame, payment_line
-from localpay.money import MICROS_PER_PENNY, to_micros
+from localpay.money import MICROS_PER_PENNY, format_money, to_micros
 from localpay.periods import Month, days_in_financial_year
 from localpay.ruleset.types import percent_text
 
-from ._block_money import pounds, to_date, value_by_month
 from ._risk_terms import Position, position, working
 
 RISK_DETAILS = {
@@ -83,10 +83,10 @@ def baseline_words(arrangement) -> str:
 
 def _line(arrangement, ruleset, month: Month, p: Position, earlier: int) -> dict[str, object]:
     pence = p.adjustment - earlier
-    less = f"; less {pounds(earlier)} settled earlier in the year" if earlier else ""
+    less = f"; less {format_money(earlier)} settled earlier in the year" if earlier else ""
     note = f"risk share {ruleset.period.start:%Y-%m} to {month}: {working(arrangement, p, baseline_words(arrangement))}{less}"
-    against = f" against {pounds(earlier)} settled earlier in the year" if earlier else ""
-    reason = f"paid back by the provider: the risk share to date is {pounds(p.adjustment)}{against}" if pence < 0 else None
+    against = f" against {format_money(earlier)} settled earlier in the year" if earlier else ""
+    reason = f"paid back by the provider: the risk share to date is {format_money(p.adjustment)}{against}" if pence < 0 else None
     return payment_line(arrangement=arrangement, month=month, unit="settlement", pence=pence, reason=reason, note=note,
                         start=ruleset.period.start)
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from localpay.money import pounds_to_pence, round_half_up
+from localpay.money import format_money, pounds_to_pence, round_half_up
 from localpay.ruleset.types import percent_text
-
-from ._block_money import pounds
 
 
 @dataclass(frozen=True)
@@ -60,19 +58,19 @@ def working(terms, p: Position, baseline_words: str) -> str:
     """e.g. "actual £10,010.00 is £1,010.00 above the block of £9,000.00; the corridor of 3% is
     £270.00; the excess £740.00 at 50% is £370.00"."""
     if p.difference == 0:
-        parts = [f"actual {pounds(p.actual)} equals {baseline_words} of {pounds(p.baseline)}"]
+        parts = [f"actual {format_money(p.actual)} equals {baseline_words} of {format_money(p.baseline)}"]
     else:
         side = "above" if p.difference > 0 else "below"
-        parts = [f"actual {pounds(p.actual)} is {pounds(abs(p.difference))} {side} {baseline_words} of "
-                 f"{pounds(p.baseline)}"]
-    parts.append(f"the corridor of {percent_text(terms.corridor)} is {pounds(p.corridor)}")
+        parts = [f"actual {format_money(p.actual)} is {format_money(abs(p.difference))} {side} {baseline_words} of "
+                 f"{format_money(p.baseline)}"]
+    parts.append(f"the corridor of {percent_text(terms.corridor)} is {format_money(p.corridor)}")
     if p.excess:
-        capped = f", capped at {pounds(p.limit)}" if p.limit is not None else ""
-        parts.append(f"the excess {pounds(p.excess)} at {percent_text(p.rate)} is {pounds(p.shared)}{capped}, "
+        capped = f", capped at {format_money(p.limit)}" if p.limit is not None else ""
+        parts.append(f"the excess {format_money(p.excess)} at {percent_text(p.rate)} is {format_money(p.shared)}{capped}, "
                      "paid by the commissioner")
     elif p.shortfall:
-        collared = f", limited by the collar to {pounds(p.limit)}" if p.limit is not None else ""
-        parts.append(f"the shortfall {pounds(p.shortfall)} at {percent_text(p.rate)} is {pounds(-p.shared)}"
+        collared = f", limited by the collar to {format_money(p.limit)}" if p.limit is not None else ""
+        parts.append(f"the shortfall {format_money(p.shortfall)} at {percent_text(p.rate)} is {format_money(-p.shared)}"
                      f"{collared}, refunded by the provider")
     else:
         parts.append("within it, no adjustment")

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from localpay import Arrangement, PaymentOption, Priced, hookimpl
 from localpay.contract_year import from_contract_start
-from localpay.measures.model import Measure, _weights_add_up
+from localpay.measures.model import Measure, weights_add_up
 from localpay.ruleset import Code, StrictModel
 from localpay.ruleset.types import Percent, Price, percent_text
 
@@ -57,7 +57,7 @@ class Kpi(Measure):
 
 
 # the KPIs' weights add up to 100%, as any option's measures
-Kpis = Annotated[list[Kpi], AfterValidator(_weights_add_up)]
+Kpis = Annotated[list[Kpi], AfterValidator(weights_add_up)]
 
 
 class RiskReward(StrictModel):
@@ -161,6 +161,7 @@ def localpay_payment_options():
         parameters=AllianceArrangement,
         settle=settle,
         describe=describe,
+        delivers_activity=False,
         check=check,
         needs_from=needs_from,
         planned=lambda arrangement, ruleset: arrangement.annual_value,

@@ -4,7 +4,7 @@ The terms, as the ruleset states them and as this option applies them:
 
 - **Instalments.** The annual value (pounds and pence) is paid over the contract's months,
   twelve for a financial year, in instalments that add up to the year exactly
-  (``_block_money``). Each statement month has one payable contract-level line, unit ``month``.
+  (``localpay.contract_money``). Each statement month has one payable contract-level line, unit ``month``.
 - **Shadow tariff** (``compare``, optional): arrangements marked ``shadow: true`` between the
   same provider and commissioner, priced in full and paid nothing (the core gives their lines
   status ``shadow``). Each month the ``block`` details show the block's instalment, the value of
@@ -22,13 +22,14 @@ import polars as pl
 from pydantic import Field
 
 from localpay import Arrangement, PaymentOption, Priced, ScheduleSection, Table, hookimpl
+from localpay.contract_money import instalments_of, to_date, value_by_month
 from localpay.contract_year import from_contract_start
 from localpay.lines import lines_frame, payment_line
+from localpay.money import format_money
 from localpay.periods import Month
-from localpay.ruleset import Code, Identifier
+from localpay.ruleset import Code, Identifier, Pence
+from localpay.ruleset.references import named_words, same_parties, settles_too_late, unknown
 
-from ._block_money import Pence, instalments_of, pounds, same_parties, settles_too_late, to_date, unknown, value_by_month
-from ._named import named_words
 
 BLOCK_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
@@ -62,8 +63,8 @@ def _ordinal(schedule: dict[Month, int], month: Month) -> str:
 
 
 def _line(arrangement, schedule: dict[Month, int], month: Month) -> dict[str, object]:
-    note = (f"instalment {_ordinal(schedule, month)} of {pounds(sum(schedule.values()))} a year; "
-            f"{pounds(_so_far(schedule, month))} to date")
+    note = (f"instalment {_ordinal(schedule, month)} of {format_money(sum(schedule.values()))} a year; "
+            f"{format_money(_so_far(schedule, month))} to date")
     return payment_line(arrangement=arrangement, month=month, unit="month", pence=schedule[month], note=note)
 
 
@@ -90,10 +91,10 @@ def describe(arrangement: BlockArrangement, ruleset) -> ScheduleSection:
     schedule = instalments_of(arrangement, ruleset)
     clause = f" ({arrangement.clause})" if arrangement.clause else ""
     amounts = sorted(set(schedule.values()))
-    each = " or ".join(pounds(p) for p in amounts)
+    each = " or ".join(format_money(p) for p in amounts)
     paragraphs = [
         f"{commissioner.name} ({commissioner.code}) pays {provider.name} ({provider.code}) a block of "
-        f"{pounds(sum(schedule.values()))} a year{clause}, in {len(schedule)} monthly instalments of {each} that add "
+        f"{format_money(sum(schedule.values()))} a year{clause}, in {len(schedule)} monthly instalments of {each} that add "
         "up to the year exactly: each month is the year's value to date, rounded half up to the penny, less the "
         "value to the month before.",
     ]
@@ -105,7 +106,7 @@ def describe(arrangement: BlockArrangement, ruleset) -> ScheduleSection:
     rows, so_far = [], 0
     for month, pence in schedule.items():
         so_far += pence
-        rows.append((month.label, pounds(pence), pounds(so_far)))
+        rows.append((month.label, format_money(pence), format_money(so_far)))
     return ScheduleSection(f"Block contract: {arrangement.label}", tuple(paragraphs),
                            (Table(("month", "instalment", "to date"), tuple(rows)),))
 
@@ -136,6 +137,7 @@ def localpay_payment_options():
         parameters=BlockArrangement,
         settle=settle,
         describe=describe,
+        delivers_activity=False,
         check=check,
         needs_from=needs_from,
         planned=lambda arrangement, ruleset: arrangement.annual_value,

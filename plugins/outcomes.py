@@ -20,10 +20,10 @@ from localpay.measures.describe import measures_table, scoring_words
 from localpay.measures.incentives import IncentiveTerms, planned_of, settle_incentive, share_of, timing_words, value_of
 from localpay.measures.model import Measures
 from localpay.money import format_money, instalments, pence_to_decimal, pounds_to_pence
+from localpay.ruleset.references import check_named, named_words
 from localpay.ruleset import Code, Identifier, StrictModel
 from localpay.ruleset.types import Percent, Price, percent_text
 
-from ._named import check_named, named_words
 
 
 class Pot(StrictModel):
@@ -136,6 +136,8 @@ def localpay_payment_options():
         parameters=OutcomesArrangement,
         settle=settle,
         describe=describe,
+        delivers_activity=False,
+        incentive=True,
         check=check,
         needs_from=from_contract_start,
         planned=planned,

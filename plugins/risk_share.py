@@ -25,14 +25,13 @@ from pydantic import Field, model_validator
 
 from localpay import Arrangement, PaymentOption, Priced, hookimpl
 from localpay.contract_year import from_contract_start
-from localpay.ruleset import Code, Identifier, StrictModel
+from localpay.ruleset import Code, Identifier, Pence, StrictModel
+from localpay.ruleset.references import same_parties, settles_too_late, unknown
 from localpay.ruleset.types import Percent
 
-from ._block_money import Pence, same_parties, settles_too_late, unknown
 from ._risk_describe import describe
 from ._risk_settle import settle_risk
 
-NOT_ACTIVITY = ("block", "risk_share", "outcomes", "cquin", "alliance")  # their lines are payments, not activity delivered
 
 
 class Around(StrictModel):
@@ -94,7 +93,7 @@ def _actual_problem(ruleset, share, index: int, name: str) -> str | None:
     if problem := unknown(ruleset, name):
         return problem
     other = ruleset.arrangement(name)
-    if other.option in NOT_ACTIVITY:
+    if not ruleset.option_of(other).delivers_activity:
         return f"'{name}' is a {other.option} arrangement: its lines are payments, not the activity delivered"
     return same_parties(other, share) or settles_too_late(ruleset, name, index)
 
@@ -107,6 +106,7 @@ def localpay_payment_options():
         parameters=RiskShareArrangement,
         settle=settle,
         describe=describe,
+        delivers_activity=False,
         check=check,
         needs_from=from_contract_start,
         timing=lambda arrangement, ruleset: (
