@@ -13,6 +13,7 @@ import polars as pl
 from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
 from localpay import ActivityRow, Arrangement, PaymentOption, ScheduleSection, Table, hookimpl
+from localpay.options import PlanRow
 from localpay.clusters import CLUSTERS
 from localpay.lines import RELEASE_RULE
 from localpay.money import format_money, format_price, pence_to_decimal, round_half_up, to_micros
@@ -141,6 +142,13 @@ def planned(arrangement: ClusterArrangement, ruleset) -> Decimal | None:
     return pence_to_decimal(sum(plan_values(arrangement, ruleset).values()))
 
 
+def plan_rows(arrangement: ClusterArrangement, ruleset) -> list[PlanRow]:
+    """The activity plan, cluster by cluster, for the schedule's chart."""
+    unit = BASIS_UNITS[arrangement.basis]
+    return [PlanRow(str(code), f"cluster {code}", unit, Decimal(planned))
+            for code, planned in sorted((arrangement.activity_plan or {}).items())]
+
+
 def activity(arrangement: ClusterArrangement, lines, month, months) -> list[ActivityRow]:
     if not arrangement.activity_plan:
         return []
@@ -193,6 +201,7 @@ def localpay_payment_options():
         activity=activity,
         check=check,
         planned=planned,
+        plan_rows=plan_rows,
         timing=lambda arrangement, ruleset: (
             "Paid monthly in arrears: each month's statement prices the month's activity from the data for it."),
     )]
