@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay import Priced
-from localpay.clusters import CLUSTERS
-from localpay.lines import RELEASE_RULE, conform_exceptions, empty_exceptions
-from localpay.prices import month_label, price_days, price_points, price_table, split_months
-from localpay.reviews import due_expr
-from localpay.ruleset import dated_items
+from localpay.plugin import (CLUSTERS, RELEASE_RULE, Priced, conform_exceptions, dated_items, due_expr,
+                             empty_exceptions, month_label, price_days, price_points, price_table, split_months)
 
-BASIS_UNITS = {"per_day": "day", "per_review_period": "review period", "per_episode": "episode"}
+from .terms import OVERDUE_REASONS, RELEASE_REASON, RELEASED_SAME_MONTH
+
 INPATIENT, INITIAL = "inpatient", "initial"
 # the fewest days a review period can last, to bound how many continuation periods to generate
 _MIN_DAYS = {code: c.review_days or (181 if c.review_months == 6 else 365) for code, c in CLUSTERS.items()}
@@ -181,15 +178,6 @@ def _merge_days(lines: pl.DataFrame) -> pl.DataFrame:
         quantity=pl.col("quantity").sum(),
     ).drop("_run", "_new", strict=False)
     return pl.concat([single, merged, lines.filter(pl.col("stop").is_null())], how="diagonal_relaxed")
-
-
-OVERDUE_REASONS = {
-    "pay": "past the maximum review period without a review: paid, and flagged for validation",
-    "suspend": "past the maximum review period without a review: not payable",
-    "hold": "past the maximum review period without a review: held until a review takes place",
-}
-RELEASED_SAME_MONTH = "past the maximum review period; a review took place in the month, so it is paid"
-RELEASE_REASON = "release of payment held pending review: the review has taken place"
 
 
 def _overdue_note() -> pl.Expr:
