@@ -13,7 +13,7 @@ import pytest
 
 from conftest import HEADER, ruleset_text
 from localpay.errors import RulesetError
-from localpay.plugins._pathway_stages import stage_pence
+from localpay.plugins.pathway.pricing import stage_pence
 from localpay.ruleset import load_ruleset
 from localpay.schedule import schedule_sections
 from localpay.statement import build_statement

@@ -1,5 +1,6 @@
 """Stage payments for pathway instances: when each stage falls due, what it pays, and the lines,
-re-entry exceptions and ``pathway_stages`` details that show it (see ``pathway`` for the terms).
+re-entry exceptions and ``pathway_stages`` details that show it (the package's docstring gives the
+terms).
 
 Each stage is a column of trigger dates over all instances (a short loop over the stages, not
 over people). A full stage is one line of quantity 1 at the stage's pence; a pro-rata stage is
@@ -14,13 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from localpay import Priced
-from localpay.lines import PRICED_COLUMNS, conform_exceptions
-from localpay.money import MICROS_PER_PENNY, amount_expr
-from localpay.prices import month_label
-from localpay.ruleset import dated_items
+from localpay.plugin import (MICROS_PER_PENNY, PRICED_COLUMNS, Priced, amount_expr, conform_exceptions, dated_items,
+                             month_label)
 
-from ._pathway_instances import find_instances, pathway_episodes
+from .instances import find_instances, pathway_episodes
 
 DETAIL_COLUMNS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
