@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from localpay.money import format_money, pounds_to_pence, round_half_up
-from localpay.ruleset.types import percent_text
+from localpay.plugin import format_money, percent_text, pounds_to_pence, round_half_up
 
 
 @dataclass(frozen=True)

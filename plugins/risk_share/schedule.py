@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from localpay import ScheduleSection, Table
-from localpay.contract_money import instalments_of
-from localpay.contract_year import contract_months, settlement_months
-from localpay.money import format_money, pounds_to_pence, round_half_up
-from localpay.ruleset.references import named_words
-from localpay.ruleset.types import percent_text
+from localpay.plugin import (ScheduleSection, Table, contract_months, format_money, instalments_of, named_words,
+                             percent_text, pounds_to_pence, round_half_up, settlement_months)
 
-from ._risk_settle import plan_value
-from ._risk_terms import position
+from .position import position
+from .settle import plan_value
 
 EXAMPLES = (Decimal("-0.10"), Decimal("-0.05"), Decimal(0), Decimal("0.05"), Decimal("0.10"))
 

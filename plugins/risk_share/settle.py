@@ -1,14 +1,14 @@
 """A risk share's lines and workings, month by month.
 
 At each settlement month (every third month of the contract and its last, or only its last) the
-risk share is worked out over the contract year to date (``_risk_terms``):
+risk share is worked out over the contract year to date (``position``):
 
 - **baseline**: around a block, the value of the block's lines to date (its instalments); around
   an activity plan, the plan's value to date: each cluster's planned units a year x the share of
   the financial year's days elapsed to the month's end x the cluster's opening price (its first
   dated price), summed exactly and rounded half up to the penny once;
 - **actual**: the value of the ``actual`` arrangements' lines to date for the same parties
-  (``contract_money.value_by_month``: shadow, held and suspended lines at their value);
+  (``value_by_month``: shadow, held and suspended lines at their value);
 - the settlement line is the adjustment to date less the adjustment to date at the previous
   settlement in the year (what the earlier settlements paid, recomputed from the same lines,
   never remembered). No line when that is nil; the ``risk_share`` details show the working
@@ -22,14 +22,10 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.contract_money import to_date, value_by_month
-from localpay.contract_year import settlement_months
-from localpay.lines import lines_frame, payment_line
-from localpay.money import MICROS_PER_PENNY, format_money, to_micros
-from localpay.periods import Month, days_in_financial_year
-from localpay.ruleset.types import percent_text
+from localpay.plugin import (MICROS_PER_PENNY, Month, Priced, days_in_financial_year, format_money, lines_frame,
+                             payment_line, percent_text, settlement_months, to_date, to_micros, value_by_month)
 
-from ._risk_terms import Position, position, working
+from .position import Position, position, working
 
 RISK_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
@@ -40,7 +36,8 @@ RISK_DETAILS = {
 }
 
 
-def settle_risk(arrangement, context) -> tuple[pl.DataFrame, pl.DataFrame]:
+def settle(arrangement, context) -> Priced:
+    """The settlement lines of the statement months, and the ``risk_share`` details."""
     ruleset = context.ruleset
     parties = (arrangement.provider, arrangement.commissioner)
     actual = value_by_month(context.lines, arrangement.actual, *parties)
@@ -62,8 +59,7 @@ def settle_risk(arrangement, context) -> tuple[pl.DataFrame, pl.DataFrame]:
     last = context.months[-1]
     if last not in settles:
         rows.append(_detail(arrangement, last, "indicative", at(last), earlier))
-    frame = lines_frame(lines)
-    return frame, pl.DataFrame(rows, schema=RISK_DETAILS, orient="row")
+    return Priced(lines_frame(lines), details={"risk_share": pl.DataFrame(rows, schema=RISK_DETAILS, orient="row")})
 
 
 def plan_value(arrangement, ruleset, month: Month) -> int:
