@@ -20,15 +20,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from localpay.contract_year import window
-from localpay.measures.compute import measure
-from localpay.measures.incentives import MEASURE_DETAILS, Staked, measure_detail
-from localpay.measures.score import Score
-from localpay.money import format_money, pence_to_decimal
-from localpay.periods import Month
-from localpay.ruleset.types import percent_text
+from localpay.plugin import (MEASURE_DETAILS, Month, Score, Staked, format_money, measure, measure_detail, percent_text,
+                             window)
 
-from ._alliance_money import Schedule, pool_of, split
+from .money import Schedule, pool_of, split
 
 SCALE = "gain at target, pain below floor"
 NEITHER = "counts neither gain nor pain"
@@ -95,8 +90,8 @@ class Measuring:
         """The KPIs' verdicts in words, for notes."""
         by = {effect: [r.score.measure.id for r in self.results if r.effect == effect]
               for effect in ("gain", "pain", "none", "withheld")}
-        parts = [f"gain {_pounds(self.gain)} ({', '.join(by['gain'])})" if by["gain"] else "",
-                 f"pain {_pounds(self.pain)} ({', '.join(by['pain'])})" if by["pain"] else "",
+        parts = [f"gain {format_money(self.gain)} ({', '.join(by['gain'])})" if by["gain"] else "",
+                 f"pain {format_money(self.pain)} ({', '.join(by['pain'])})" if by["pain"] else "",
                  f"between floor and target: {', '.join(by['none'])}" if by["none"] else "",
                  f"withheld pending data: {', '.join(by['withheld'])}" if by["withheld"] else ""]
         return "; ".join(p for p in parts if p)
@@ -129,9 +124,5 @@ def kpi_details(arrangement, measuring: Measuring, providers: list[str]) -> pl.D
 
 
 def pool_words(measuring: Measuring, percent: Decimal) -> str:
-    return (f"{_pounds(measuring.pool)} pool ({percent_text(percent)} of the alliance's {_pounds(measuring.value)} "
+    return (f"{format_money(measuring.pool)} pool ({percent_text(percent)} of the alliance's {format_money(measuring.value)} "
             f"for {measuring.span})")
-
-
-def _pounds(pence: int) -> str:
-    return format_money(pence_to_decimal(pence))

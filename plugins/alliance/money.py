@@ -22,10 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from localpay.contract_year import contract_months
-from localpay.money import instalments, pounds_to_pence, round_half_up
-from localpay.periods import Month
-from localpay.rules.apply import share_out
+from localpay.plugin import Month, contract_months, instalments, pounds_to_pence, round_half_up, share_out
 
 
 def split(pence: int, fractions) -> list[int]:

@@ -1,7 +1,7 @@
 """An alliance's lines and workings, month by month.
 
 Each statement month, every provider member has a payable ``month`` line: its share of the
-alliance's value (``_alliance_money``). At a settlement month (every third month of the contract
+alliance's value (``money``). At a settlement month (every third month of the contract
 and its last, or only its last) each provider member whose part of the net is not zero has a
 ``gain`` line (positive) or a ``pain`` line (negative, a recovery) for the months settled. A
 commissioner member has no lines: it keeps its share of the value and of a gain, and bears its
@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.contract_year import settlement_months
-from localpay.lines import lines_frame, payment_line
-from localpay.measures.incentives import MEASURE_DETAILS
-from localpay.money import format_money, pence_to_decimal
-from localpay.periods import Month
-from localpay.ruleset.types import percent_text
+from localpay.plugin import (MEASURE_DETAILS, Month, Priced, format_money, from_contract_start, lines_frame, payment_line,
+                             percent_text, settlement_months)
 
-from ._alliance_money import Schedule
-from ._alliance_risk import Measuring, kpi_details, measure_kpis, pool_words
+from .money import Schedule
+from .risk import Measuring, kpi_details, measure_kpis, pool_words
 
 ALLIANCE_DETAILS = {
     "arrangement": pl.String, "provider": pl.String, "commissioner": pl.String, "period": pl.String,
@@ -37,7 +33,7 @@ ALLIANCE_DETAILS = {
 }
 
 
-def settle_alliance(arrangement, context) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+def settle(arrangement, context) -> Priced:
     """The alliance's lines, and its ``alliance`` and ``measures`` details."""
     schedule = Schedule.of(arrangement, context.ruleset)
     terms = arrangement.risk_reward
@@ -53,11 +49,16 @@ def settle_alliance(arrangement, context) -> tuple[pl.DataFrame, dict[str, pl.Da
         if settled is not None:
             lines += _risk_lines(arrangement, settled)
         rows += _detail_rows(arrangement, schedule, month, settled)
-    frame = lines_frame(lines)
     details = {"alliance": pl.DataFrame(rows, schema=ALLIANCE_DETAILS, orient="row")}
     if terms is not None:
         details["measures"] = pl.concat(kpis) if kpis else pl.DataFrame(schema=MEASURE_DETAILS)
-    return frame, details
+    return Priced(lines_frame(lines), details=details)
+
+
+def needs_from(arrangement, ruleset, first: Month) -> Month:
+    """A settlement covers the months since the last one: with risk and reward, a run prices from
+    the contract's start, so its statements show every settlement of the year to date."""
+    return from_contract_start(arrangement, ruleset, first) if arrangement.risk_reward else first
 
 
 def _members(arrangement, amounts: list[int]):
@@ -73,10 +74,10 @@ def _month_lines(arrangement, schedule: Schedule, month: Month) -> list[dict]:
     out = []
     for member, pence in providers:
         earlier = to_date[member.party] - pence
-        less = f", less {_pounds(earlier)} in earlier months" if earlier else ""
-        alliance, month_value = _pounds(schedule.alliance_to_date(month)), _pounds(schedule.alliance(month))
+        less = f", less {format_money(earlier)} in earlier months" if earlier else ""
+        alliance, month_value = format_money(schedule.alliance_to_date(month)), format_money(schedule.alliance(month))
         note = (f"{percent_text(member.share)} of the alliance: its share of {alliance} to date is "
-                f"{_pounds(to_date[member.party])}{less} (the alliance's month: {month_value})")
+                f"{format_money(to_date[member.party])}{less} (the alliance's month: {month_value})")
         out.append(payment_line(arrangement=arrangement, provider=member.party, month=month, unit="month", pence=pence,
                                 note=note))
     return out
@@ -84,14 +85,14 @@ def _month_lines(arrangement, schedule: Schedule, month: Month) -> list[dict]:
 
 def _risk_lines(arrangement, settled: Measuring) -> list[dict]:
     providers, _ = _members(arrangement, settled.members(arrangement.shares))
-    words = (f"settlement {settled.span}: {settled.summary() or 'no KPI scored'}; net {_pounds(settled.net)} of a "
+    words = (f"settlement {settled.span}: {settled.summary() or 'no KPI scored'}; net {format_money(settled.net)} of a "
              f"{pool_words(settled, arrangement.risk_reward.pool)}")
     out = []
     for member, pence in providers:
         if pence == 0:
             continue
         unit = "gain" if pence > 0 else "pain"
-        reason = (f"pain share: the alliance's KPIs cost {_pounds(-settled.net)}, of which this member bears "
+        reason = (f"pain share: the alliance's KPIs cost {format_money(-settled.net)}, of which this member bears "
                   f"{percent_text(member.share)}" if pence < 0 else None)
         out.append(payment_line(arrangement=arrangement, provider=member.party, month=settled.month, unit=unit,
                                 pence=pence, reason=reason, note=f"{words}; {percent_text(member.share)} share",
@@ -114,7 +115,3 @@ def _detail_rows(arrangement, schedule: Schedule, month: Month, settled: Measuri
             settled.summary() if settled else None,
         ))
     return rows
-
-
-def _pounds(pence: int) -> str:
-    return format_money(pence_to_decimal(pence))

@@ -1,16 +1,14 @@
 """An alliance's terms for the contract schedule, with the numbers the statements will show: each
-member's share of every month and of the year, the pool of each settlement, and the KPIs."""
+member's share of every month and of the year, the pool of each settlement, and the KPIs; and
+when its money is paid."""
 
 from __future__ import annotations
 
-from localpay import ScheduleSection, Table
-from localpay.contract_year import settlement_months, window
-from localpay.measures.describe import measures_table
-from localpay.money import format_money, pence_to_decimal
-from localpay.ruleset.types import percent_text
+from localpay.plugin import (ScheduleSection, Table, format_money, measures_table, percent_text, settlement_months,
+                             window)
 
-from ._alliance_money import Schedule, pool_of
-from ._alliance_risk import NEITHER, SCALE
+from .money import Schedule, pool_of
+from .risk import NEITHER, SCALE
 
 
 def describe(arrangement, ruleset) -> ScheduleSection:
@@ -34,6 +32,15 @@ def describe(arrangement, ruleset) -> ScheduleSection:
         paragraphs += _risk_words(arrangement, ruleset)
         tables += [_pools_table(arrangement, ruleset, schedule), _kpi_table(arrangement)]
     return ScheduleSection(f"Alliance contract: {arrangement.label}", tuple(paragraphs), tuple(tables))
+
+
+def timing(arrangement, ruleset) -> str:
+    words = ("Paid monthly: each month's instalment of the annual value, shared among the members by their shares "
+             "on their own statements.")
+    if arrangement.risk_reward is None:
+        return words
+    when = "every third month and at the year end" if arrangement.risk_reward.settlement == "quarterly" else "at the year end"
+    return f"{words} Gain and pain are settled {when}, on the statement for the settlement month."
 
 
 def _members_words(arrangement, ruleset) -> str:
@@ -64,9 +71,9 @@ def _risk_words(arrangement, ruleset) -> list[str]:
 
 def _members_table(arrangement, ruleset, schedule: Schedule) -> Table:
     year = schedule.members_to_date(schedule.months[-1])
-    rows = [(m.party, _name(ruleset, m.party), _role(arrangement, m.party), percent_text(m.share), _pounds(pence))
+    rows = [(m.party, _name(ruleset, m.party), _role(arrangement, m.party), percent_text(m.share), format_money(pence))
             for m, pence in zip(arrangement.members, year)]
-    rows.append(("", "the alliance", "", "100%", _pounds(sum(year))))
+    rows.append(("", "the alliance", "", "100%", format_money(sum(year))))
     return Table(("member", "name", "role", "share", "year"), tuple(rows))
 
 
@@ -75,7 +82,7 @@ def _role(arrangement, party: str) -> str:
 
 
 def _months_table(arrangement, schedule: Schedule) -> Table:
-    rows = tuple((m.label, _pounds(schedule.alliance(m)), *(_pounds(p) for p in schedule.members(m)))
+    rows = tuple((m.label, format_money(schedule.alliance(m)), *(format_money(p) for p in schedule.members(m)))
                  for m in schedule.months)
     return Table(("month", "alliance", *(m.party for m in arrangement.members)), rows)
 
@@ -86,8 +93,8 @@ def _pools_table(arrangement, ruleset, schedule: Schedule) -> Table:
     for month in settlement_months(ruleset, terms.settlement):
         spanned = window(ruleset, terms.settlement, month)
         value = schedule.value_of(spanned)
-        rows.append((month.last_day.isoformat(), f"{spanned[0]} to {spanned[-1]}", _pounds(value),
-                     _pounds(pool_of(value, terms.pool))))
+        rows.append((month.last_day.isoformat(), f"{spanned[0]} to {spanned[-1]}", format_money(value),
+                     format_money(pool_of(value, terms.pool))))
     return Table(("settlement", "months", "value", "pool"), tuple(rows))
 
 
@@ -98,7 +105,3 @@ def _kpi_table(arrangement) -> Table:
     rows = tuple((*row[:2], row[2] if kpi.scope is not None else scope, *row[3:6], SCALE, *row[7:])
                  for row, kpi in zip(table.rows, arrangement.risk_reward.kpis))
     return Table(("KPI", *table.columns[1:6], "gain or pain", *table.columns[7:]), rows)
-
-
-def _pounds(pence: int) -> str:
-    return format_money(pence_to_decimal(pence))
