@@ -23,9 +23,9 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.money import pounds_to_pence, to_micros
+from localpay.plugin import pounds_to_pence, to_micros
 
-from ._phb_text import date_text, money_text, points_text
+from .text import date_text, money_text, points_text
 
 FAR = dt.date(2200, 1, 1)  # stands for "not ended" where a comparison needs a date
 BASES = ("indicative", "excluded", "no HoNOS")

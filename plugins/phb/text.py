@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.money import format_money, pence_to_decimal
-
 TYPE_WORDS = {"direct_payment": "direct payment", "third_party": "third-party budget", "notional": "notional budget"}
 REGULATION = "NHS (Direct Payments) Regulations 2013, regulation 15"
 DAY_UNITS = ("day", "bed day")  # cluster lines priced per day
-
-
-def pounds(pence: int) -> str:
-    return format_money(pence_to_decimal(pence))
 
 
 def money_text(pence: pl.Expr) -> pl.Expr:

@@ -23,10 +23,10 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.periods import Month
+from localpay.plugin import Month
 
-from ._phb_budgets import days_between, days_in_year, financial_year_start, pro_rata
-from ._phb_text import date_text, money_text
+from .budgets import days_between, days_in_year, financial_year_start, pro_rata
+from .text import date_text, money_text
 
 RECLAIM_COLUMNS = {"row": pl.Int64, "period": pl.String, "held_from": pl.Date, "as_at": pl.Date, "kind": pl.String,
                    "days": pl.Int64, "paid": pl.Int64, "spent_to_date": pl.Int64, "kept": pl.Int64, "prior": pl.Int64,

@@ -12,10 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from localpay import Arrangement
-from localpay.ruleset import ClusterCode, Code, Identifier, Price, StrictModel
-from localpay.ruleset.types import Percent, one_code_each
-from localpay.rules.scoped import When
+from localpay.plugin import Arrangement, ClusterCode, Code, Identifier, Percent, Price, StrictModel, When, one_code_each
 
 # HoNOS items 1 to 12 (Wing et al.; NHS Digital's MHSDS item list), each rated 0 to 4
 HONOS_ITEMS = {

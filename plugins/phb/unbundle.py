@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.lines import PRICED_COLUMNS
-from localpay.money import MICROS_PER_PENNY, amount_expr
-from localpay.ruleset.types import percent_text
+from localpay.plugin import MICROS_PER_PENNY, PRICED_COLUMNS, amount_expr, percent_text
 
-from ._phb_budgets import days_between, days_in_year
-from ._phb_text import DAY_UNITS, date_text, type_words
+from .budgets import days_between, days_in_year
+from .text import DAY_UNITS, date_text, type_words
 
 UNBUNDLED = {**PRICED_COLUMNS, "budget_row": pl.Int64, "unbundled_amount": pl.Int64}
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from localpay import ScheduleSection, Table
-from localpay.clusters import CLUSTERS
-from localpay.money import format_money
-from localpay.ruleset.types import percent_text
+from localpay.plugin import CLUSTERS, ScheduleSection, Table, format_money, percent_text
 
-from ._phb_terms import HONOS_ITEMS
-from ._phb_text import REGULATION
+from .terms import HONOS_ITEMS
+from .text import REGULATION
 
 
 def describe(arrangement, ruleset) -> ScheduleSection:

@@ -24,10 +24,9 @@ import datetime as dt
 
 import polars as pl
 
-from localpay.budgets import BUDGET_COLUMNS
-from localpay.periods import DAY_COUNTS, Month, days_in_financial_year
+from localpay.plugin import BUDGET_COLUMNS, DAY_COUNTS, Month, days_in_financial_year
 
-from ._phb_text import date_text
+from .text import date_text
 
 FAR = dt.date(2200, 1, 1)
 

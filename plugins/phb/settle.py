@@ -2,13 +2,13 @@
 
 Lines: an instalment (``day``) for each direct payment or third-party budget held in a statement
 month, on the phb arrangement's provider and commissioner; the unbundling lines on the cluster
-provider's statement (``_phb_unbundle``); a reclaim (``reclaim``, negative) when one falls due
-(``_phb_reclaim``). Notional budgets pay nothing: the money they commit is in the workings.
+provider's statement (``unbundle``); a reclaim (``reclaim``, negative) when one falls due
+(``reclaim``). Notional budgets pay nothing: the money they commit is in the workings.
 
 Exceptions (source ``budgets``, the budget's row): ``phb_moderation`` for an agreed amount
 outside the moderation band around the indicative budget at its start, ``phb_review_overdue``
 for a budget whose review is overdue at the end of the last statement month it is held in
-(both for validation: the money is still paid), and ``phb_overlap`` (``_phb_budgets``).
+(both for validation: the money is still paid), and ``phb_overlap`` (``budgets``).
 
 Workings (``personal_health_budgets``): one row per budget per statement month in which it is
 held or something is reclaimed.
@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay import Priced
-from localpay.lines import PRICED_COLUMNS, empty_exceptions
-from localpay.money import MICROS_PER_PENNY
-from localpay.ruleset.types import percent_text
+from localpay.plugin import MICROS_PER_PENNY, PRICED_COLUMNS, Priced, empty_exceptions, percent_text
 
-from ._phb_allocation import band_text, basis_note, indicative, moderation, points_words
-from ._phb_budgets import budget_exceptions, budgets_for, in_month, review_due
-from ._phb_reclaim import reclaim_note, reclaim_reason, reclaims
-from ._phb_text import date_text, join_notes, money_text, points_text, type_words
-from ._phb_unbundle import unbundle_lines
+from .allocation import band_text, basis_note, indicative, moderation, points_words
+from .budgets import budget_exceptions, budgets_for, in_month, review_due
+from .reclaim import reclaim_note, reclaim_reason, reclaims
+from .text import date_text, join_notes, money_text, points_text, type_words
+from .unbundle import unbundle_lines
 
 PAID_TYPES = ("direct_payment", "third_party")
 DETAILS = {
@@ -39,7 +36,8 @@ DETAILS = {
 }
 
 
-def settle_phb(arrangement, context) -> Priced:
+def settle(arrangement, context) -> Priced:
+    """The budgets' lines, exceptions and workings for the statement months."""
     pricing = context.pricing
     if pricing is None:  # settled outside a run: nothing to read budgets from
         return Priced(pl.DataFrame(schema=PRICED_COLUMNS),
