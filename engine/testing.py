@@ -82,8 +82,9 @@ def price_case(ruleset: str | Path, episodes: Rows, period: str, *, from_period:
         assessments_path = None if assessments is None else _write_rows(place, "assessments", assessments,
                                                                          ASSESSMENT_COLUMNS)
         given = {name: _write_rows(place, name, rows) for name, rows in (tables or {}).items()}
-        result = run(loaded, plugins, episodes_path, Month.parse(period), Month.parse(from_period) if from_period else None,
-                     assessments=assessments_path, evaluator=evaluator, **given)
+        first = Month.parse(from_period) if from_period else None
+        result = run(loaded, plugins, episodes_path, Month.parse(period), first, assessments=assessments_path,
+                     evaluator=evaluator, **given)
     return PricedCase(result)
 
 

@@ -102,5 +102,6 @@ def test_the_check_names_the_file_and_line(source, expected):
 
 def test_the_own_packages_modules_and_other_libraries_are_allowed():
     path = PLUGINS / "block" / "__init__.py"
-    source = "import polars as pl\nfrom .settle import settle\nfrom . import terms\nfrom localpay.plugin import hookimpl\n"
+    source = ("import polars as pl\nfrom .settle import settle\nfrom . import terms\n"
+              "from localpay import hookimpl\nfrom localpay.plugin import Month\n")
     assert problems(source, path) == []

@@ -187,7 +187,8 @@ def measure_detail(arrangement, month: Month, staked: Staked, settling: bool) ->
     floor, target = m.thresholds
     note = s.withheld or s.count.note or None
     if staked.carried:
-        note = "; ".join(filter(None, [note, f"at stake includes {format_money(staked.carried)} held at earlier settlements"]))
+        carried = f"at stake includes {format_money(staked.carried)} held at earlier settlements"
+        note = "; ".join(filter(None, [note, carried]))
     return (arrangement.id, arrangement.provider, arrangement.commissioner, month.label, month.last_day,
             "settlement" if settling else "indicative", m.id, m.label, m.indicator, s.count.numerator,
             s.count.denominator, s.count.in_scope, shown(s.rate), shown(s.completeness),

@@ -124,5 +124,5 @@ def kpi_details(arrangement, measuring: Measuring, providers: list[str]) -> pl.D
 
 
 def pool_words(measuring: Measuring, percent: Decimal) -> str:
-    return (f"{format_money(measuring.pool)} pool ({percent_text(percent)} of the alliance's {format_money(measuring.value)} "
-            f"for {measuring.span})")
+    return (f"{format_money(measuring.pool)} pool ({percent_text(percent)} of the alliance's "
+            f"{format_money(measuring.value)} for {measuring.span})")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.plugin import (MEASURE_DETAILS, Month, Priced, format_money, from_contract_start, lines_frame, payment_line,
-                             percent_text, settlement_months)
+from localpay.plugin import (MEASURE_DETAILS, Month, Priced, format_money, from_contract_start, lines_frame,
+                             payment_line, percent_text, settlement_months)
 
 from .money import Schedule
 from .risk import Measuring, kpi_details, measure_kpis, pool_words

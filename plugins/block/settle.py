@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.plugin import (Month, Priced, format_money, from_contract_start, instalments_of, lines_frame, payment_line,
-                             to_date, value_by_month)
+from localpay.plugin import (Month, Priced, format_money, from_contract_start, instalments_of, lines_frame,
+                             payment_line, to_date, value_by_month)
 
 from .terms import BlockArrangement
 

@@ -44,7 +44,8 @@ def incentive_terms(arrangement: CquinArrangement, context) -> IncentiveTerms:
 
 
 def settle(arrangement: CquinArrangement, context) -> Priced:
-    lines, details = settle_incentive(arrangement, context, incentive_terms(arrangement, context), arrangement.goals, "CQUIN")
+    terms = incentive_terms(arrangement, context)
+    lines, details = settle_incentive(arrangement, context, terms, arrangement.goals, "CQUIN")
     return Priced(lines, details={"measures": details})
 
 

@@ -34,8 +34,8 @@ def incentive_terms(arrangement: OutcomesArrangement, context) -> IncentiveTerms
 
 
 def settle(arrangement: OutcomesArrangement, context) -> Priced:
-    lines, details = settle_incentive(arrangement, context, incentive_terms(arrangement, context), arrangement.measures,
-                                      "the outcomes payment")
+    terms = incentive_terms(arrangement, context)
+    lines, details = settle_incentive(arrangement, context, terms, arrangement.measures, "the outcomes payment")
     return Priced(lines, details={"measures": details})
 
 

@@ -82,7 +82,8 @@ def _line(arrangement, ruleset, month: Month, p: Position, earlier: int) -> dict
     less = f"; less {format_money(earlier)} settled earlier in the year" if earlier else ""
     note = f"risk share {ruleset.period.start:%Y-%m} to {month}: {working(arrangement, p, baseline_words(arrangement))}{less}"
     against = f" against {format_money(earlier)} settled earlier in the year" if earlier else ""
-    reason = f"paid back by the provider: the risk share to date is {format_money(p.adjustment)}{against}" if pence < 0 else None
+    reason = (f"paid back by the provider: the risk share to date is {format_money(p.adjustment)}{against}"
+              if pence < 0 else None)
     return payment_line(arrangement=arrangement, month=month, unit="settlement", pence=pence, reason=reason, note=note,
                         start=ruleset.period.start)
 
