@@ -1,10 +1,6 @@
 """Cluster-based payments: a local price for each care cluster, per day, per review period or
 per episode, with optional inpatient bed-day and initial-assessment prices, a rule for days past
-the maximum review period, and an activity plan to compare against.
-
-The terms are in ``terms``, the pricing in ``pricing``, the plan in ``plan``, the schedule's
-words in ``schedule`` and the checks across arrangements in ``checks``.
-"""
+the maximum review period, and an activity plan to compare against."""
 
 from __future__ import annotations
 
