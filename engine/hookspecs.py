@@ -2,7 +2,9 @@
 reference documentation for plugin authors (``from localpay import hookimpl``).
 
 A plugin is a module (or object) with functions named after these hooks, decorated with
-``@hookimpl``. Implementations take only the arguments they need. Install a plugin in a
+``@hookimpl``. Implementations take only the arguments they need. What a plugin imports from
+localpay is in ``localpay.plugin`` (the built-in options import nothing else), and
+``localpay.testing`` prices a case for it through the real pipeline. Install a plugin in a
 package that declares an entry point in the ``localpay`` group::
 
     [project.entry-points.localpay]

@@ -9,14 +9,19 @@ arrangement marked ``shadow: true`` (status ``shadow``), priced in full beside w
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from .errors import PluginError
-from .money import amount_expr
+from .money import MICROS_PER_PENNY, amount_expr
 
 STATUSES = ("payable", "held", "suspended", "shadow")
 ZERO_STATUSES = ("suspended", "shadow")  # shown at their value, paid nothing
 SHADOW_REASON = "shadow: priced in full for comparison, not paid"
+# the rule id on a line that releases money held earlier (days held pending a review, paid in the
+# month of the review): whoever counts activity by month counts those days where they were held
+RELEASE_RULE = "overdue-review:release"
 
 PRICED_COLUMNS = {
     "arrangement": pl.String,
@@ -62,6 +67,36 @@ EXCEPTION_COLUMNS = {
     "action": pl.String,  # excluded: not priced; trimmed: priced for fewer days; flagged: priced, for validation
 }
 EXCEPTION_ORDER = ["source", "row", "reason_code", "column", "value", "reason"]
+
+
+def payment_line(*, arrangement, month, unit: str, pence: int | None = None, micros: int | None = None,
+                 quantity: int = 1, start: dt.date | None = None, price_from: dt.date | None = None,
+                 provider: str | None = None, status: str = "payable", reason: str | None = None,
+                 note: str | None = None) -> dict[str, object]:
+    """One contract-level payment line (a row of ``PRICED_COLUMNS``) of ``arrangement`` for
+    ``month``: its option, parties and clause, from ``start`` (the month's first day unless
+    given) to the month's last day.
+
+    The unit price is given in pence (``pence``) or, for a price finer than a penny, in
+    millionths of a pound (``micros``): exactly one of them. ``price_from`` is the day that
+    price took effect (``start`` unless given); ``provider`` is the arrangement's unless given
+    (an alliance pays each member). No episode, person or cluster: use a frame for those.
+    """
+    if (pence is None) == (micros is None):
+        raise ValueError("a payment line has its unit price in pence or in micros, not both or neither")
+    start = start or month.start
+    return {
+        "arrangement": arrangement.id, "option": arrangement.option, "provider": provider or arrangement.provider,
+        "commissioner": arrangement.commissioner, "period": month.label, "episode_id": None, "patient_id": None,
+        "cluster": None, "from_date": start, "to_date": month.last_day, "quantity": quantity, "unit": unit,
+        "unit_price": micros if pence is None else pence * MICROS_PER_PENNY, "price_from": price_from or start,
+        "status": status, "rules": None, "clause": arrangement.clause, "reason": reason, "note": note,
+    }
+
+
+def lines_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    """Rows from ``payment_line`` as a frame of ``PRICED_COLUMNS``; no rows, an empty frame."""
+    return pl.DataFrame(rows, schema=PRICED_COLUMNS) if rows else pl.DataFrame(schema=PRICED_COLUMNS)
 
 
 def statement_id_expr() -> pl.Expr:

@@ -8,10 +8,12 @@ so the order in which plugins answer a hook never decides money.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cached_property
+from typing import Protocol
 
 import polars as pl
 
@@ -35,7 +37,7 @@ class PricingContext:
     assessments dated before ``horizon``; ``assessments``: every usable assessment (or None).
     ``months``: the statement months, ascending. ``horizon``: the first day not priced (the day
     after the last statement month, or after the ruleset's period); open periods run to it.
-    ``budgets``, ``population``: the checked budgets and population files (``localpay.budgets``),
+    ``budgets``, ``population``: the checked budgets and population files (``localpay.inputs.budgets``),
     or None when not given.
     """
 
@@ -46,7 +48,7 @@ class PricingContext:
     assessments: pl.DataFrame | None
     months: tuple[Month, ...]
     horizon: dt.date
-    budgets: pl.DataFrame | None = None  # the checked budgets file (``localpay.budgets``), if given
+    budgets: pl.DataFrame | None = None  # the checked budgets file (``localpay.inputs.budgets``), if given
     population: pl.DataFrame | None = None  # the checked population file, if given
 
     @cached_property
@@ -114,35 +116,162 @@ class ActivityRow:
 
 
 @dataclass(frozen=True)
+class PlanRow:
+    """One line of an arrangement's activity plan, for the schedule's chart of planned activity."""
+
+    key: str  # what is planned, within the arrangement: "3" (a cluster)
+    label: str  # the same standing alone: "cluster 3"
+    unit: str  # what is counted: "day"
+    planned: Decimal  # units a year
+
+
+class PriceFunction(Protocol):
+    """An option's ``price``: payment lines for the episodes, run before any ``settle``."""
+
+    def __call__(self, arrangement: Arrangement, context: PricingContext, /) -> Priced:
+        """Price one arrangement's episodes.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param context: the checked episodes, the days each owns, reviews, assessments, the
+            statement months and the horizon (a :class:`PricingContext`).
+        :return: the lines (``lines.PRICED_COLUMNS``), exceptions and workings.
+        """
+
+
+class SettleFunction(Protocol):
+    """An option's ``settle``: contract-level lines, in ruleset order, after every ``price``."""
+
+    def __call__(self, arrangement: Arrangement, context: SettlementContext, /) -> Priced:
+        """Settle one arrangement from the lines priced so far.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param context: every line priced or settled before this arrangement, the statement
+            months, what measures count from and what the options priced from (a
+            :class:`SettlementContext`).
+        :return: the lines (``lines.PRICED_COLUMNS``), exceptions and workings.
+        """
+
+
+class DescribeFunction(Protocol):
+    """An option's ``describe``: its terms for the contract schedule."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, /) -> ScheduleSection:
+        """The arrangement's terms in plain English, with their tables.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset (its parties, period, settings, other arrangements).
+        :return: a :class:`ScheduleSection`.
+        """
+
+
+class ActivityFunction(Protocol):
+    """An option's ``activity``: its plan against what was delivered, for the statement."""
+
+    def __call__(self, arrangement: Arrangement, lines: pl.DataFrame, month: Month,
+                 months: tuple[Month, ...], /) -> Sequence[ActivityRow]:
+        """Planned against actual activity in the statement month and the year to date.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param lines: the run's lines for the statement's provider and commissioner.
+        :param month: the statement month.
+        :param months: every month the run priced, ascending.
+        :return: one :class:`ActivityRow` per line of the plan (none without a plan).
+        """
+
+
+class CheckFunction(Protocol):
+    """An option's ``check``: problems across its arrangements, reported when the ruleset loads."""
+
+    def __call__(self, arrangements: list[tuple[int, Arrangement]], ruleset: Ruleset, /) -> list[tuple[tuple, str]]:
+        """Check the option's arrangements against each other and against the ruleset.
+
+        :param arrangements: ``(index, arrangement)`` for each of the option's arrangements, the
+            index being its place in the ruleset's ``arrangements``.
+        :param ruleset: the loaded ruleset.
+        :return: ``(path, message)`` per problem, the path from ``arrangements`` to the key at
+            fault (``(index, "compare", 0)``); nothing when all is well.
+        """
+
+
+class NeedsFromFunction(Protocol):
+    """An option's ``needs_from``: an earlier first month, for a settlement that sums over
+    months before the ones asked for."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, first: Month, /) -> Month:
+        """Where a run must start to settle the arrangement; the run extends its year to date
+        back to it.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset.
+        :param first: the first month the run was asked for.
+        :return: that month, or an earlier one of the contract.
+        """
+
+
+class PlannedFunction(Protocol):
+    """An option's ``planned``: its expected annual value, for the schedule."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, /) -> Decimal | None:
+        """The arrangement's expected annual value, from its plan or its fixed value.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset.
+        :return: pounds, or None when it has no expected value.
+        """
+
+
+class TimingFunction(Protocol):
+    """An option's ``timing``: when its money is paid, for the schedule."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, /) -> str:
+        """When the arrangement's money is paid, in plain English.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset.
+        :return: a sentence or two.
+        """
+
+
+class PlanRowsFunction(Protocol):
+    """An option's ``plan_rows``: its activity plan, for the schedule's chart."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, /) -> Sequence[PlanRow]:
+        """The arrangement's planned activity a year, line by line.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset.
+        :return: one :class:`PlanRow` per line of the plan, in the plan's order (none without one).
+        """
+
+
+@dataclass(frozen=True)
 class PaymentOption:
     """A payment option, as a plugin declares it from ``localpay_payment_options``.
 
-    ``parameters``: the pydantic model (a subclass of ``Arrangement``) for the arrangement block.
-    ``price(arrangement, PricingContext) -> Priced``: lines per episode.
-    ``settle(arrangement, SettlementContext) -> Priced``: contract-level lines computed from the
-    lines already priced (run after every ``price``).
-    ``describe(arrangement, Ruleset) -> ScheduleSection``: the option's terms for the schedule.
-    ``activity(arrangement, lines, statement_month, months) -> [ActivityRow]``: plan against actual.
-    ``check([(index, arrangement)], Ruleset) -> [(path, message)]``: checks across arrangements.
-    ``needs_from(arrangement, Ruleset, Month) -> Month``: where a run that would start at the
-    given month must start instead (a settlement sums over earlier months); the run extends its
-    year to date back to it.
-    ``planned(arrangement, Ruleset) -> Decimal | None``: the arrangement's expected annual value
-    (from its activity plan, or its fixed value), for the schedule's expected contract value.
-    ``timing(arrangement, Ruleset) -> str``: when its money is paid, in plain English.
+    ``parameters``: the pydantic model (a subclass of ``Arrangement``) for the arrangement
+    block. ``describe`` and one of ``price`` or ``settle`` are required; each function is
+    specified by its protocol (``PriceFunction``, ``SettleFunction``, ...). ``plugin`` is set
+    by the core: the module declaring the option.
     """
 
     name: str
     summary: str
     parameters: type[Arrangement]
-    describe: Callable[[Arrangement, Ruleset], ScheduleSection]
-    price: Callable[[Arrangement, PricingContext], Priced] | None = None
-    settle: Callable[[Arrangement, SettlementContext], Priced] | None = None
-    activity: Callable[..., Sequence[ActivityRow]] | None = None
-    check: Callable[..., list[tuple[tuple, str]]] | None = None
-    needs_from: Callable[..., Month] | None = None
-    planned: Callable[..., Decimal | None] | None = None
-    timing: Callable[..., str] | None = None
+    describe: DescribeFunction
+    price: PriceFunction | None = None
+    settle: SettleFunction | None = None
+    activity: ActivityFunction | None = None
+    check: CheckFunction | None = None
+    needs_from: NeedsFromFunction | None = None
+    planned: PlannedFunction | None = None
+    timing: TimingFunction | None = None  # None: paid monthly in arrears
+    plan_rows: PlanRowsFunction | None = None  # None: no activity plan to chart
+    # whether the option's lines are activity delivered, which a risk share can count as its
+    # actual (False for payments that are not activity: a block, an incentive, a share)
+    delivers_activity: bool = True
+    # whether the option is an incentive paid on other arrangements' value (outcomes, CQUIN):
+    # another incentive cannot be a percentage of it, its value is not counted
+    incentive: bool = False
     plugin: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -161,10 +290,25 @@ def compose_options(declared: list[list[PaymentOption]]) -> dict[str, PaymentOpt
         for option in declarations or ():
             if not isinstance(option, PaymentOption):
                 raise PluginError(f"localpay_payment_options returned {option!r}, not a PaymentOption")
-            owner = option.plugin or option.parameters.__module__
+            owner = _owner(option)
             if option.name in options:
                 first = options[option.name].plugin
                 raise PluginError(f"two plugins declare the payment option {option.name!r}: {first} and {owner}")
             options[option.name] = replace(option, plugin=owner)
     return dict(sorted(options.items()))
 
+
+
+def _owner(option: PaymentOption) -> str:
+    """Who declares the option: as given, else the module of its parameter model or, when that
+    is a submodule of a plugin package (one implementing ``localpay_payment_options``), the
+    package."""
+    if option.plugin:
+        return option.plugin
+    module = option.parameters.__module__
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = sys.modules.get(".".join(parts[:end]))
+        if candidate is not None and hasattr(candidate, "localpay_payment_options"):
+            return candidate.__name__
+    return module

@@ -13,11 +13,11 @@ import pytest
 
 from localpay.manager import make_plugins
 from localpay.money import pence_to_decimal
-from localpay.periods import Month
-from localpay.pipeline import Inputs, RunResult, run
-from localpay.ruleset.load import load_ruleset
+from localpay.pipeline import RunResult
+from localpay.testing import price_case
 
 HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service"
+ASSESSMENTS_HEADER = "patient_id,provider,assessment_date,tool,cluster,total"
 
 
 def ruleset_text(arrangement: str = "", settings: str = "", period=("2025-04-01", "2026-03-31"), parties: str = "") -> str:
@@ -92,25 +92,21 @@ def plugins():
     return make_plugins(load_entry_points=False)
 
 
+def csv_text(header: str, rows: str) -> str:
+    """A test's rows (indented, one a line) under their header, as a CSV file's text."""
+    return header + "\n" + textwrap.dedent(rows).strip() + "\n"
+
+
 @pytest.fixture
 def price(tmp_path, plugins):
     """price(ruleset_yaml, episodes_rows, period, ...) -> Case."""
 
     def _price(ruleset: str, episodes: str, period: str, from_period: str | None = None,
                assessments: str | None = None, header: str = HEADER, evaluator: str = "polars") -> Case:
-        ruleset_path = tmp_path / "ruleset.yaml"
-        ruleset_path.write_text(ruleset)
-        episodes_path = tmp_path / "episodes.csv"
-        episodes_path.write_text(header + "\n" + textwrap.dedent(episodes).strip() + "\n")
-        assessments_path = None
-        if assessments is not None:
-            assessments_path = tmp_path / "assessments.csv"
-            assessments_path.write_text("patient_id,provider,assessment_date,tool,cluster,total\n"
-                                        + textwrap.dedent(assessments).strip() + "\n")
-        loaded = load_ruleset(ruleset_path, plugins.options, plugins.vocabulary)
-        result = run(loaded, plugins, Inputs(episodes_path, assessments_path, evaluator=evaluator), Month.parse(period),
-                     Month.parse(from_period) if from_period else None)
-        return Case(result)
+        given = None if assessments is None else csv_text(ASSESSMENTS_HEADER, assessments)
+        case = price_case(ruleset, csv_text(header, episodes), period, from_period=from_period, assessments=given,
+                          plugins=plugins, folder=tmp_path, evaluator=evaluator)
+        return Case(case.result)
 
     return _price
 
@@ -119,15 +115,10 @@ def run_with_files(folder: Path, plugins, ruleset: Path, period: str, from_perio
                    **files: tuple[str, str | None]) -> RunResult:
     """Write each input given as ``(header, rows)`` beside ``ruleset`` (rows None: not given)
     and run: ``episodes`` and ``assessments`` as such, the rest as the run's optional tables."""
-    paths = {}
-    for name, (header, text) in files.items():
-        if text is not None:
-            paths[name] = folder / f"{name}.csv"
-            paths[name].write_text(header + "\n" + textwrap.dedent(text).strip() + "\n")
-    loaded = load_ruleset(ruleset, plugins.options, plugins.vocabulary)
-    episodes, assessments = paths.pop("episodes"), paths.pop("assessments", None)
-    return run(loaded, plugins, Inputs(episodes, assessments, paths), Month.parse(period),
-               Month.parse(from_period) if from_period else None)
+    texts = {name: csv_text(header, rows) for name, (header, rows) in files.items() if rows is not None}
+    episodes, assessments = texts.pop("episodes"), texts.pop("assessments", None)
+    return price_case(ruleset, episodes, period, from_period=from_period, assessments=assessments, tables=texts,
+                      plugins=plugins, folder=folder).result
 
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import HEADER, ruleset_text, run_with_files
-
-ASSESSMENTS_HEADER = "patient_id,provider,assessment_date,tool,cluster,total"
+from conftest import ASSESSMENTS_HEADER, HEADER, ruleset_text, run_with_files
 from localpay.money import pence_to_decimal
 from localpay.pipeline import RunResult
 

@@ -1,16 +1,21 @@
 """The hookspecs module is the plugin authors' reference: every hook must be documented there,
-named in the README, and exercised by a test other than this one."""
+named in the README, and exercised by a test other than this one. The functions a payment option
+declares are protocols, each documented the same way."""
 
+import dataclasses
 import inspect
 import re
+import typing
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO
-from localpay import hookspecs
+from localpay import hookspecs, options
 
 HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("localpay_")]
+PROTOCOLS = [cls for _, cls in inspect.getmembers(options, inspect.isclass)
+             if typing.Protocol in cls.__mro__ and cls.__module__ == options.__name__]
 
 
 def test_there_are_hooks():
@@ -42,3 +47,23 @@ def test_hookimpl_is_exported_from_the_package_root():
     import localpay
 
     assert localpay.hookimpl is hookspecs.hookimpl
+
+
+def test_every_function_an_option_declares_is_a_protocol():
+    hints = typing.get_type_hints(options.PaymentOption)
+    functions = {f.name: hints[f.name] for f in dataclasses.fields(options.PaymentOption)
+                 if any(t in PROTOCOLS for t in typing.get_args(hints[f.name]) or (hints[f.name],))}
+    assert sorted(functions) == ["activity", "check", "describe", "needs_from", "plan_rows", "planned", "price",
+                                 "settle", "timing"]
+    assert len(PROTOCOLS) == len(functions)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda protocol: protocol.__name__)
+def test_option_protocol_is_documented(protocol):
+    assert len(inspect.getdoc(protocol) or "") > 40
+    doc = inspect.getdoc(protocol.__call__) or ""
+    assert ":return:" in doc
+    parameters = list(inspect.signature(protocol.__call__).parameters)[1:]
+    assert parameters
+    for parameter in parameters:
+        assert f":param {parameter}:" in doc

@@ -110,3 +110,27 @@ def test_a_shadow_tariffs_plan_is_not_part_of_the_contracts_value(tmp_path, plug
     document = build_schedule(load_ruleset(path, plugins.options, plugins.vocabulary), plugins)
     # the tariff's plan (£42,140.00) is priced in shadow and paid by the block: only the block counts
     assert document["expected"]["rows"] == [{"arrangement": "block", "title": "block", "value": D("50000.00")}]
+
+
+def test_the_plan_chart_names_clusters_alone_or_by_arrangement(tmp_path, plugins):
+    other = """\
+- id: other
+  option: cluster
+  provider: RXV
+  commissioner: 01W
+  basis: per_review_period
+  prices: {2025-04-01: {11: 1000.00}}
+  activity_plan: {11: 12}
+"""
+    tariff = PLANNED.split("- id: cquin")[0]
+    charts = []
+    for arrangements in (tariff, tariff + other):
+        path = tmp_path / "2025-26.yaml"
+        path.write_text(ruleset_text(arrangements))
+        charts.append(build_schedule(load_ruleset(path, plugins.options, plugins.vocabulary), plugins)["plan_chart"])
+    # one arrangement with a plan: its clusters alone; several: each cluster by its arrangement
+    assert charts == [
+        [{"key": "cluster 3", "unit": "day", "planned": D(3650)}, {"key": "cluster 4", "unit": "day", "planned": D(100)}],
+        [{"key": "tariff: 3", "unit": "day", "planned": D(3650)}, {"key": "tariff: 4", "unit": "day", "planned": D(100)},
+         {"key": "other: 11", "unit": "review period", "planned": D(12)}],
+    ]

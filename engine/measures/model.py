@@ -105,7 +105,9 @@ def _check_bands(measure: Measure) -> None:
                              f"after {percent_text(before.pays)}")
 
 
-def _weights_add_up(measures: list[Measure]) -> list[Measure]:
+def weights_add_up(measures: list[Measure]) -> list[Measure]:
+    """A validator for a list of measures (an option's measures, goals or KPIs): at least one,
+    each id once, and weights adding up to 100%."""
     if not measures:
         raise ValueError("expected at least one measure")
     seen: set[str] = set()
@@ -121,4 +123,4 @@ def _weights_add_up(measures: list[Measure]) -> list[Measure]:
 
 
 # The measures of one option (outcomes' measures, CQUIN's goals): weights add to 100%.
-Measures = Annotated[list[Measure], AfterValidator(_weights_add_up)]
+Measures = Annotated[list[Measure], AfterValidator(weights_add_up)]

@@ -5,9 +5,9 @@ stages, which build on these types, so it is imported from ``localpay.ruleset.lo
 
 from .models import Arrangement, Party, Period, RulesetDocument, Settings
 from .ruleset import Ruleset
-from .types import ClusterCode, Code, Dated, Identifier, OverdueMode, Price, StrictModel, dated_items
+from .types import ClusterCode, Code, Dated, Identifier, OverdueMode, Pence, Price, StrictModel, dated_items
 
 __all__ = [
-    "Arrangement", "ClusterCode", "Code", "Dated", "Identifier", "OverdueMode", "Party", "Period",
+    "Arrangement", "ClusterCode", "Code", "Dated", "Identifier", "OverdueMode", "Party", "Pence", "Period",
     "Price", "Ruleset", "RulesetDocument", "Settings", "StrictModel", "dated_items",
 ]

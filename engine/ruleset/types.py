@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar, Union, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from ..clusters import parse_cluster
 
@@ -30,6 +30,16 @@ Code = Annotated[
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 ClusterCode = Annotated[int, BeforeValidator(parse_cluster)]
 Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False)]
+
+
+def _pounds_and_pence(value: Decimal) -> Decimal:
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"an amount in pounds and pence is expected; {value} has more than two decimal places")
+    return value
+
+
+# money paid as written (an annual value, a cap): a price, but to the penny
+Pence = Annotated[Price, AfterValidator(_pounds_and_pence)]
 OverdueMode = Literal["pay", "suspend", "hold"]
 
 T = TypeVar("T")

@@ -59,7 +59,7 @@ def build_schedule(ruleset: Ruleset, plugins) -> dict:
         "arrangements": arrangements,
         "expected": {"rows": [{"arrangement": a["id"], "title": a["title"], "value": a["planned"]} for a in planned],
                      "total": sum((a["planned"] for a in planned), Decimal("0.00"))},
-        "plan_chart": _plan_rows(arrangements),
+        "plan_chart": _plan_rows(ruleset),
         "rules": [{"id": r.id, "clause": r.clause, "text": describe.rule(r), "priority": r.priority}
                   for r in ruleset.rules],
         "timing": [{"arrangement": a["id"], "title": a["title"], "text": a["timing"]} for a in arrangements],
@@ -86,19 +86,17 @@ def _arrangement(ruleset: Ruleset, arrangement, sections) -> dict:
 DEFAULT_TIMING = "Paid monthly in arrears, on the statement for the month."
 
 
-def _plan_rows(arrangements: list[dict]) -> list[dict]:
-    """Planned activity by cluster for the schedule's chart, from the cluster options' plan tables."""
-    rows = []
-    planned = [a for a in arrangements if any("expected value" in t["columns"] for s in a["sections"] for t in s["tables"])]
-    for a in arrangements:
-        for section in a["sections"]:
-            for table in section["tables"]:
-                if table["columns"][:1] == ["cluster"] and "expected value" in table["columns"]:
-                    unit = table["columns"][2].removeprefix("planned ").removesuffix("s a year")
-                    label = "cluster {}" if len(planned) == 1 else f"{a['id']}: {{}}"
-                    rows += [{"key": label.format(r[0]), "unit": unit,
-                              "planned": Decimal(r[2].replace(",", ""))} for r in table["rows"] if r[0]]
-    return rows
+def _plan_rows(ruleset: Ruleset) -> list[dict]:
+    """Planned activity for the schedule's chart, as the options declare it: each row by its
+    label when one arrangement has a plan, else by arrangement and key."""
+    plans = []
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        rows = option.plan_rows(arrangement, ruleset) if option.plan_rows else ()
+        if rows:
+            plans.append((arrangement.id, rows))
+    return [{"key": row.label if len(plans) == 1 else f"{owner}: {row.key}", "unit": row.unit, "planned": row.planned}
+            for owner, rows in plans for row in rows]
 
 
 def _validation(ruleset: Ruleset, plugins) -> dict:

@@ -1,0 +1,90 @@
+"""Everything a plugin needs, in one place: ``from localpay.plugin import ...``.
+
+The built-in payment options import from here and from ``localpay`` only, and so can a trust's
+own plugin; what this module exports is the engine's promise to plugins (a test checks the
+built-in ones keep to it). The names, by what they are for:
+
+- **Declaring an option**: ``hookimpl``, ``PaymentOption`` and the protocols of the functions it
+  declares (``PriceFunction``, ``SettleFunction``, ``DescribeFunction``, ...); what those
+  functions are given and return (``PricingContext``, ``SettlementContext``, ``Priced``,
+  ``ScheduleSection``, ``Table``, ``ActivityRow``, ``PlanRow``).
+- **Parameter models**: ``Arrangement`` and ``StrictModel`` to subclass, the ruleset's value
+  types (``Code``, ``ClusterCode``, ``Identifier``, ``Price``, ``Pence``, ``Percent``, ``Dated``,
+  ``OverdueMode``, ``When``), and ``dated_items``, ``one_code_each``, ``percent_text``.
+- **Checks across arrangements**: ``unknown``, ``same_parties``, ``settles_too_late``,
+  ``check_named`` and ``named_words``.
+- **Money**: integer pence and micros (millionths of a pound) and their words: ``format_money``,
+  ``format_price``, ``pence_to_decimal``, ``pounds_to_pence``, ``round_half_up``, ``round_pence``,
+  ``to_micros``, ``instalments``, ``amount_expr``, ``MICROS_PER_PENNY``; a contract's money by
+  month: ``instalments_of``, ``value_by_month``, ``to_date``.
+- **Time**: ``Month``, ``months_between``, ``days_in_financial_year``, ``DAY_COUNTS``; the
+  contract's calendar: ``contract_months``, ``settlement_months``, ``window`` and
+  ``from_contract_start`` (a ready-made ``needs_from``).
+- **Lines and exceptions**: ``payment_line`` and ``lines_frame`` (contract-level lines, money in
+  pence), the schemas ``PRICED_COLUMNS`` and ``EXCEPTION_COLUMNS``, ``conform_exceptions``,
+  ``empty_exceptions``, and ``RELEASE_RULE`` (a line releasing money held earlier).
+- **Pricing episodes**: the national ``CLUSTERS``; dated price tables (``price_table``,
+  ``price_days``, ``price_points``, ``split_months``, ``month_label``); ``due_expr`` (when a
+  review falls due); ``BUDGET_COLUMNS`` (the checked budgets file); ``share_out`` (an amount
+  divided by shares to the penny).
+- **Measures and incentives**: ``Measure``, ``Measures``, ``weights_add_up``, ``measure``,
+  ``Score``, ``measures_table``, ``scoring_words``; money at stake on measures, on account and
+  settled: ``IncentiveTerms``, ``settle_incentive``, ``Staked``, ``MEASURE_DETAILS``,
+  ``measure_detail``, ``value_of``, ``share_of``, ``planned_of``, ``timing_words``.
+"""
+
+from .inputs.budgets import BUDGET_COLUMNS
+from .clusters import CLUSTERS
+from .contract_money import instalments_of, to_date, value_by_month
+from .contract_year import contract_months, from_contract_start, settlement_months, window
+from .hookspecs import hookimpl
+from .lines import (EXCEPTION_COLUMNS, PRICED_COLUMNS, RELEASE_RULE, conform_exceptions, empty_exceptions, lines_frame,
+                    payment_line)
+from .measures.compute import measure
+from .measures.describe import measures_table, scoring_words
+from .measures.incentives import (MEASURE_DETAILS, IncentiveTerms, Staked, measure_detail, planned_of, settle_incentive,
+                                  share_of, timing_words, value_of)
+from .measures.model import Measure, Measures, weights_add_up
+from .measures.score import Score
+from .money import (MICROS_PER_PENNY, amount_expr, format_money, format_price, instalments, pence_to_decimal,
+                    pounds_to_pence, round_half_up, round_pence, to_micros)
+from .options import (ActivityFunction, ActivityRow, CheckFunction, DescribeFunction, NeedsFromFunction, PaymentOption,
+                      PlannedFunction, PlanRow, PlanRowsFunction, Priced, PriceFunction, PricingContext,
+                      ScheduleSection, SettleFunction, SettlementContext, Table, TimingFunction)
+from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
+from .prices import month_label, price_days, price_points, price_table, split_months
+from .reviews import due_expr
+from .rules.apply import share_out
+from .rules.scoped import When
+from .ruleset import Arrangement, Ruleset
+from .ruleset.references import check_named, named_words, same_parties, settles_too_late, unknown
+from .ruleset.types import (ClusterCode, Code, Dated, Identifier, OverdueMode, Pence, Percent, Price, StrictModel,
+                            dated_items, one_code_each, percent_text)
+
+__all__ = [
+    # declaring an option
+    "hookimpl", "PaymentOption", "PriceFunction", "SettleFunction", "DescribeFunction", "ActivityFunction",
+    "CheckFunction", "NeedsFromFunction", "PlannedFunction", "TimingFunction", "PlanRowsFunction",
+    "PricingContext", "SettlementContext", "Priced", "ScheduleSection", "Table", "ActivityRow", "PlanRow",
+    # parameter models
+    "Arrangement", "Ruleset", "StrictModel", "Code", "ClusterCode", "Identifier", "Price", "Pence", "Percent",
+    "Dated", "OverdueMode", "When", "dated_items", "one_code_each", "percent_text",
+    # checks across arrangements
+    "unknown", "same_parties", "settles_too_late", "check_named", "named_words",
+    # money
+    "format_money", "format_price", "pence_to_decimal", "pounds_to_pence", "round_half_up", "round_pence",
+    "to_micros", "instalments", "amount_expr", "MICROS_PER_PENNY", "instalments_of", "value_by_month", "to_date",
+    # time
+    "Month", "months_between", "days_in_financial_year", "DAY_COUNTS", "contract_months", "settlement_months",
+    "window", "from_contract_start",
+    # lines and exceptions
+    "payment_line", "lines_frame", "PRICED_COLUMNS", "EXCEPTION_COLUMNS", "conform_exceptions",
+    "empty_exceptions", "RELEASE_RULE",
+    # pricing episodes
+    "CLUSTERS", "price_table", "price_days", "price_points", "split_months", "month_label", "due_expr",
+    "BUDGET_COLUMNS", "share_out",
+    # measures and incentives
+    "Measure", "Measures", "weights_add_up", "measure", "Score", "measures_table", "scoring_words",
+    "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
+    "planned_of", "timing_words",
+]

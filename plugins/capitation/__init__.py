@@ -1,0 +1,41 @@
+"""Capitation: a price per person in the commissioner's population, paid monthly.
+
+The terms, as the ruleset states them and as this option applies them:
+
+- **Population.** The population file (``--population``: ``commissioner, period, population``,
+  checked by ``localpay.inputs.budgets``) gives the people the commissioner pays for in each month.
+- **Price.** ``price_per_person`` (dated: the price in effect on the month's first day applies)
+  is a year's price (``per: year``: a twelfth of it a month, rounded half up to the millionth of
+  a pound) or a month's (``per: month``).
+- **Lines.** Each statement month of the contract has one payable contract-level line:
+  quantity = the month's population, unit ``person-month``, unit price as above; the core rounds
+  quantity x unit price half up to the penny.
+- **No population.** A month with no population row pays nothing and is reported: a row in the
+  ``capitation`` details, and an exception with source ``population``, no row, reason code
+  ``no_population``, action ``flagged``.
+- **Outcomes.** An outcomes component is an ``outcomes`` arrangement listed after this one with
+  ``pot: {percent: 5%, of: [<this id>]}``, as a bonus or withheld; the schedule names it here.
+"""
+
+from __future__ import annotations
+
+from localpay.plugin import PaymentOption, hookimpl
+
+from .checks import check
+from .schedule import describe
+from .settle import settle
+from .terms import CapitationArrangement
+
+
+@hookimpl
+def localpay_payment_options():
+    return [PaymentOption(
+        name="capitation",
+        summary="Capitation: a price per person in the commissioner's population, paid monthly",
+        parameters=CapitationArrangement,
+        settle=settle,
+        describe=describe,
+        check=check,
+        timing=lambda arrangement, ruleset: (
+            "Paid monthly: the month's population from the population file times the price per person."),
+    )]
