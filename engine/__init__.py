@@ -6,15 +6,8 @@ __version__ = "0.1.0"
 from .errors import InputError, LocalpayError, PluginError, Problem, RulesetError
 from .hookspecs import hookimpl
 from .inputs.checks import RowCheck
-from .options import (
-    ActivityRow,
-    PaymentOption,
-    Priced,
-    PricingContext,
-    ScheduleSection,
-    SettlementContext,
-    Table,
-)
+from .plugin_contract import PaymentOption
+from .plugin_values import ActivityRow, Priced, PricingContext, ScheduleSection, SettlementContext, Table
 from .ruleset import Arrangement, Ruleset
 
 __all__ = [

@@ -17,7 +17,7 @@ import pluggy
 
 from . import hookspecs
 from .measures.indicators import compose_indicators
-from .options import PaymentOption, compose_options
+from .plugin_contract import PaymentOption, compose_options
 from .rules.vocabulary import Vocabulary, compose_vocabulary
 
 GROUP = "localpay"

@@ -26,7 +26,7 @@ from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_excep
 from .manager import Plugins
 from .measures.compute import MeasureInputs
 from .measures.returns import check_returns, read_returns
-from .options import PricingContext, SettlementContext
+from .plugin_values import PricingContext, SettlementContext
 from .periods import Month, statement_months
 from .rules.apply import Outcomes, on_lines
 from .rules.columns import typed_columns

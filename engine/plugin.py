@@ -48,9 +48,9 @@ from .measures.model import Measure, Measures, weights_add_up
 from .measures.score import Score
 from .money import (MICROS_PER_PENNY, amount_expr, format_money, format_price, instalments, pence_to_decimal,
                     pounds_to_pence, round_half_up, round_pence, to_micros)
-from .options import (ActivityFunction, ActivityRow, CheckFunction, DescribeFunction, NeedsFromFunction, PaymentOption,
-                      PlannedFunction, PlanRow, PlanRowsFunction, Priced, PriceFunction, PricingContext,
-                      ScheduleSection, SettleFunction, SettlementContext, Table, TimingFunction)
+from .plugin_contract import (ActivityFunction, CheckFunction, DescribeFunction, NeedsFromFunction, PaymentOption,
+                              PlannedFunction, PlanRowsFunction, PriceFunction, SettleFunction, TimingFunction)
+from .plugin_values import ActivityRow, PlanRow, Priced, PricingContext, ScheduleSection, SettlementContext, Table
 from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
 from .prices import month_label, price_days, price_points, price_table, split_months
 from .reviews import due_expr

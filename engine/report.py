@@ -7,7 +7,7 @@ import polars as pl
 from .errors import PluginError
 from .manager import Plugins
 from .money import format_money, pence_to_decimal
-from .options import ScheduleSection
+from .plugin_values import ScheduleSection
 from .pipeline import RunResult
 from .reconcile import NO_ACTIVITY
 from .rules import describe

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from localpay import hookspecs, options
+from localpay import hookspecs, plugin_contract as options
+from localpay.rules import history
 
 HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("localpay_")]
 PROTOCOLS = [cls for _, cls in inspect.getmembers(options, inspect.isclass)
@@ -65,5 +66,19 @@ def test_option_protocol_is_documented(protocol):
     assert ":return:" in doc
     parameters = list(inspect.signature(protocol.__call__).parameters)[1:]
     assert parameters
+    for parameter in parameters:
+        assert f":param {parameter}:" in doc
+
+
+KIND_METHODS = ["parse", "evaluate", "describe", "clusters"]
+
+
+@pytest.mark.parametrize("method", KIND_METHODS)
+def test_history_kind_protocol_is_documented(method):
+    """A history kind's methods are its reference, as a hook's docstring is."""
+    assert len(inspect.getdoc(history.HistoryKind) or "") > 40
+    doc = inspect.getdoc(getattr(history.HistoryKind, method)) or ""
+    parameters = list(inspect.signature(getattr(history.HistoryKind, method)).parameters)[1:]
+    assert parameters and ":return:" in doc
     for parameter in parameters:
         assert f":param {parameter}:" in doc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..options import Table
+from ..plugin_values import Table
 from ..ruleset.types import percent_text
 
 

@@ -63,14 +63,23 @@ class HistoryKind(Protocol):
 
         :param params: the parameters ``parse`` returned in the condition.
         :param prefix: a prefix unique to this condition in the rule, for pattern names.
+        :return: the tests on the subject episode and the patterns joining it to the person's facts.
         """
 
     def describe(self, params: dict) -> str:
-        """The condition in plain English, completing "Where ..." (``params`` as parsed)."""
+        """The condition in plain English.
+
+        :param params: the parameters ``parse`` returned in the condition.
+        :return: words completing "Where ...", for the schedule, ``validate`` and ``explain``.
+        """
 
     def clusters(self, params: dict) -> tuple[int, ...] | None:
-        """The clusters the rule's own episode must be in for the condition to hold, or None when
-        any cluster may (used to tell rules that can never match)."""
+        """The clusters the rule's own episode must be in for the condition to hold.
+
+        :param params: the parameters ``parse`` returned in the condition.
+        :return: the clusters, or None when any cluster may (the lint uses them to tell a rule
+            that can never match).
+        """
 
 
 @dataclass(frozen=True)

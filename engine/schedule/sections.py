@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..errors import PluginError
 from ..hookspecs import hookimpl
-from ..options import ScheduleSection
+from ..plugin_values import ScheduleSection
 
 
 @hookimpl
