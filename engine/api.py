@@ -84,15 +84,17 @@ class Synthetic:
     assessments: Path
     episode_rows: int
     assessment_rows: int
-    tables: dict[str, Path] = field(default_factory=dict)  # budgets, returns, population: as the options need
+    tables: dict[str, Path] = field(default_factory=dict)  # the input tables the ruleset's options read, by name
 
 
 def synthesise_for(ruleset: Ruleset, people: int, seed: int, out: Path, bad_share: float = 0.01,
-                   as_of: dt.date | None = None, tables: bool = False) -> Synthetic:
+                   as_of: dt.date | None = None, tables: bool = False, plugins: Plugins | None = None) -> Synthetic:
     """Episodes and assessments for the ruleset's parties (in its area's services, for a bundled
-    area); with ``tables``, also the budgets, returns and population files its options read."""
+    area); with ``tables``, also each input table the plugins declare that its options read
+    (budgets, returns, population, a plugin's own)."""
     spec = spec_for(ruleset, people, seed, bad_share, as_of)
-    return Synthetic(*write_synthetic(spec, Path(out), ruleset if tables else None))
+    declared = (plugins or make_plugins()).input_tables if tables else None
+    return Synthetic(*write_synthetic(spec, Path(out), ruleset, declared))
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,11 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
     ruleset = open_ruleset(area, plugins)
     first = Month.of(ruleset.period.start)
     period = first.next().next()
-    data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day, tables=True)
+    data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day, tables=True,
+                          plugins=plugins)
     command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
-               *(part for name, path in sorted(data.tables.items()) for part in (f"--{name}", str(path))),
+               *(part for name, path in sorted(data.tables.items())
+                 for part in (plugins.input_tables[name].option, str(path))),
                "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
     inputs = Inputs(data.episodes, data.assessments, data.tables)
     result, written = run_statement(ruleset, plugins, inputs, period.label, out / "statements", first.label,

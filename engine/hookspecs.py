@@ -142,6 +142,36 @@ def localpay_history_kinds():
     """
 
 
+
+@hookspec
+def localpay_input_tables():
+    """Declare optional input tables: files a run may be given beside the episodes.
+
+    :return: a list of :class:`localpay.plugin.InputTable`: each a ``name`` (the CLI option
+        ``--<name>`` and the key of a ruleset test case's rows), the CLI option's ``help``, the
+        ``columns`` a file must have, ``read(path)`` giving its rows as text with a 1-based
+        ``row``, ``check(frame, parties)`` giving ``(usable rows, exception rows)`` against the
+        ruleset's ``parties`` (``providers`` or ``commissioners``), an ``order`` among the inputs
+        and, optionally, ``synthesise``: its rows for synthetic data.
+
+    Every part of localpay takes the tables from this hook: the CLI of ``run``, ``explain`` and
+    ``diff``, the pipeline (a given table is read, checked row by row, its bad rows reported in
+    ``exceptions.csv`` with the table's name as source, and its usable rows handed to the options
+    as ``PricingContext.tables[name]``), the run's manifest, the ruleset tests and ``localpay
+    demo``'s synthetic data. Names are unique across plugins. The built-in tables are declared
+    through this same hook: ``returns`` by ``localpay.measures.builtin``, ``budgets`` by the
+    ``phb`` option and ``population`` by the ``capitation`` option.
+
+    Example::
+
+        @hookimpl
+        def localpay_input_tables():
+            return [InputTable("caseloads", "Caseloads file (provider, period, caseload).",
+                               ("provider", "period", "caseload"), read_caseloads, check_caseloads,
+                               parties="providers")]
+    """
+
+
 @hookspec
 def localpay_indicators():
     """Add indicators that measures (in outcomes, CQUIN and other options) can name.

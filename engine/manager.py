@@ -17,6 +17,7 @@ import pluggy
 
 from . import hookspecs
 from .measures.indicators import compose_indicators
+from .inputs.tables import InputTable, compose_tables
 from .plugin_contract import PaymentOption, compose_options
 from .rules.vocabulary import Vocabulary, compose_vocabulary
 
@@ -63,6 +64,11 @@ class Plugins:
                                           hook.localpay_indicators())
         rules = compose_vocabulary(operators, actions, hook.localpay_history_kinds())
         return replace(rules, indicators=compose_indicators(indicators))
+
+    @cached_property
+    def input_tables(self) -> dict[str, InputTable]:
+        """The optional input tables every plugin declares, by name, in their stated order."""
+        return compose_tables(self.manager.hook.localpay_input_tables())
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

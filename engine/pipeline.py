@@ -18,14 +18,13 @@ import polars as pl
 from . import reconcile
 from .errors import LocalpayError, PluginError
 from .inputs.assessments import check_assessments, read_assessments, reviews_of
-from .inputs.budgets import check_budgets, check_population, read_budgets, read_population
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
+from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
 from .manager import Plugins
 from .measures.compute import MeasureInputs
-from .measures.returns import check_returns, read_returns
 from .plugin_values import PricingContext, SettlementContext
 from .periods import Month, statement_months
 from .rules.apply import Outcomes, on_lines
@@ -43,23 +42,16 @@ class Inputs:
     """What a run reads, and how it evaluates the local rules.
 
     ``episodes``: the episodes file (CSV or Parquet). ``assessments``: the assessments file, if
-    any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the keys
-    of ``TABLES``), a name given None being not given. ``evaluator``: ``polars`` (rules on an
-    episode's own fields as Polars expressions, history rules in durable-rules) or ``durable``
-    (every rule through durable-rules).
+    any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the
+    names plugins declare through ``localpay_input_tables``), a name given None being not given.
+    ``evaluator``: ``polars`` (rules on an episode's own fields as Polars expressions, history
+    rules in durable-rules) or ``durable`` (every rule through durable-rules).
     """
 
     episodes: Path
     assessments: Path | None = None
     tables: Mapping[str, Path | None] = field(default_factory=dict)
     evaluator: Evaluator = "polars"
-
-    def given_tables(self) -> dict[str, Path]:
-        """The tables given, in the order of ``TABLES`` (the order the summary lists them in)."""
-        unknown = sorted(set(self.tables) - set(TABLES))
-        if unknown:
-            raise ValueError(f"no input table {', '.join(map(repr, unknown))} (the tables: {', '.join(TABLES)})")
-        return {name: Path(self.tables[name]) for name in TABLES if self.tables.get(name)}
 
 
 @dataclass
@@ -105,7 +97,8 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     with clock.stage("load"):
         raw = read_episodes(inputs.episodes)
         raw_assessments = read_assessments(inputs.assessments) if inputs.assessments else None
-        tables = {name: (path, TABLES[name][0](path)) for name, path in inputs.given_tables().items()}
+        declared = plugins.input_tables
+        tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
     with clock.stage("check"):
         parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
         found = check_episodes(parsed, plugins.episode_checks(ruleset))
@@ -115,7 +108,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         usable_assessments, assessment_exceptions = (None, empty_exceptions())
         if raw_assessments is not None:
             usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
-        usable, table_exceptions = _check_tables(ruleset, tables)
+        usable, table_exceptions = _check_tables(ruleset, declared, tables)
     reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
@@ -123,8 +116,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     with clock.stage("overlaps"):
         spans, overlaps = resolve_overlaps(valid)
         no_days = reconcile.no_days(valid, ruleset.settings.day_count)
-    context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon,
-                             usable.get("budgets"), usable.get("population"))
+    context = PricingContext(ruleset, valid, spans, reviews, usable_assessments, months, horizon, usable)
     details: dict[str, list[pl.DataFrame]] = {}
     with clock.stage("price"):
         lines, priced_exceptions = _price(ruleset, context, details)
@@ -148,19 +140,13 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
                      rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
 
 
-# the optional input tables: how each is read, checked, and against which parties
-TABLES = {
-    "returns": (read_returns, check_returns, "providers"),
-    "budgets": (read_budgets, check_budgets, "commissioners"),
-    "population": (read_population, check_population, "commissioners"),
-}
-
-
-def _check_tables(ruleset: Ruleset, tables: dict) -> tuple[dict[str, pl.DataFrame], list[pl.DataFrame]]:
+def _check_tables(ruleset: Ruleset, declared: Mapping[str, InputTable],
+                  tables: dict) -> tuple[dict[str, pl.DataFrame], list[pl.DataFrame]]:
+    """Each table given, checked row by row against the ruleset's parties its declaration names."""
     usable, exceptions = {}, []
     for name, (_, raw) in tables.items():
-        _, check, parties = TABLES[name]
-        usable[name], found = check(raw, list(getattr(ruleset, parties)))
+        table = declared[name]
+        usable[name], found = table.check(raw, list(getattr(ruleset, table.parties)))
         exceptions.append(found)
     return usable, exceptions
 

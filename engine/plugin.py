@@ -27,13 +27,25 @@ built-in ones keep to it). The names, by what they are for:
   ``price_days``, ``price_points``, ``split_months``, ``month_label``); ``due_expr`` (when a
   review falls due); ``BUDGET_COLUMNS`` (the checked budgets file); ``share_out`` (an amount
   divided by shares to the penny).
+- **Input tables**: ``InputTable`` (an optional input file, declared through
+  ``localpay_input_tables``) and ``SynthesiseTable`` (how its synthetic rows are made, from a
+  ``SynthSpec``, with ``area_shape`` for a bundled area's shape); the built-in budgets and
+  population files' readers and checks (``read_budgets``, ``check_budgets``, ``BUDGET_REQUIRED``,
+  ``read_population``, ``check_population``, ``POPULATION_REQUIRED``); for a table of one's own,
+  ``read_input`` (a file with its required columns, as text, rows numbered from 1), ``date_expr``
+  and ``integer_expr`` (text parsed, null when it does not parse), and the row checks
+  ``RowCheck``, ``missing``, ``unparsed``, ``not_in`` and ``run_checks`` (the exception rows).
 - **Measures and incentives**: ``Measure``, ``Measures``, ``weights_add_up``, ``measure``,
-  ``Score``, ``measures_table``, ``scoring_words``; money at stake on measures, on account and
+  ``Score``, ``measures_table``, ``scoring_words``, ``MeasuresFunction`` (an option's measures); money at stake on measures, on account and
   settled: ``IncentiveTerms``, ``settle_incentive``, ``Staked``, ``MEASURE_DETAILS``,
   ``measure_detail``, ``value_of``, ``share_of``, ``planned_of``, ``timing_words``.
 """
 
-from .inputs.budgets import BUDGET_COLUMNS
+from .inputs.budgets import (BUDGET_COLUMNS, BUDGET_REQUIRED, POPULATION_REQUIRED, check_budgets, check_population,
+                             read_budgets, read_population)
+from .inputs.checks import RowCheck, missing, not_in, run_checks, unparsed
+from .inputs.read import date_expr, integer_expr, read_input
+from .inputs.tables import InputTable, SynthesiseTable
 from .clusters import CLUSTERS
 from .contract_money import instalments_of, to_date, value_by_month
 from .contract_year import contract_months, from_contract_start, settlement_months, window
@@ -48,7 +60,8 @@ from .measures.model import Measure, Measures, weights_add_up
 from .measures.score import Score
 from .money import (MICROS_PER_PENNY, amount_expr, format_money, format_price, instalments, pence_to_decimal,
                     pounds_to_pence, round_half_up, round_pence, to_micros)
-from .plugin_contract import (ActivityFunction, CheckFunction, DescribeFunction, NeedsFromFunction, PaymentOption,
+from .plugin_contract import (ActivityFunction, CheckFunction, DescribeFunction, MeasuresFunction, NeedsFromFunction,
+                              PaymentOption,
                               PlannedFunction, PlanRowsFunction, PriceFunction, SettleFunction, TimingFunction)
 from .plugin_values import ActivityRow, PlanRow, Priced, PricingContext, ScheduleSection, SettlementContext, Table
 from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
@@ -56,6 +69,8 @@ from .prices import month_label, price_days, price_points, price_table, split_mo
 from .reviews import due_expr
 from .rules.apply import share_out
 from .rules.scoped import When
+from .synth.areas import shape_for as area_shape
+from .synth.spec import SynthSpec
 from .ruleset import Arrangement, Ruleset
 from .ruleset.references import check_named, named_words, same_parties, settles_too_late, unknown
 from .ruleset.types import (ClusterCode, Code, Dated, Identifier, OverdueMode, Pence, Percent, Price, StrictModel,
@@ -86,5 +101,9 @@ __all__ = [
     # measures and incentives
     "Measure", "Measures", "weights_add_up", "measure", "Score", "measures_table", "scoring_words",
     "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
-    "planned_of", "timing_words",
+    "planned_of", "timing_words", "MeasuresFunction",
+    # input tables
+    "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
+    "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",
+    "RowCheck", "missing", "unparsed", "not_in", "run_checks",
 ]

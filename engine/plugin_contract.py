@@ -18,6 +18,7 @@ from typing import Protocol
 import polars as pl
 
 from .errors import PluginError
+from .measures.model import Measure
 from .periods import Month
 from .plugin_values import ActivityRow, PlanRow, Priced, PricingContext, ScheduleSection, SettlementContext
 from .ruleset import Arrangement, Ruleset
@@ -130,6 +131,19 @@ class TimingFunction(Protocol):
         """
 
 
+class MeasuresFunction(Protocol):
+    """An option's ``measures``: the measures an arrangement counts, for whoever needs to know
+    them apart from the option (synthetic returns for its ``reported`` measures, say)."""
+
+    def __call__(self, arrangement: Arrangement, /) -> Sequence[tuple[Measure, str | None]]:
+        """The arrangement's measures.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :return: each measure with the provider whose figures count towards it, or None for a
+            figure counted across several providers (an alliance's KPIs).
+        """
+
+
 class PlanRowsFunction(Protocol):
     """An option's ``plan_rows``: its activity plan, for the schedule's chart."""
 
@@ -164,6 +178,7 @@ class PaymentOption:
     planned: PlannedFunction | None = None
     timing: TimingFunction | None = None  # None: paid monthly in arrears
     plan_rows: PlanRowsFunction | None = None  # None: no activity plan to chart
+    measures: MeasuresFunction | None = None  # None: it counts no measures
     # whether the option's lines are activity delivered, which a risk share can count as its
     # actual (False for payments that are not activity: a block, an incentive, a share)
     delivers_activity: bool = True

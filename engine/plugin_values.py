@@ -5,6 +5,7 @@ activity against plan). The functions themselves are specified in ``plugin_contr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -30,8 +31,9 @@ class PricingContext:
     assessments dated before ``horizon``; ``assessments``: every usable assessment (or None).
     ``months``: the statement months, ascending. ``horizon``: the first day not priced (the day
     after the last statement month, or after the ruleset's period); open periods run to it.
-    ``budgets``, ``population``: the checked budgets and population files (``localpay.inputs.budgets``),
-    or None when not given.
+    ``tables``: the checked rows of each optional input table given (by its name, as declared
+    through ``localpay_input_tables``: ``budgets``, ``population``, ``returns``, a plugin's); a
+    table not given is absent.
     """
 
     ruleset: Ruleset
@@ -41,8 +43,7 @@ class PricingContext:
     assessments: pl.DataFrame | None
     months: tuple[Month, ...]
     horizon: dt.date
-    budgets: pl.DataFrame | None = None  # the checked budgets file (``localpay.inputs.budgets``), if given
-    population: pl.DataFrame | None = None  # the checked population file, if given
+    tables: Mapping[str, pl.DataFrame] = field(default_factory=dict)
 
     @cached_property
     def review_segments(self) -> pl.DataFrame:

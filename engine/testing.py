@@ -31,7 +31,7 @@ from .inputs.assessments import REQUIRED as ASSESSMENT_COLUMNS
 from .inputs.episodes import REQUIRED as EPISODE_COLUMNS
 from .manager import Plugins, make_plugins
 from .periods import Month
-from .pipeline import TABLES, Inputs, RunResult, run
+from .pipeline import Inputs, RunResult, run
 from .rules.evaluate import Evaluator
 from .ruleset.load import load_ruleset
 
@@ -70,10 +70,10 @@ def price_case(ruleset: str | Path, episodes: Rows, period: str, *, from_period:
     """
     if plugins is not None and extra:
         raise ValueError("give either plugins or extra plugin objects, not both")
-    unknown = sorted(set(tables or ()) - set(TABLES))
-    if unknown:
-        raise ValueError(f"no input table {', '.join(unknown)}; the tables are {', '.join(TABLES)}")
     plugins = plugins or make_plugins(load_entry_points=False, extra=tuple(extra))
+    unknown = sorted(set(tables or ()) - set(plugins.input_tables))
+    if unknown:
+        raise ValueError(f"no input table {', '.join(unknown)}; the tables are {', '.join(plugins.input_tables)}")
     with nullcontext(folder) if folder is not None else tempfile.TemporaryDirectory() as place:
         place = Path(place)
         a_path = isinstance(ruleset, Path) or "\n" not in ruleset
@@ -82,7 +82,8 @@ def price_case(ruleset: str | Path, episodes: Rows, period: str, *, from_period:
         episodes_path = _write_rows(place, "episodes", episodes, EPISODE_COLUMNS)
         assessments_path = None if assessments is None else _write_rows(place, "assessments", assessments,
                                                                          ASSESSMENT_COLUMNS)
-        given = {name: _write_rows(place, name, rows) for name, rows in (tables or {}).items()}
+        declared = plugins.input_tables
+        given = {name: _write_rows(place, name, rows, declared[name].columns) for name, rows in (tables or {}).items()}
         first = Month.parse(from_period) if from_period else None
         result = run(loaded, plugins, Inputs(episodes_path, assessments_path, given, evaluator), Month.parse(period),
                      first)

@@ -18,6 +18,7 @@ from conftest import CLUSTER_PER_DAY, ruleset_text
 from localpay import api
 from localpay.cases.model import load_cases
 from localpay.cases.run import find_tests_file, run_tests
+from localpay.manager import make_plugins
 from localpay.cli import cli
 from localpay.errors import LocalpayError
 from localpay.money import format_money
@@ -52,7 +53,7 @@ def test_the_ruleset_validates_strictly_and_passes_its_own_tests(area, plugins):
     results = run_tests(ruleset, plugins, find_tests_file(area))
     assert len(results) >= 4
     assert all(r.passed for r in results), "\n".join(f"{r.name}\n{r.diff}" for r in results if not r.passed)
-    named = {name for located in load_cases(find_tests_file(area)) for name in located.case.arrangements or ()}
+    named = {name for located in load_cases(find_tests_file(area), make_plugins().input_tables) for name in located.case.arrangements or ()}
     assert named & DISTINCTIVE[area]
 
 

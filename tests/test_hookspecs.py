@@ -20,8 +20,9 @@ PROTOCOLS = [cls for _, cls in inspect.getmembers(options, inspect.isclass)
 
 
 def test_there_are_hooks():
-    assert HOOKS == ["localpay_episode_checks", "localpay_history_kinds", "localpay_indicators", "localpay_payment_options",
-                     "localpay_rule_actions", "localpay_rule_operators", "localpay_schedule_sections"]
+    assert HOOKS == ["localpay_episode_checks", "localpay_history_kinds", "localpay_indicators", "localpay_input_tables",
+                     "localpay_payment_options", "localpay_rule_actions", "localpay_rule_operators",
+                     "localpay_schedule_sections"]
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -54,8 +55,8 @@ def test_every_function_an_option_declares_is_a_protocol():
     hints = typing.get_type_hints(options.PaymentOption)
     functions = {f.name: hints[f.name] for f in dataclasses.fields(options.PaymentOption)
                  if any(t in PROTOCOLS for t in typing.get_args(hints[f.name]) or (hints[f.name],))}
-    assert sorted(functions) == ["activity", "check", "describe", "needs_from", "plan_rows", "planned", "price",
-                                 "settle", "timing"]
+    assert sorted(functions) == ["activity", "check", "describe", "measures", "needs_from", "plan_rows", "planned",
+                                 "price", "settle", "timing"]
     assert len(PROTOCOLS) == len(functions)
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from localpay.synth.episodes import SynthSpec, synthesise
+from localpay.synth.episodes import synthesise
+from localpay.synth.spec import SynthSpec
 
 PAIRS = (("RT2", "01W"), ("RT2", "01Y"), ("RXV", "01W"))
 

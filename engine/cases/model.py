@@ -8,12 +8,13 @@ reported with file, line and key instead of surfacing later as a puzzling failur
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from ..errors import InputError, LocalpayError, Problem, RulesetError
 from ..periods import Month, statement_months
@@ -165,19 +166,33 @@ class Expect(StrictModel):
         return self
 
 
+TABLES = "tables"
+
+
 class RulesetCase(StrictModel):
     name: str = Field(min_length=1)
     period: MonthText
     from_period: MonthText | None = Field(default=None, alias="from")
     episodes: Annotated[list[dict[str, Text]], AfterValidator(_episodes)]
     assessments: list[dict[str, Text]] = []
-    returns: list[dict[str, Text]] = []
-    budgets: list[dict[str, Text]] = []
-    population: list[dict[str, Text]] = []
+    # the rows of each optional input table the case gives, written under the table's own name
+    # (returns:, budgets:, population:, a plugin's): the names come in the validation context
+    tables: dict[str, list[dict[str, Text]]] = {}
     # the arrangements whose lines are compared; by default those that price episodes, so a
     # case about one episode is not disturbed by a CQUIN's payments on account
     arrangements: list[str] | None = Field(default=None, min_length=1)
     expect: Expect
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_tables(cls, data: object, info: ValidationInfo) -> object:
+        if not isinstance(data, dict):
+            return data
+        if TABLES in data:
+            raise ValueError(f"write each input table's rows under its own name, not under {TABLES}:")
+        names = (info.context or {}).get(TABLES, ())
+        given = {name: data[name] for name in names if name in data}
+        return {key: value for key, value in data.items() if key not in given} | ({TABLES: given} if given else {})
 
     @model_validator(mode="after")
     def _months(self) -> "RulesetCase":
@@ -212,8 +227,9 @@ class LocatedCase:
     line: int | None
 
 
-def load_cases(path: Path) -> list[LocatedCase]:
-    """The cases of a tests file; a malformed file raises ``TestsFileError`` (a ``RulesetError``)
+def load_cases(path: Path, tables: Iterable[str]) -> list[LocatedCase]:
+    """The cases of a tests file, each of which may give rows for the input ``tables`` named (the
+    tables the plugins declare); a malformed file raises ``TestsFileError`` (a ``RulesetError``)
     naming every problem."""
     path, file = Path(path), str(path)
     if not path.is_file():
@@ -225,9 +241,10 @@ def load_cases(path: Path) -> list[LocatedCase]:
     if not isinstance(source.data, dict):
         raise TestsFileError([Problem(file, 1, "", "expected a mapping with the key 'cases' (a list of cases)")])
     try:
-        document = CasesFile.model_validate(source.data)
+        document = CasesFile.model_validate(source.data, context={TABLES: tuple(tables)})
     except ValidationError as error:
-        raise TestsFileError([source.problem(e["loc"], translate(e, CasesFile), file) for e in error.errors()]) from None
+        raise TestsFileError([source.problem(_written(e["loc"]), translate(e, CasesFile), file)
+                              for e in error.errors()]) from None
     seen: dict[str, int] = {}
     problems = []
     for index, case in enumerate(document.cases):
@@ -238,6 +255,11 @@ def load_cases(path: Path) -> list[LocatedCase]:
     if problems:
         raise TestsFileError(problems)
     return [LocatedCase(case, file, _line(source, ("cases", index))) for index, case in enumerate(document.cases)]
+
+
+def _written(loc: tuple) -> tuple:
+    """Where a problem is in the file: a table's rows are written under its name, not ``tables``."""
+    return tuple(part for i, part in enumerate(loc) if not (part == TABLES and i == 2 and loc[0] == "cases"))
 
 
 def _line(source, path: tuple) -> int | None:

@@ -38,7 +38,7 @@ class RulesetTestsFile(pytest.File):
     def collect(self):
         from .model import load_cases  # deferred, as every import below: see the module's docstring
 
-        for located in load_cases(self.path):
+        for located in load_cases(self.path, self.plugins.input_tables):
             yield RulesetCaseItem.from_parent(self, name=located.case.name, located=located)
 
     @cached_property

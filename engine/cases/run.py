@@ -16,9 +16,7 @@ import polars as pl
 
 from ..errors import InputError, LocalpayError
 from ..inputs.assessments import REQUIRED as ASSESSMENT_COLUMNS
-from ..inputs.budgets import BUDGET_REQUIRED, POPULATION_REQUIRED
 from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
-from ..measures.returns import REQUIRED as RETURNS_REQUIRED
 from ..periods import Month, statement_months
 from ..pipeline import Inputs, run
 from ..ruleset.load import resolve_ruleset_path
@@ -60,12 +58,9 @@ class CaseResult:
         return "\n".join(self.failures)
 
 
-TABLE_COLUMNS = {"returns": RETURNS_REQUIRED, "budgets": BUDGET_REQUIRED, "population": POPULATION_REQUIRED}
-
-
 def run_tests(ruleset, plugins, tests_file: Path) -> list[CaseResult]:
     """Every case of ``tests_file`` against ``ruleset``; raises only for a malformed file."""
-    return [run_case(ruleset, plugins, located) for located in load_cases(tests_file)]
+    return [run_case(ruleset, plugins, located) for located in load_cases(tests_file, plugins.input_tables)]
 
 
 def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
@@ -75,8 +70,8 @@ def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
         assessments = None
         if case.assessments:
             assessments = _write_rows(Path(folder) / "assessments.csv", case.assessments, ASSESSMENT_COLUMNS)
-        tables = {name: _write_rows(Path(folder) / f"{name}.csv", getattr(case, name), columns)
-                  for name, columns in TABLE_COLUMNS.items() if getattr(case, name)}
+        tables = {name: _write_rows(Path(folder) / f"{name}.csv", rows, plugins.input_tables[name].columns)
+                  for name, rows in case.tables.items() if rows}
         unknown = [name for name in case.arrangements or () if name not in {a.id for a in ruleset.arrangements}]
         if unknown:
             return CaseResult(case.name, located.file, located.line,

@@ -48,24 +48,31 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The statement month.")
 ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
-RETURNS = click.option("--returns", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Returns file (measure, period, numerator, denominator) for reported measures.")
-BUDGETS = click.option("--budgets", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Personal health budgets file (patient_id, start_date, end_date, type, ...).")
-POPULATION = click.option("--population", type=click.Path(dir_okay=False, path_type=Path),
-                          help="Population file (commissioner, period, population) for capitation.")
+
+
+class TablesCommand(click.Command):
+    """A command reading input files: after ``--assessments`` it takes each optional input table
+    the plugins declare (``localpay_input_tables``) as ``--<name> FILE``. The options are made
+    when the command line is read, so the plugins load then, never at import."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        declared = ctx.ensure_object(App).plugins.input_tables.values()
+        options = [click.Option([table.option, table.name], type=click.Path(dir_okay=False, path_type=Path),
+                                help=table.help) for table in declared]
+        after = next(i for i, p in enumerate(params) if p.name == "assessments") + 1
+        return params[:after] + options + params[after:]
 
 
 def input_files(command):
-    """--assessments and the optional tables (--returns, --budgets, --population), the tables
-    handed to the command together as ``tables`` (name -> path or None)."""
+    """--assessments and the optional input tables the plugins declare, the tables handed to the
+    command together as ``tables`` (name -> path or None). The command is a ``TablesCommand``."""
     @functools.wraps(command)
-    def gathered(*args, returns, budgets, population, **kwargs):
-        return command(*args, tables={"returns": returns, "budgets": budgets, "population": population}, **kwargs)
+    def gathered(*args, **kwargs):
+        declared = click.get_current_context().ensure_object(App).plugins.input_tables
+        return command(*args, tables={name: kwargs.pop(name, None) for name in declared}, **kwargs)
 
-    for option in (POPULATION, BUDGETS, RETURNS, ASSESSMENTS):  # applied last first: listed as written
-        gathered = option(gathered)
-    return gathered
+    return ASSESSMENTS(gathered)
 
 
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")

@@ -9,10 +9,10 @@ import click
 from .. import api
 from ..money import format_money
 from ..pipeline import Inputs
-from .app import FROM, PERIOD, TEMPLATES, App, input_files, pass_app
+from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_app
 
 
-@click.command("diff")
+@click.command("diff", cls=TablesCommand)
 @click.argument("old")
 @click.argument("new")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))

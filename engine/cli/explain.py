@@ -8,10 +8,10 @@ import click
 
 from .. import api
 from ..pipeline import Inputs
-from .app import FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
+from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
 
 
-@click.command("explain")
+@click.command("explain", cls=TablesCommand)
 @click.argument("ruleset")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--episode", "episode_id", required=True, help="The episode_id to explain.")

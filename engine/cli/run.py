@@ -10,10 +10,10 @@ from .. import api
 from ..pipeline import Inputs
 from ..progress import StageProgress
 from ..report import run_report
-from .app import FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
+from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
 
 
-@click.command("run")
+@click.command("run", cls=TablesCommand)
 @click.argument("ruleset")
 @click.argument("episodes", type=click.Path(dir_okay=False, path_type=Path))
 @input_files
@@ -29,7 +29,8 @@ def run_command(app: App, ruleset, episodes, assessments, tables, period, from_p
     loaded = app.ruleset(ruleset)
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
     for flag, value in (("--from", from_period), ("--assessments", assessments),
-                        *((f"--{name}", path) for name, path in tables.items()), ("--templates", templates),
+                        *((app.plugins.input_tables[name].option, path) for name, path in tables.items()),
+                        ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]

@@ -17,9 +17,12 @@ import polars as pl
 from pydantic import Field
 
 from ..hookspecs import hookimpl
+from ..inputs.tables import InputTable
 from ..reviews import due_expr
 from ..ruleset.types import StrictModel
 from .indicators import Count, Indicator, MeasureData, NoParameters
+from .returns import REQUIRED as RETURNS_REQUIRED, check_returns, read_returns
+from .returns_synth import synthesise_returns
 from .swemwbs import metric_hundredths_expr
 
 MHCT = "MHCT"
@@ -301,3 +304,13 @@ BUILTIN_INDICATORS = (REVIEWED_IN_PERIOD, PAIRED_HONOS, HONOS_IMPROVED, WEMWBS_I
 @hookimpl
 def localpay_indicators():
     return list(BUILTIN_INDICATORS)
+
+
+RETURNS = InputTable(
+    "returns", "Returns file (measure, period, numerator, denominator) for reported measures.", RETURNS_REQUIRED,
+    read_returns, check_returns, parties="providers", order=10, synthesise=synthesise_returns)
+
+
+@hookimpl
+def localpay_input_tables():
+    return [RETURNS]

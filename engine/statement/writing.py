@@ -33,8 +33,8 @@ def manifest_of(result: RunResult, command: list[str]) -> dict:
         if path is not None:
             inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
     inputs["episodes"]["rows"] = result.summary["episodes"]["rows_read"]
-    for name in ("assessments", "returns", "budgets", "population"):
-        if name in result.summary:
+    for name in inputs:  # the assessments and every optional table given, each accounted for in the summary
+        if name != "episodes" and name in result.summary:
             inputs[name]["rows"] = result.summary[name]["rows_read"]
     ruleset = result.ruleset
     return {

@@ -7,37 +7,22 @@ catch. Same seed, same files: generation is vectorised over people with one seed
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from ..fileio import atomic_write_with
+from ..inputs.tables import InputTable
 from .areas import ServiceShape, assign_services, shape_for
 from .assessments import assessments_for
 from .shape import BAD_KINDS, CODES, MEDIAN_DAYS, MIX, SERVICES, spoil, transition_table
+from .spec import SynthSpec
 from .tables import synthesise_tables, write_tables
 
 EPOCH = dt.date(1970, 1, 1)
 MAX_PERIODS = 6
-
-
-@dataclass(frozen=True)
-class SynthSpec:
-    people: int
-    seed: int
-    pairs: tuple[tuple[str, str], ...]  # (provider, commissioner), most common first
-    year_start: dt.date
-    year_end: dt.date
-    bad_share: float = 0.01
-    overdue_share: float = 0.08
-    as_of: dt.date | None = None  # the extract date: nothing later is known (default: year end)
-    services: ServiceShape | None = None  # an area's own services (default: shape.SERVICES)
-
-    @property
-    def extract(self) -> dt.date:
-        return self.as_of or self.year_end
 
 
 def synthesise(spec: SynthSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -165,9 +150,10 @@ def assessments_path(episodes_path: Path) -> Path:
     return episodes_path.with_name(f"{episodes_path.stem}-assessments{episodes_path.suffix}")
 
 
-def write_synthetic(spec: SynthSpec, out: Path, ruleset=None) -> tuple[Path, Path, int, int, dict[str, Path]]:
+def write_synthetic(spec: SynthSpec, out: Path, ruleset=None,
+                    tables: Mapping[str, InputTable] | None = None) -> tuple[Path, Path, int, int, dict[str, Path]]:
     """Episodes to ``out`` (CSV, or Parquet for .parquet) and assessments beside it; given the
-    ruleset, also the budgets, returns and population files its options read (``tables``)."""
+    ruleset and the input tables declared, also each table the ruleset's options read."""
     episodes, assessments = synthesise(spec)
     second = assessments_path(Path(out))
     for frame, path in ((episodes, Path(out)), (assessments, second)):
@@ -175,5 +161,5 @@ def write_synthetic(spec: SynthSpec, out: Path, ruleset=None) -> tuple[Path, Pat
             atomic_write_with(path, lambda tmp, f=frame: f.write_parquet(tmp))
         else:
             atomic_write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
-    tables = write_tables(synthesise_tables(ruleset, spec, episodes, assessments), Path(out)) if ruleset else {}
-    return Path(out), second, episodes.height, assessments.height, tables
+    made = synthesise_tables(ruleset, spec, episodes, assessments, tables) if ruleset is not None and tables else {}
+    return Path(out), second, episodes.height, assessments.height, write_tables(made, Path(out))

@@ -38,5 +38,7 @@ def localpay_payment_options():
         needs_from=needs_from,
         planned=lambda arrangement, ruleset: arrangement.annual_value,
         timing=timing,
+        # the KPIs count the alliance's figures, across its provider members
+        measures=lambda arrangement: [(k, None) for k in (arrangement.risk_reward.kpis if arrangement.risk_reward else [])],
         delivers_activity=False,
     )]

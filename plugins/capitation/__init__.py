@@ -19,12 +19,18 @@ The terms, as the ruleset states them and as this option applies them:
 
 from __future__ import annotations
 
-from localpay.plugin import PaymentOption, hookimpl
+from localpay.plugin import (POPULATION_REQUIRED, InputTable, PaymentOption, check_population, hookimpl,
+                             read_population)
 
 from .checks import check
 from .schedule import describe
 from .settle import settle
+from .synth import synthesise_population
 from .terms import CapitationArrangement
+
+POPULATION = InputTable(
+    "population", "Population file (commissioner, period, population) for capitation.", POPULATION_REQUIRED,
+    read_population, check_population, parties="commissioners", order=30, synthesise=synthesise_population)
 
 
 @hookimpl
@@ -39,3 +45,8 @@ def localpay_payment_options():
         timing=lambda arrangement, ruleset: (
             "Paid monthly: the month's population from the population file times the price per person."),
     )]
+
+
+@hookimpl
+def localpay_input_tables():
+    return [POPULATION]

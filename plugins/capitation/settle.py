@@ -40,7 +40,7 @@ def settle(arrangement: CapitationArrangement, context) -> Priced:
 
 
 def _population(context, commissioner: str) -> dict[str, int]:
-    frame = context.pricing.population if context.pricing is not None else None
+    frame = context.pricing.tables.get("population") if context.pricing is not None else None
     if frame is None:
         return {}
     return dict(frame.filter(pl.col("commissioner") == commissioner).select("period", "population").iter_rows())

@@ -30,6 +30,7 @@ def localpay_payment_options():
         needs_from=from_contract_start,
         planned=planned,
         timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "CQUIN"),
+        measures=lambda arrangement: [(goal, arrangement.provider) for goal in arrangement.goals],
         delivers_activity=False,
         incentive=True,
     )]

@@ -30,6 +30,7 @@ def localpay_payment_options():
         needs_from=from_contract_start,
         planned=planned,
         timing=lambda arrangement, ruleset: timing_words(arrangement, ruleset, "The outcomes pot"),
+        measures=lambda arrangement: [(m, arrangement.provider) for m in arrangement.measures],
         delivers_activity=False,
         incentive=True,
     )]

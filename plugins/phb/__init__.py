@@ -29,12 +29,17 @@ assessments the run checked.
 
 from __future__ import annotations
 
-from localpay.plugin import PaymentOption, hookimpl
+from localpay.plugin import BUDGET_REQUIRED, InputTable, PaymentOption, check_budgets, hookimpl, read_budgets
 
 from .checks import check
 from .schedule import describe
 from .settle import settle
+from .synth import synthesise_budgets
 from .terms import PhbArrangement
+
+BUDGETS = InputTable(
+    "budgets", "Personal health budgets file (patient_id, start_date, end_date, type, ...).", BUDGET_REQUIRED,
+    read_budgets, check_budgets, parties="commissioners", order=20, synthesise=synthesise_budgets)
 
 
 @hookimpl
@@ -50,3 +55,8 @@ def localpay_payment_options():
             "Budgets are paid monthly, pro rata to the days held; unbundling reduces the provider's cluster payment in "
             "the same month; unspent direct payments are reclaimed in the month of a review or at the year end."),
     )]
+
+
+@hookimpl
+def localpay_input_tables():
+    return [BUDGETS]

@@ -45,10 +45,8 @@ def indicative(arrangement, pricing, asof: pl.DataFrame) -> pl.DataFrame:
     episodes = _episodes(arrangement, pricing).select("patient_id", "cluster", "episode_id", _from="start_date")
     clusters = _latest(asof, episodes, "_from", ["_from", "episode_id"], ["cluster"])
     found = asof.select("key").join(scored, on="key", how="left").join(clusters, on="key", how="left")
-    cluster_points = {code: hundredths(p) for code, p in (allocation.cluster_points or {}).items()}
     found = found.with_columns(
-        points=pl.col("item_points")
-        + pl.col("cluster").replace_strict(cluster_points, default=0, return_dtype=pl.Int64).fill_null(0),
+        points=pl.col("item_points") + cluster_points(allocation, pl.col("cluster")),
         _excluded=pl.col("key").is_in(_excluded_keys(arrangement, pricing, asof).implode()),
     )
     found = found.with_columns(
@@ -56,7 +54,7 @@ def indicative(arrangement, pricing, asof: pl.DataFrame) -> pl.DataFrame:
         basis=pl.when(pl.col("_excluded")).then(pl.lit("excluded"))
         .when(pl.col("item_points").is_null()).then(pl.lit("no HoNOS")).otherwise(pl.lit("indicative")),
     )
-    return found.with_columns(indicative=_money(allocation, pl.col("points"))).select(
+    return found.with_columns(indicative=annual_amount(allocation, pl.col("points"))).select(
         "key", "points", "indicative", "basis", "honos_date")
 
 
@@ -69,10 +67,21 @@ def _scored(assessments: pl.DataFrame | None, weights: dict) -> pl.DataFrame:
     score = {item: pl.col(f"item_{item}").cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
              for item in weights}
     complete = pl.all_horizontal([s.is_between(0, 4) for s in score.values()])
-    points = pl.sum_horizontal([s * hundredths(w) for (item, s), w in zip(score.items(), weights.values())])
+    points = weighted_points(weights, score)
     row = pl.col("row") if "row" in assessments.columns else pl.lit(0)
     return assessments.filter((pl.col("tool") == "HoNOS") & complete.fill_null(False)).select(
         "patient_id", honos_date="assessment_date", _row=row.cast(pl.Int64), item_points=points.cast(pl.Int64))
+
+
+def weighted_points(weights: dict, scores: dict[int, pl.Expr]) -> pl.Expr:
+    """HoNOS points in hundredths: the sum of weight x score over the weighted items."""
+    return pl.sum_horizontal([scores[item] * hundredths(weight) for item, weight in weights.items()])
+
+
+def cluster_points(allocation, cluster: pl.Expr) -> pl.Expr:
+    """The points (hundredths) for a person's cluster; none for a cluster not listed, or none known."""
+    table = {code: hundredths(p) for code, p in (allocation.cluster_points or {}).items()}
+    return cluster.replace_strict(table, default=0, return_dtype=pl.Int64).fill_null(0)
 
 
 def _latest(asof: pl.DataFrame, found: pl.DataFrame, dated: str, order: list[str], keep: list[str]) -> pl.DataFrame:
@@ -103,7 +112,7 @@ def _excluded_keys(arrangement, pricing, asof: pl.DataFrame) -> pl.Series:
     return hits["key"].unique()
 
 
-def _money(allocation, points: pl.Expr) -> pl.Expr:
+def annual_amount(allocation, points: pl.Expr) -> pl.Expr:
     """Points (hundredths) as an annual amount in pence, rounded half up."""
     if allocation.price_per_point is not None:
         # pence = points/100 x micros/1e6 x 100 = hundredths x micros / 1e6

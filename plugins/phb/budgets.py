@@ -34,7 +34,7 @@ FAR = dt.date(2200, 1, 1)
 def budgets_for(arrangement, pricing) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the budgets used, with ``stop``, ``held_from`` and ``held_stop``; exception rows for the
     budgets not used)."""
-    frame = pricing.budgets if pricing.budgets is not None else pl.DataFrame(schema=BUDGET_COLUMNS)
+    frame = pricing.tables.get("budgets", pl.DataFrame(schema=BUDGET_COLUMNS))
     ruleset = pricing.ruleset
     payers = [a.commissioner for a in ruleset.arrangements if a.option == arrangement.option]
     unnamed = pl.col("commissioner").is_null()
