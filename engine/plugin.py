@@ -5,7 +5,7 @@ own plugin; what this module exports is the engine's promise to plugins (a test 
 built-in ones keep to it). The names, by what they are for:
 
 - **Declaring an option**: ``hookimpl``, ``PaymentOption`` and the protocols of the functions it
-  declares (``PriceFunction``, ``SettleFunction``, ``DescribeFunction``, ...); what those
+  declares (``PriceFunction``, ``SettleFunction``, ``DescribeFunction``, ``ValidationFunction``, ...); what those
   functions are given and return (``PricingContext``, ``SettlementContext``, ``Priced``,
   ``ScheduleSection``, ``Table``, ``ActivityRow``, ``PlanRow``).
 - **Parameter models**: ``Arrangement`` and ``StrictModel`` to subclass, the ruleset's value
@@ -61,7 +61,7 @@ from .measures.score import Score
 from .money import (MICROS_PER_PENNY, amount_expr, format_money, format_price, instalments, pence_to_decimal,
                     pounds_to_pence, round_half_up, round_pence, to_micros)
 from .plugin_contract import (ActivityFunction, CheckFunction, DescribeFunction, MeasuresFunction, NeedsFromFunction,
-                              PaymentOption,
+                              PaymentOption, ValidationFunction,
                               PlannedFunction, PlanRowsFunction, PriceFunction, SettleFunction, TimingFunction)
 from .plugin_values import ActivityRow, PlanRow, Priced, PricingContext, ScheduleSection, SettlementContext, Table
 from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
@@ -101,7 +101,7 @@ __all__ = [
     # measures and incentives
     "Measure", "Measures", "weights_add_up", "measure", "Score", "measures_table", "scoring_words",
     "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
-    "planned_of", "timing_words", "MeasuresFunction",
+    "planned_of", "timing_words", "MeasuresFunction", "ValidationFunction",
     # input tables
     "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
     "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",

@@ -144,6 +144,19 @@ class MeasuresFunction(Protocol):
         """
 
 
+class ValidationFunction(Protocol):
+    """An option's ``validation``: what it does with data that fails its own checks, for the
+    schedule's validation section (Schedule 6)."""
+
+    def __call__(self, arrangement: Arrangement, ruleset: Ruleset, /) -> Sequence[str]:
+        """The arrangement's validation of the data, in plain English.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :param ruleset: the loaded ruleset (its settings, for a mode the arrangement may override).
+        :return: sentences; the schedule lists each different sentence once, in ruleset order.
+        """
+
+
 class PlanRowsFunction(Protocol):
     """An option's ``plan_rows``: its activity plan, for the schedule's chart."""
 
@@ -179,6 +192,7 @@ class PaymentOption:
     timing: TimingFunction | None = None  # None: paid monthly in arrears
     plan_rows: PlanRowsFunction | None = None  # None: no activity plan to chart
     measures: MeasuresFunction | None = None  # None: it counts no measures
+    validation: ValidationFunction | None = None  # None: nothing to say in the schedule's validation section
     # whether the option's lines are activity delivered, which a risk share can count as its
     # actual (False for payments that are not activity: a block, an incentive, a share)
     delivers_activity: bool = True

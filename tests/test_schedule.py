@@ -134,3 +134,35 @@ def test_the_plan_chart_names_clusters_alone_or_by_arrangement(tmp_path, plugins
         [{"key": "tariff: 3", "unit": "day", "planned": D(3650)}, {"key": "tariff: 4", "unit": "day", "planned": D(100)},
          {"key": "other: 11", "unit": "review period", "planned": D(12)}],
     ]
+
+
+def test_the_validation_section_says_what_each_cluster_arrangement_does_with_overdue_days(tmp_path, plugins):
+    other = """\
+- id: other
+  option: cluster
+  provider: RXV
+  commissioner: 01W
+  basis: per_day
+  overdue_review: hold
+  prices: {2025-04-01: {11: 10.00}}
+- id: third
+  option: cluster
+  provider: RT2
+  commissioner: 01Y
+  basis: per_day
+  prices: {2025-04-01: {11: 10.00}}
+"""
+    block = "- {id: block, option: block, provider: RT2, commissioner: 01W, annual_value: 1000.00}\n"
+    notes = []
+    for arrangements, settings in ((PLANNED.split("- id: cquin")[0] + other, "overdue_review: suspend"), (block, "")):
+        path = tmp_path / "2025-26.yaml"
+        path.write_text(ruleset_text(arrangements, settings))
+        notes.append(build_schedule(load_ruleset(path, plugins.options, plugins.vocabulary), plugins)["validation"]["notes"])
+    # the setting once (tariff and third follow it), the arrangement that overrides it by name;
+    # a ruleset with no cluster arrangement says nothing of review periods
+    assert notes == [
+        ["Days past a cluster's maximum review period without a review are not payable: shown on the statement at nil.",
+         "Under other (other), days past a cluster's maximum review period without a review are held until a review "
+         "takes place, then released in the month of the review."],
+        [],
+    ]

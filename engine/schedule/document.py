@@ -33,11 +33,6 @@ ROW_RULES = (
     ("duplicate_episode_id", "two different rows with one episode id are both set aside"),
     ("overlap", "days a person has in two periods with one provider are paid once, to the later-starting period"),
 )
-OVERDUE_WORDS = {
-    "pay": "paid and flagged for validation",
-    "suspend": "not payable: shown on the statement at nil",
-    "hold": "held until a review takes place, then released in the month of the review",
-}
 DAY_COUNT_WORDS = {
     "exclusive_end": "from the start date, exclusive of the end date (a move on 3 May pays the old cluster to 2 May)",
     "inclusive_end": "from the start date to the end date inclusive",
@@ -99,6 +94,15 @@ def _plan_rows(ruleset: Ruleset) -> list[dict]:
             for owner, rows in plans for row in rows]
 
 
+def _option_notes(ruleset: Ruleset) -> list[str]:
+    """What each option says of its validation of the data, each sentence once, in ruleset order."""
+    notes: dict[str, None] = {}
+    for arrangement in ruleset.arrangements:
+        declared = getattr(ruleset.option_of(arrangement), "validation", None)
+        notes.update(dict.fromkeys(declared(arrangement, ruleset) if declared else ()))
+    return list(notes)
+
+
 def _validation(ruleset: Ruleset, plugins) -> dict:
     checks = sorted({(c.code, c.column) for c in plugins.episode_checks(ruleset)})
     flags = [r for r in ruleset.rules if any(a.name in ("flag", "hold", "exclude") for a in r.then)]
@@ -106,7 +110,7 @@ def _validation(ruleset: Ruleset, plugins) -> dict:
         "checks": [{"code": code, "column": column, "text": CHECK_WORDS.get(code, code.replace("_", " "))}
                    for code, column in checks],
         "rows": [{"code": code, "text": text} for code, text in ROW_RULES],
-        "overdue": OVERDUE_WORDS[ruleset.settings.overdue_review],
+        "notes": _option_notes(ruleset),
         "day_count": DAY_COUNT_WORDS[ruleset.settings.day_count],
         "rules": [r.id for r in flags],
     }

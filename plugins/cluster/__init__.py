@@ -9,7 +9,7 @@ from localpay.plugin import PaymentOption, hookimpl
 from .checks import check
 from .plan import activity, plan_rows, planned
 from .pricing import price_cluster
-from .schedule import describe
+from .schedule import describe, validation
 from .terms import ClusterArrangement
 
 
@@ -25,6 +25,7 @@ def localpay_payment_options():
         check=check,
         planned=planned,
         plan_rows=plan_rows,
+        validation=validation,
         timing=lambda arrangement, ruleset: (
             "Paid monthly in arrears: each month's statement prices the month's activity from the data for it."),
     )]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from localpay.plugin import CLUSTERS, ScheduleSection, Table, dated_items, format_money, format_price, to_micros
 
 from .plan import plan_values
-from .terms import BASIS_UNITS, OVERDUE_TERMS, ClusterArrangement
+from .terms import BASIS_UNITS, OVERDUE_TERMS, OVERDUE_WORDS, ClusterArrangement
 
 
 def describe(arrangement: ClusterArrangement, ruleset) -> ScheduleSection:
@@ -58,3 +58,13 @@ def _plan_table(arrangement: ClusterArrangement, unit: str, ruleset) -> Table:
             for code, planned in sorted(arrangement.activity_plan.items())]
     rows.append(("", "expected annual value", "", format_money(sum(values.values()))))
     return Table(("cluster", "name", f"planned {unit}s a year", "expected value"), tuple(rows))
+
+
+def validation(arrangement: ClusterArrangement, ruleset) -> tuple[str, ...]:
+    """What happens to days past the maximum review period without a review: the ruleset's
+    setting in one sentence, and an arrangement that overrides it named in its own."""
+    mode = arrangement.overdue_review or ruleset.settings.overdue_review
+    days = "days past a cluster's maximum review period without a review are"
+    if mode == ruleset.settings.overdue_review:
+        return (f"{days[0].upper()}{days[1:]} {OVERDUE_WORDS[mode]}.",)
+    return (f"Under {arrangement.label} ({arrangement.id}), {days} {OVERDUE_WORDS[mode]}.",)

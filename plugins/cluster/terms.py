@@ -23,6 +23,12 @@ OVERDUE_REASONS = {
 }
 RELEASED_SAME_MONTH = "past the maximum review period; a review took place in the month, so it is paid"
 RELEASE_REASON = "release of payment held pending review: the review has taken place"
+# what each mode does with the days, in the words of the schedule's validation section
+OVERDUE_WORDS = {
+    "pay": "paid and flagged for validation",
+    "suspend": "not payable: shown on the statement at nil",
+    "hold": "held until a review takes place, then released in the month of the review",
+}
 # each mode in the schedule's words
 OVERDUE_TERMS = {
     "pay": "Days past the cluster's maximum review period without a review are paid and flagged for validation.",
