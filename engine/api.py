@@ -184,7 +184,8 @@ def example_episode(result: RunResult) -> str | None:
     lines = result.lines.filter(pl.col("period") == result.period.label).sort("episode_id")
     decided = lines.filter(pl.col("reason").is_not_null())
     chosen = decided if not decided.is_empty() else lines
-    return chosen["episode_id"].drop_nulls().first() if not chosen.is_empty() else None
+    first = chosen["episode_id"].drop_nulls().first() if not chosen.is_empty() else None
+    return None if first is None else str(first)
 
 
 @dataclass(frozen=True)

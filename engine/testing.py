@@ -77,7 +77,7 @@ def price_case(ruleset: str | Path, episodes: Rows, period: str, *, from_period:
     with nullcontext(folder) if folder is not None else tempfile.TemporaryDirectory() as place:
         place = Path(place)
         a_path = isinstance(ruleset, Path) or "\n" not in ruleset
-        loaded = load_ruleset(Path(ruleset) if a_path else _write(place, "ruleset.yaml", ruleset), plugins.options,
+        loaded = load_ruleset(Path(ruleset) if a_path else _write(place, "ruleset.yaml", str(ruleset)), plugins.options,
                               plugins.vocabulary)
         episodes_path = _write_rows(place, "episodes", episodes, EPISODE_COLUMNS)
         assessments_path = None if assessments is None else _write_rows(place, "assessments", assessments,

@@ -5,6 +5,8 @@ the keys that differ).
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 from collections.abc import Callable
 
@@ -38,7 +40,7 @@ MICROS = ("unit_price", "option_price")  # written in pounds, held in millionths
 
 def _expected(model: Expectation) -> dict[str, object]:
     """The keys written, as the line holds them: money as integer pence or micros."""
-    values = model.written
+    values: dict[str, Any] = model.written
     if not isinstance(model, ExpectedLine):  # an exception row's value is text, not money
         return values
     for key in PENCE:
@@ -52,7 +54,7 @@ def _expected(model: Expectation) -> dict[str, object]:
     return values
 
 
-def _found(key: str, value: object) -> object:
+def _found(key: str, value: Any) -> Any:
     return frozenset(part for part in (value or "").split(";") if part) if key == "rules" else value
 
 
@@ -165,7 +167,7 @@ def _flow(values: dict) -> str:
     return "{" + ", ".join(f"{key}: {_show(key, value)}" for key, value in values.items()) + "}"
 
 
-def _show(key: str, value: object) -> str:
+def _show(key: str, value: Any) -> str:
     if key == "rules":
         return "; ".join(sorted(value)) or "none"
     if value is None:

@@ -46,7 +46,7 @@ def _date(value: object) -> object:
 
 def _month(value: object) -> object:
     text = _text(value)
-    if not text:
+    if not isinstance(text, str) or not text:
         raise ValueError("expected a month written YYYY-MM (e.g. 2025-06), found nothing")
     try:
         return Month.parse(text).label

@@ -66,7 +66,9 @@ class RulesetCaseItem(pytest.Item):
     def runtest(self) -> None:
         from .run import run_case
 
-        result = run_case(self.parent.ruleset, self.parent.plugins, self.located)
+        tests_file = self.parent
+        assert isinstance(tests_file, RulesetTestsFile)  # a case is collected from its tests file only
+        result = run_case(tests_file.ruleset, tests_file.plugins, self.located)
         if not result.passed:
             raise CaseFailed(result.diff)
 

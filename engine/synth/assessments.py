@@ -8,7 +8,7 @@ import polars as pl
 
 from ..clusters import CLUSTERS
 
-_REVIEW_DAYS = {code: c.review_days or c.review_months * 30 for code, c in CLUSTERS.items()}
+_REVIEW_DAYS = {code: c.review_days or (c.review_months or 0) * 30 for code, c in CLUSTERS.items()}
 
 
 def assessments_for(periods: pl.DataFrame, spec, rng: np.random.Generator, epoch) -> pl.DataFrame:

@@ -118,6 +118,7 @@ def _as_text(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -
 
 
 def _services(periods: pl.DataFrame, spec: SynthSpec, rng: np.random.Generator) -> pl.Series:
+    assert spec.services is not None  # only an area with services of its own assigns them
     providers = {i: p for i, (p, _) in enumerate(spec.pairs)}
     provider = periods["pair"].replace_strict(providers, return_dtype=pl.String).to_numpy()
     return pl.Series(assign_services(periods["cluster"].to_numpy(), provider, spec.services, rng), dtype=pl.String)
@@ -157,9 +158,6 @@ def write_synthetic(spec: SynthSpec, out: Path, ruleset=None,
     episodes, assessments = synthesise(spec)
     second = assessments_path(Path(out))
     for frame, path in ((episodes, Path(out)), (assessments, second)):
-        if path.suffix.lower() == ".parquet":
-            atomic_write_with(path, lambda tmp, f=frame: f.write_parquet(tmp))
-        else:
-            atomic_write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
+        atomic_write_with(path, frame.write_parquet if path.suffix.lower() == ".parquet" else frame.write_csv)
     made = synthesise_tables(ruleset, spec, episodes, assessments, tables) if ruleset is not None and tables else {}
     return Path(out), second, episodes.height, assessments.height, write_tables(made, Path(out))

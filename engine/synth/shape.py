@@ -17,7 +17,7 @@ SERVICES = {10: "EIP", 14: "CRHT", 15: "CRHT", 16: "DUAL", 18: "MAS", 19: "MAS",
             1: "PCMH", 2: "PCMH"}
 
 # next cluster after a period ends (crisis step-ups to 14/15 and step-downs after them)
-_MOVES = {
+_MOVES: dict[int, dict[int, float]] = {
     0: {1: 2, 3: 3, 4: 2, 11: 1, 18: 1}, 1: {1: 1, 2: 3, 3: 2}, 2: {1: 2, 2: 1, 3: 3, 4: 1},
     3: {2: 2, 3: 1, 4: 3, 1: 1}, 4: {3: 3, 4: 1, 5: 2, 7: 1}, 5: {4: 3, 5: 1, 7: 2, 8: 1},
     6: {4: 2, 6: 1, 7: 1}, 7: {7: 1, 4: 2, 8: 1}, 8: {8: 1, 7: 2, 5: 1},

@@ -38,6 +38,6 @@ def write_tables(tables: dict[str, pl.DataFrame], episodes_path: Path) -> dict[s
     paths = {}
     for name, frame in tables.items():
         path = Path(episodes_path).with_name(f"{Path(episodes_path).stem}-{name}.csv")
-        atomic_write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
+        atomic_write_with(path, frame.write_csv)
         paths[name] = path
     return paths
