@@ -12,7 +12,8 @@ built-in ones keep to it). The names, by what they are for:
   types (``Code``, ``ClusterCode``, ``Identifier``, ``Price``, ``Pence``, ``Percent``, ``Dated``,
   ``OverdueMode``, ``When``), and ``dated_items``, ``one_code_each``, ``percent_text``.
 - **Checks across arrangements**: ``unknown``, ``same_parties``, ``settles_too_late``,
-  ``check_named`` and ``named_words``.
+  ``check_named``, ``named_words`` and ``repeated_parties`` (one arrangement per provider and
+  commissioner).
 - **Money**: integer pence and micros (millionths of a pound) and their words: ``format_money``,
   ``format_price``, ``pence_to_decimal``, ``pounds_to_pence``, ``round_half_up``, ``round_pence``,
   ``to_micros``, ``instalments``, ``amount_expr``, ``MICROS_PER_PENNY``; a contract's money by
@@ -72,7 +73,7 @@ from .rules.scoped import When
 from .synth.areas import shape_for as area_shape
 from .synth.spec import SynthSpec
 from .ruleset import Arrangement, Ruleset
-from .ruleset.references import check_named, named_words, same_parties, settles_too_late, unknown
+from .ruleset.references import check_named, named_words, repeated_parties, same_parties, settles_too_late, unknown
 from .ruleset.types import (ClusterCode, Code, Dated, Identifier, OverdueMode, Pence, Percent, Price, StrictModel,
                             dated_items, one_code_each, percent_text)
 
@@ -85,7 +86,7 @@ __all__ = [
     "Arrangement", "Ruleset", "StrictModel", "Code", "ClusterCode", "Identifier", "Price", "Pence", "Percent",
     "Dated", "OverdueMode", "When", "dated_items", "one_code_each", "percent_text",
     # checks across arrangements
-    "unknown", "same_parties", "settles_too_late", "check_named", "named_words",
+    "unknown", "same_parties", "settles_too_late", "check_named", "named_words", "repeated_parties",
     # money
     "format_money", "format_price", "pence_to_decimal", "pounds_to_pence", "round_half_up", "round_pence",
     "to_micros", "instalments", "amount_expr", "MICROS_PER_PENNY", "instalments_of", "value_by_month", "to_date",

@@ -4,7 +4,6 @@ the same library API the CLI uses."""
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from localpay.manager import make_plugins
 from localpay.money import pence_to_decimal
 from localpay.pipeline import RunResult
-from localpay.testing import price_case
+from localpay.testing import PricedCase, price_case
 
 HEADER = "episode_id,patient_id,provider,commissioner,cluster,start_date,end_date,setting,service"
 ASSESSMENTS_HEADER = "patient_id,provider,assessment_date,tool,cluster,total"
@@ -49,17 +48,8 @@ CLUSTER_PER_DAY = """\
 """
 
 
-@dataclass
-class Case:
-    result: RunResult
-
-    @property
-    def lines(self) -> pl.DataFrame:
-        return self.result.lines
-
-    @property
-    def exceptions(self) -> pl.DataFrame:
-        return self.result.exceptions
+class Case(PricedCase):
+    """A priced case, with the questions the tests ask of it."""
 
     def month(self, label: str) -> pl.DataFrame:
         return self.lines.filter(pl.col("period") == label)

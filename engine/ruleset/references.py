@@ -8,6 +8,9 @@ reports the words at the key that names it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 def unknown(ruleset, name: str) -> str | None:
     """Why ``name`` names no arrangement of the ruleset, or None if it names one."""
@@ -61,3 +64,16 @@ def named_words(ruleset, names: list[str]) -> str:
     """The named arrangements in words: "Cluster tariff (tariff) and block"."""
     labels = [f"{ruleset.arrangement(n).label} ({n})" if ruleset.arrangement(n).title else n for n in names]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def repeated_parties(arrangements: list[tuple[int, Any]], why: Callable[[str, str, str], str]) -> list[tuple[tuple, str]]:
+    """A problem at ``provider`` for each arrangement between the same provider and commissioner
+    as an earlier one of the list (an option that allows one per pair: a second would pay twice);
+    ``why(first id, provider, commissioner)`` says what would go wrong."""
+    problems, first = [], {}
+    for index, arrangement in arrangements:
+        pair = (arrangement.provider, arrangement.commissioner)
+        if pair in first:
+            problems.append(((index, "provider"), why(first[pair], *pair)))
+        first.setdefault(pair, arrangement.id)
+    return problems
