@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from ..money import micros_to_decimal, pence_to_decimal, to_micros
-from .model import Expect, Expectation, ExpectedLine, Totals
+from .expect import Expect, Expectation, ExpectedLine, Totals
 
 CLOSEST = 3  # how many near misses to show under an unmatched expectation
 
