@@ -7,7 +7,8 @@ from localpay.plugin import dated_items
 
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     """A price from the contract's start; one capitation per provider and commissioner."""
-    problems, first = [], {}
+    problems: list[tuple[tuple, str]] = []
+    first: dict[tuple[str | None, str | None], str] = {}
     for index, arrangement in arrangements:
         day = dated_items(arrangement.price_per_person, ruleset.period.start)[0][0]
         if day > ruleset.period.start:
