@@ -8,6 +8,7 @@ against the tables beside it. Sizes are integers of the SVG's own units (scaled 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -76,7 +77,7 @@ def plan_chart(rows: list[dict]) -> Markup | None:
                    "Indicative activity plan: units a year by cluster")
 
 
-def money_chart(months: list[dict], money: callable) -> Markup | None:
+def money_chart(months: list[dict], money: Callable[[Decimal], str]) -> Markup | None:
     """Payable money by month, the year to date (months as the statement's ``year_to_date``)."""
     if not months:
         return None

@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import pluggy
 
+from .inputs.checks import RowCheck
+from .inputs.tables import InputTable
+from .measures.indicators import Indicator
+from .plugin_contract import PaymentOption
+from .plugin_values import ScheduleSection
+from .rules.history import HistoryKind
+from .rules.vocabulary import Operator, RuleAction
+from .ruleset import Arrangement, Ruleset
+
+# pluggy reads a hook spec's signature and docstring and never runs its body, so the specs below
+# have none: mypy is told so where the hook returns a value (ignore[empty-body])
 hookspec = pluggy.HookspecMarker("localpay")
 hookimpl = pluggy.HookimplMarker("localpay")
 
 
 @hookspec
-def localpay_payment_options():
+def localpay_payment_options() -> list[PaymentOption]:  # type: ignore[empty-body]
     """Declare payment options.
 
     :return: a list of :class:`localpay.PaymentOption`: each with a ``name`` (the value of
@@ -42,7 +53,7 @@ def localpay_payment_options():
 
 
 @hookspec
-def localpay_episode_checks(ruleset):
+def localpay_episode_checks(ruleset: Ruleset) -> list[RowCheck]:  # type: ignore[empty-body]
     """Add checks on episode rows, run after the input is parsed and before anything is priced.
 
     :param ruleset: the loaded :class:`localpay.Ruleset` (its parties, period and settings).
@@ -65,7 +76,7 @@ def localpay_episode_checks(ruleset):
 
 
 @hookspec
-def localpay_rule_operators():
+def localpay_rule_operators() -> list[Operator]:  # type: ignore[empty-body]
     """Add tests that rules can make on an episode field, written ``{field: {name: value}}``.
 
     :return: a list of :class:`localpay.rules.Operator`: each a ``name``, the field ``types``
@@ -91,7 +102,7 @@ def localpay_rule_operators():
 
 
 @hookspec
-def localpay_rule_actions():
+def localpay_rule_actions() -> list[RuleAction]:  # type: ignore[empty-body]
     """Add actions that a rule's ``then`` can take.
 
     :return: a list of :class:`localpay.rules.RuleAction`: each a ``name`` (the key under
@@ -116,7 +127,7 @@ def localpay_rule_actions():
 
 
 @hookspec
-def localpay_history_kinds():
+def localpay_history_kinds() -> list[HistoryKind]:  # type: ignore[empty-body]
     """Add conditions across a person's history, written ``{name: {...}}`` in a rule's ``when``.
 
     :return: a list of :class:`localpay.rules.HistoryKind`: each a ``name`` (the key under
@@ -144,7 +155,7 @@ def localpay_history_kinds():
 
 
 @hookspec
-def localpay_input_tables():
+def localpay_input_tables() -> list[InputTable]:  # type: ignore[empty-body]
     """Declare optional input tables: files a run may be given beside the episodes.
 
     :return: a list of :class:`localpay.plugin.InputTable`: each a ``name`` (the CLI option
@@ -173,7 +184,7 @@ def localpay_input_tables():
 
 
 @hookspec
-def localpay_indicators():
+def localpay_indicators() -> list[Indicator]:  # type: ignore[empty-body]
     """Add indicators that measures (in outcomes, CQUIN and other options) can name.
 
     :return: a list of :class:`localpay.measures.Indicator`: each a ``name`` (the value of
@@ -200,7 +211,8 @@ def localpay_indicators():
 
 
 @hookspec
-def localpay_schedule_sections(ruleset, arrangement):
+def localpay_schedule_sections(ruleset: Ruleset,
+                               arrangement: Arrangement) -> list[ScheduleSection] | None:
     """Contribute sections of the contract schedule for one arrangement.
 
     :param ruleset: the loaded :class:`localpay.Ruleset`.

@@ -15,6 +15,8 @@ import polars as pl
 
 from .errors import PluginError
 from .money import MICROS_PER_PENNY, amount_expr
+from .periods import Month
+from .ruleset import Arrangement
 
 STATUSES = ("payable", "held", "suspended", "shadow")
 ZERO_STATUSES = ("suspended", "shadow")  # shown at their value, paid nothing
@@ -69,7 +71,7 @@ EXCEPTION_COLUMNS = {
 EXCEPTION_ORDER = ["source", "row", "reason_code", "column", "value", "reason"]
 
 
-def payment_line(*, arrangement, month, unit: str, pence: int | None = None, micros: int | None = None,
+def payment_line(*, arrangement: Arrangement, month: Month, unit: str, pence: int | None = None, micros: int | None = None,
                  quantity: int = 1, start: dt.date | None = None, price_from: dt.date | None = None,
                  provider: str | None = None, status: str = "payable", reason: str | None = None,
                  note: str | None = None) -> dict[str, object]:

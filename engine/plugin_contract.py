@@ -81,7 +81,7 @@ class ActivityFunction(Protocol):
 class CheckFunction(Protocol):
     """An option's ``check``: problems across its arrangements, reported when the ruleset loads."""
 
-    def __call__(self, arrangements: list[tuple[int, Arrangement]], ruleset: Ruleset, /) -> list[tuple[tuple, str]]:
+    def __call__(self, arrangements: list[tuple[int, Arrangement]], ruleset: Ruleset, /) -> list[tuple[tuple[str | int, ...], str]]:
         """Check the option's arrangements against each other and against the ruleset.
 
         :param arrangements: ``(index, arrangement)`` for each of the option's arrangements, the

@@ -70,7 +70,7 @@ def _entries(rows: pl.DataFrame, column: str, value: pl.Expr, code: str, reason:
         source=pl.lit("episodes"), row="row", episode_id="episode_id", provider="provider",
         commissioner="commissioner", column=pl.lit(column), value=value.cast(pl.String),
         reason_code=pl.lit(code), reason=reason, action=pl.lit(action),
-    ).cast(EXCEPTION_COLUMNS)
+    ).cast(EXCEPTION_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
 def summary(parsed, lines, exceptions, raw_assessments, usable_assessments) -> dict:

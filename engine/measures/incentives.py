@@ -115,7 +115,10 @@ class Staked:
 
     @property
     def earned(self) -> int:
-        return share_of(self.stake, self.score.achievement) if self.score.scored else 0
+        if not self.score.scored:
+            return 0
+        assert self.score.achievement is not None  # only a withheld measure has none (score)
+        return share_of(self.stake, self.score.achievement)
 
 
 def settle_incentive(arrangement, context, terms: IncentiveTerms, measures, clause_words: str):

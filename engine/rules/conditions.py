@@ -68,8 +68,8 @@ class _Parser:
             if not isinstance(value, list) or not value:
                 self.fail(path, f"expected a list of conditions under {key}, found {describe_found(value)}")
                 return None
-            items = [self.mapping(v, path + (str(i),)) for i, v in enumerate(value)]
-            items = tuple(i for i in items if i is not None)
+            found = [self.mapping(v, path + (str(i),)) for i, v in enumerate(value)]
+            items = tuple(i for i in found if i is not None)
             return All(items) if key == "all" else AnyOf(items)
         if key == "not":
             inner = self.mapping(value, path)
@@ -93,7 +93,7 @@ class _Parser:
             if not value:
                 self.fail(path, f"expected a test for {field.name}, found an empty mapping")
                 return None
-            nodes = []
+            nodes: list[Node | None] = []
             for name, operand in value.items():
                 name = str(name)
                 if name == "not":

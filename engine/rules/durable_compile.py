@@ -33,7 +33,7 @@ def definitions(rule: Rule) -> list[dict]:
     found = []
     for conjunction in dnf(rule.local):
         subject = [{"t": SUBJECT}] + [_test(t) for t, negated in conjunction if not negated]
-        patterns = []
+        patterns: list[dict] = []
         for h, condition in enumerate(rule.history):
             joined = condition.evaluate(f"h{h}")
             subject += joined.subject

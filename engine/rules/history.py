@@ -28,7 +28,7 @@ SUPER_CLASSES = {name: i for i, name in enumerate(sorted({c.super_class for c in
 class ParseProblems(Protocol):
     """Where a kind's ``parse`` reports a mistake in what was written."""
 
-    def fail(self, path: tuple, message: str) -> None:
+    def fail(self, path: tuple[str | int, ...], message: str) -> None:
         """Record ``message`` (what was expected, what was found) at ``path`` in the ruleset."""
 
 
@@ -38,8 +38,8 @@ class HistoryJoin:
     own fact (pattern ``e``); ``patterns``, the joins to the person's other facts, each a
     mapping of a pattern name (unique: start it with the prefix given) to its test."""
 
-    subject: tuple[dict, ...] = ()
-    patterns: tuple[dict, ...] = ()
+    subject: tuple[dict[str, Any], ...] = ()
+    patterns: tuple[dict[str, Any], ...] = ()
 
 
 @runtime_checkable
@@ -49,7 +49,7 @@ class HistoryKind(Protocol):
     name: str  # the key under ``when``
     summary: str  # one line, for ``localpay plugins`` and the docs
 
-    def parse(self, value: Any, path: tuple, problems: ParseProblems) -> HistoryCondition | None:
+    def parse(self, value: Any, path: tuple[str | int, ...], problems: ParseProblems) -> HistoryCondition | None:
         """Check what was written under the key.
 
         :param value: the YAML value written (a mapping, usually).
@@ -58,7 +58,7 @@ class HistoryKind(Protocol):
         :return: the condition (``HistoryCondition(self, params, path)``), or None after a failure.
         """
 
-    def evaluate(self, params: dict, prefix: str) -> HistoryJoin:
+    def evaluate(self, params: dict[str, Any], prefix: str) -> HistoryJoin:
         """The condition as durable-rules joins.
 
         :param params: the parameters ``parse`` returned in the condition.
@@ -66,14 +66,14 @@ class HistoryKind(Protocol):
         :return: the tests on the subject episode and the patterns joining it to the person's facts.
         """
 
-    def describe(self, params: dict) -> str:
+    def describe(self, params: dict[str, Any]) -> str:
         """The condition in plain English.
 
         :param params: the parameters ``parse`` returned in the condition.
         :return: words completing "Where ...", for the schedule, ``validate`` and ``explain``.
         """
 
-    def clusters(self, params: dict) -> tuple[int, ...] | None:
+    def clusters(self, params: dict[str, Any]) -> tuple[int, ...] | None:
         """The clusters the rule's own episode must be in for the condition to hold.
 
         :param params: the parameters ``parse`` returned in the condition.
@@ -85,8 +85,8 @@ class HistoryKind(Protocol):
 @dataclass(frozen=True)
 class HistoryCondition:
     kind: HistoryKind = field(hash=False, compare=False)
-    params: dict = field(hash=False)
-    path: tuple = ()
+    params: dict[str, Any] = field(hash=False)
+    path: tuple[str | int, ...] = ()
     name: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
@@ -102,21 +102,21 @@ class HistoryCondition:
         return self.kind.clusters(self.params)
 
 
-def ref(pattern: str, name: str) -> dict:
+def ref(pattern: str, name: str) -> dict[str, Any]:
     """The value ``name`` of the fact matched by ``pattern``."""
     return {pattern: name}
 
 
-def minus(pattern: str, name: str, days: int) -> dict:
+def minus(pattern: str, name: str, days: int) -> dict[str, Any]:
     """The value ``name`` of the fact matched by ``pattern``, less ``days``."""
     return {"$sub": {"$l": {pattern: name}, "$r": days}}
 
 
-def same_person(pattern: str = "e") -> dict:
+def same_person(pattern: str = "e") -> dict[str, Any]:
     return {"patient": ref(pattern, "patient")}
 
 
-def whole_days(value: Any, path: tuple, problems: ParseProblems, key: str, low: int = 1,
+def whole_days(value: Any, path: tuple[str | int, ...], problems: ParseProblems, key: str, low: int = 1,
                high: int = 3660) -> int | None:
     """``value`` as a whole number from ``low`` to ``high``, or None after reporting it at ``key``."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -125,7 +125,8 @@ def whole_days(value: Any, path: tuple, problems: ParseProblems, key: str, low: 
     return value
 
 
-def keys_of(value: Any, path: tuple, problems: ParseProblems, allowed: dict[str, bool]) -> dict | None:
+def keys_of(value: Any, path: tuple[str | int, ...], problems: ParseProblems,
+            allowed: dict[str, bool]) -> dict[str, Any] | None:
     """``value`` as a mapping of the ``allowed`` keys (True: required), or None after reporting."""
     if not isinstance(value, dict):
         problems.fail(path, f"expected a mapping with {', '.join(allowed)}, found {type(value).__name__}")

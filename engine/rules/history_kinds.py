@@ -15,7 +15,7 @@ from typing import Any
 from ..clusters import CLUSTERS, parse_cluster
 from ..hookspecs import hookimpl
 from . import wording
-from .history import (HistoryCondition, HistoryJoin, ParseProblems, keys_of, minus, ref, same_person,
+from .history import (HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref, same_person,
                       whole_days)
 
 CRISIS = (14, 15)
@@ -25,8 +25,9 @@ STEP_UPS = tuple(c for c, info in CLUSTERS.items()
                  if any(o < c and other.super_class == info.super_class for o, other in CLUSTERS.items()))
 
 
-class WithinDays:
-    """A history kind with one parameter, ``within_days``."""
+class WithinDays(HistoryKind):
+    """A history kind with one parameter, ``within_days``; its subclasses say how it is
+    evaluated, described and what clusters it needs."""
 
     name = ""
     summary = ""
@@ -136,7 +137,7 @@ def _in_clusters(clusters: tuple[int, ...]) -> dict:
     return {"$or": [{"cluster": c} for c in clusters]} if len(clusters) > 1 else {"cluster": clusters[0]}
 
 
-KINDS = [Escalation(), RePresentation(), RepeatCrisis()]
+KINDS: list[HistoryKind] = [Escalation(), RePresentation(), RepeatCrisis()]
 
 
 @hookimpl

@@ -106,6 +106,7 @@ def parse_rules(data: object, fields: dict[str, Field], vocabulary: Vocabulary, 
         return (), []
     if not isinstance(data, list):
         return (), [problem(("rules",), f"expected a list of rules, found {describe_found(data)}")]
+    seen: dict[str, int]
     rules, problems, seen = [], [], {}
     context = ActionContext(commissioners)
     for index, block in enumerate(data):

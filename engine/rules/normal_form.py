@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..errors import Problem
-from .conditions import All, Node, Not, Test
+from .conditions import All, AnyOf, Node, Not, Test
 
 MAX_CONJUNCTIONS = 64
 
@@ -18,8 +18,11 @@ class TooComplex(ValueError):
 
 
 class HasConditions(Protocol):
-    path: tuple
-    local: Node | None  # the conditions on the episode's own fields
+    @property
+    def path(self) -> tuple: ...
+
+    @property
+    def local(self) -> Node | None: ...  # the conditions on the episode's own fields
 
 
 def dnf(node: Node | None, negate: bool = False) -> list[list[tuple[Test, bool]]]:
@@ -29,6 +32,7 @@ def dnf(node: Node | None, negate: bool = False) -> list[list[tuple[Test, bool]]
         return [[(node, negate)]]
     if isinstance(node, Not):
         return dnf(node.item, not negate)
+    assert isinstance(node, (All, AnyOf)), "a rule's history conditions are split off its own (split_history)"
     parts = [dnf(item, negate) for item in node.items]
     conjunctive = isinstance(node, All) != negate  # De Morgan: not(any) is all of the nots
     if conjunctive:

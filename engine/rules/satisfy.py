@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .conditions import All, Node, Not, Test, tests_of
+from .conditions import All, AnyOf, Node, Not, Test, tests_of
 from .describe import condition
 from .fields import Field
 from .model import Rule
@@ -33,7 +33,8 @@ CHECKS: dict[str, Callable] = {
 }  # `matches` is left out: Python's and Polars' regular expressions differ at the edges
 MAX_CASES = 20_000  # a group of conditions with more combinations to try is not judged
 FRESH = "\uffff"  # appended to a text, makes one equal to no value written in a rule
-STEPS = {"number": Decimal("0.000001"), "date": dt.timedelta(days=1)}  # values are held to these
+STEPS: dict[str, Decimal | dt.timedelta] = {"number": Decimal("0.000001"),
+                                           "date": dt.timedelta(days=1)}  # values are held to these
 PARTIES = ("provider", "commissioner")
 # never empty when rules run: the episode checks (episodes.default_checks) send a row missing
 # one to the exceptions report, and a missing setting is read as community
@@ -66,8 +67,12 @@ def conditions_of(rule: Rule, fields: dict[str, Field]) -> list[Condition]:
         clusters = history.clusters()
         if clusters is not None:
             found.append(Condition(history.describe(), history.path, (fields["cluster"],),
-                                   lambda case, c=clusters: case["cluster"] in c))
+                                   _in_clusters(clusters)))
     return found
+
+
+def _in_clusters(clusters: tuple[int, ...]) -> Callable[[dict], bool]:
+    return lambda case: case["cluster"] in clusters
 
 
 def _conjuncts(node: Node | None) -> Iterator[Node]:
@@ -104,6 +109,7 @@ def _holds(node: Node, case: dict) -> bool:
         return all(_holds(item, case) for item in node.items)
     if isinstance(node, Not):
         return not _holds(node.item, case)
+    assert isinstance(node, AnyOf), "a rule's history conditions are split off its own (split_history)"
     return any(_holds(item, case) for item in node.items)
 
 

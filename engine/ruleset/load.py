@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,10 +18,13 @@ from ..rules.model import rulebook
 from ..rules.scoped import parse_conditions
 from .messages import translate
 from .models import Arrangement, RulesetDocument
-from .ruleset import Option, Ruleset
+from .ruleset import Ruleset
 from .source import Source, load_yaml
 from .tables import expand_table_files
 from .types import UNION_TAGS
+
+if TYPE_CHECKING:
+    from ..plugin_contract import PaymentOption  # types only: the plugin contract imports the ruleset
 
 
 def resolve_ruleset_path(name: str | Path) -> Path:
@@ -55,7 +59,7 @@ def _is_ruleset(name: str) -> bool:
     return name.endswith(".yaml") and not name.endswith(".tests.yaml")  # beside it: its ruleset tests
 
 
-def load_ruleset(name: str | Path, options: dict[str, Option], vocabulary=None) -> Ruleset:
+def load_ruleset(name: str | Path, options: dict[str, PaymentOption], vocabulary=None) -> Ruleset:
     """``vocabulary``: the rule operators and actions (``Plugins.vocabulary``); the built-in
     ones when not given."""
     path = resolve_ruleset_path(name)

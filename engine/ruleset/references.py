@@ -70,7 +70,8 @@ def repeated_parties(arrangements: list[tuple[int, Any]], why: Callable[[str, st
     """A problem at ``provider`` for each arrangement between the same provider and commissioner
     as an earlier one of the list (an option that allows one per pair: a second would pay twice);
     ``why(first id, provider, commissioner)`` says what would go wrong."""
-    problems, first = [], {}
+    problems: list[tuple[tuple, str]] = []
+    first: dict[tuple[Any, Any], str] = {}
     for index, arrangement in arrangements:
         pair = (arrangement.provider, arrangement.commissioner)
         if pair in first:

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from .models import Arrangement, Party, RulesetDocument
+from .models import Arrangement, Party, Period, RulesetDocument, Settings
 from .source import Source
 
-
-class Option(Protocol):
-    """What loading a ruleset needs of a payment option: the model its arrangement blocks are
-    validated by, and its checks across arrangements, if any. A ``localpay.PaymentOption`` is
-    one, and ``Ruleset.option_of`` hands back the very option the ruleset was loaded with."""
-
-    @property
-    def parameters(self) -> type[Arrangement]: ...
-
-    @property
-    def check(self) -> Callable[[list[tuple[int, Arrangement]], Ruleset], list[tuple[tuple, str]]] | None: ...
-
-
-class Rules(Protocol):
-    """What the ruleset reads of its compiled ``rules:`` block (``localpay.rules.model.RuleBook``)."""
-
-    @property
-    def rules(self) -> tuple: ...
+if TYPE_CHECKING:
+    # for the types only: the plugin contract and the rules both import the ruleset, so the
+    # ruleset cannot import them back. ``options`` are the very ``PaymentOption``s the ruleset
+    # was loaded with; ``rulebook`` is its compiled ``rules:`` block.
+    from ..plugin_contract import PaymentOption
+    from ..rules.model import Rule, RuleBook
 
 
 @dataclass(frozen=True)
@@ -36,20 +23,20 @@ class Ruleset:
     path: Path
     document: RulesetDocument
     arrangements: tuple[Arrangement, ...]
-    options: dict[str, Option]
+    options: dict[str, PaymentOption]
     source: Source = field(repr=False)
-    rulebook: Rules | None = field(default=None, repr=False)
+    rulebook: RuleBook | None = field(default=None, repr=False)
 
     @property
-    def rules(self) -> tuple:
+    def rules(self) -> tuple[Rule, ...]:
         return self.rulebook.rules if self.rulebook else ()
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.document.settings
 
     @property
-    def period(self):
+    def period(self) -> Period:
         return self.document.period
 
     @property
@@ -71,7 +58,7 @@ class Ruleset:
     def file_hashes(self) -> dict[str, str]:
         return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(self.source.files.items())}
 
-    def option_of(self, arrangement: Arrangement) -> Option:
+    def option_of(self, arrangement: Arrangement) -> PaymentOption:
         return self.options[arrangement.option]
 
     def arrangement(self, arrangement_id: str) -> Arrangement:

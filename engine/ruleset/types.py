@@ -62,7 +62,7 @@ Dated = Annotated[
 ]
 
 
-def dated_items(value: object, period_start: dt.date) -> list[tuple[dt.date, object]]:
+def dated_items(value: dict[dt.date, T] | T, period_start: dt.date) -> list[tuple[dt.date, T]]:
     """A ``Dated`` value as (effective from, value) pairs in date order."""
     if isinstance(value, dict):
         return sorted(value.items())

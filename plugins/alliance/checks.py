@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     """Every member a provider of the ruleset or the alliance's own commissioner, each once."""
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for index, alliance in arrangements:
         seen: dict[str, int] = {}
         for at, member in enumerate(alliance.members):

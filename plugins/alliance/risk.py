@@ -40,6 +40,8 @@ class KpiResult:
         if not self.score.scored:
             return "withheld"
         kpi = self.score.measure
+        # a scored KPI has its rate, and every alliance KPI a floor and a target (Kpi)
+        assert self.score.rate is not None and kpi.floor is not None and kpi.target is not None
         if self.score.rate >= kpi.target:
             return "gain"
         return "pain" if self.score.rate < kpi.floor else "none"

@@ -49,7 +49,7 @@ def _detail(arrangement, ruleset, schedule, shadow: dict[str, int], month: Month
     value, value_year = (shadow.get(month.label, 0), to_date(shadow, ruleset, month)) if compared else (None, None)
     return (arrangement.id, arrangement.provider, arrangement.commissioner, month.label, _ordinal(schedule, month),
             block, value, value - block if compared else None, block_year, value_year,
-            value_year - block_year if compared else None, ", ".join(arrangement.compare) or None)
+            value_year - block_year if value_year is not None else None, ", ".join(arrangement.compare) or None)
 
 
 def needs_from(arrangement: BlockArrangement, ruleset, first: Month) -> Month:

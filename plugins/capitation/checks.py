@@ -7,7 +7,7 @@ from localpay.plugin import dated_items, repeated_parties
 
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     """A price from the contract's start; one capitation per provider and commissioner."""
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for index, arrangement in arrangements:
         day = dated_items(arrangement.price_per_person, ruleset.period.start)[0][0]
         if day > ruleset.period.start:

@@ -35,6 +35,7 @@ def _outcome_words(arrangement, ruleset) -> list[str]:
     for other in ruleset.arrangements:
         pot = getattr(other, "pot", None)
         if other.option == "outcomes" and arrangement.id in (getattr(pot, "of", None) or ()):
+            assert pot is not None  # it names this arrangement under of:
             how = "withheld from it each month and earned back" if other.mode == "withhold" else "paid on top of it"
             words.append(f"Outcomes component: {percent_text(pot.percent)} of the capitation is {how} on achievement "
                          f"of the measures of '{other.id}'.")

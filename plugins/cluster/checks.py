@@ -10,7 +10,7 @@ from .terms import ClusterArrangement
 def check(arrangements: list[tuple[int, ClusterArrangement]], ruleset) -> list[tuple[tuple, str]]:
     """Two cluster arrangements for one provider and commissioner would pay each day twice; a
     planned cluster without a price is a typing slip in one or the other."""
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for index, arrangement in arrangements:
         priced = {code for prices in arrangement.prices.values() for code in prices}
         for code in sorted(set(arrangement.activity_plan or ()) - priced):

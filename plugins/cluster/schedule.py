@@ -53,6 +53,7 @@ def _basis_words(basis: str, day_count: str) -> str:
 
 
 def _plan_table(arrangement: ClusterArrangement, unit: str, ruleset) -> Table:
+    assert arrangement.activity_plan is not None  # only an arrangement with a plan has the table
     values = plan_values(arrangement, ruleset)
     rows = [(str(code), CLUSTERS[code].name, f"{planned:,}", format_money(values[code]))
             for code, planned in sorted(arrangement.activity_plan.items())]

@@ -17,6 +17,7 @@ def incentive_terms(arrangement: OutcomesArrangement, context) -> IncentiveTerms
         def monthly(month):
             return share_of(value_of(context.lines, arrangement, arrangement.named, month), pot.percent)
     else:
+        assert pot.annual is not None  # a pot is a percentage or a fixed sum (Pot)
         months = contract_months(context.ruleset)
         fixed = dict(zip(months, instalments(pounds_to_pence(pot.annual), len(months))))
 
@@ -43,4 +44,5 @@ def planned(arrangement: OutcomesArrangement, ruleset):
     """The pot a year: the fixed sum, or its percentage of the named arrangements' expected value."""
     if arrangement.pot.annual is not None:
         return arrangement.pot.annual
+    assert arrangement.pot.percent is not None  # a pot is a fixed sum or a percentage (Pot)
     return planned_of(ruleset, arrangement.named, arrangement.pot.percent)

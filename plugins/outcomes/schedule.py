@@ -15,6 +15,7 @@ def describe(arrangement: OutcomesArrangement, ruleset) -> ScheduleSection:
     if pot.percent is not None:
         size = f"{percent_text(pot.percent)} of the value paid under {named_words(ruleset, arrangement.named)}"
     else:
+        assert pot.annual is not None  # a pot is a percentage or a fixed sum (Pot)
         size = f"a fixed {format_money(pot.annual)} a year, in monthly shares that add up to the year"
     mode = ("taken off that value each month and earned back on achievement" if arrangement.mode == "withhold"
             else "paid on top of it for achievement")

@@ -68,6 +68,7 @@ def _reentry_words(gap: int) -> str:
 
 def _stage_table(arrangement: PathwayArrangement, prices) -> Table:
     amounts = [stage_pence(price, [s.share for s in arrangement.stages]) for _, price in prices]
+    heads: tuple[str, ...]
     if len(prices) == 1:
         heads = (f"amount at {format_money(prices[0][1])}",)
     else:

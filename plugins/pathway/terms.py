@@ -28,7 +28,8 @@ class Stage(StrictModel):
     @property
     def order(self) -> tuple[int, int]:
         """Where the stage falls due among the others: entry, after N days, completion."""
-        return {"entry": (0, 0), "completion": (2, 0)}.get(self.at, (1, self.after_days or 0))
+        order: dict[str | None, tuple[int, int]] = {"entry": (0, 0), "completion": (2, 0)}
+        return order.get(self.at, (1, self.after_days or 0))
 
     @property
     def trigger(self) -> str:

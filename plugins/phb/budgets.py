@@ -80,7 +80,7 @@ def days_between(start: pl.Expr, stop: pl.Expr) -> pl.Expr:
     return (stop - start).dt.total_days().clip(lower_bound=0)
 
 
-def pro_rata(annual: pl.Expr, days: pl.Expr, in_year: pl.Expr | int) -> pl.Expr:
+def pro_rata(annual: pl.Expr, days: pl.Expr | int, in_year: pl.Expr | int) -> pl.Expr:
     """annual x days / days in the year, in pence, rounded half up (all non-negative)."""
     return (annual * days * 2 + in_year) // (in_year * 2)
 

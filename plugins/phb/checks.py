@@ -8,7 +8,8 @@ from .terms import PhbArrangement
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
     """One phb arrangement per commissioner (a budget naming no commissioner would be paid
     twice), and unbundling only from cluster arrangements it can take money out of."""
-    problems, first = [], {}
+    problems: list[tuple[tuple, str]] = []
+    first: dict[str | None, int] = {}
     for index, arrangement in arrangements:
         if arrangement.commissioner in first:
             problems.append(((index, "commissioner"), f"{arrangement.commissioner} already pays personal health "
@@ -21,6 +22,7 @@ def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
 
 
 def _unbundle_problems(index: int, arrangement: PhbArrangement, ruleset) -> list[tuple[tuple, str]]:
+    assert arrangement.unbundle is not None  # checked by the caller
     problems, known = [], {a.id: a for a in ruleset.arrangements}
     for at, name in enumerate(arrangement.unbundle.of):
         where, other = (index, "unbundle", "from", at), known.get(name)

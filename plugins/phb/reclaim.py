@@ -56,7 +56,8 @@ def reclaims(arrangement, budgets: pl.DataFrame, ruleset, months, horizon: dt.da
             prior=pl.col("prior").fill_null(0))
         frames.append(ended.with_columns(reclaimed=_positive(pl.col("base") - pl.col("prior"))))
     labels = [m.label for m in months]
-    found = pl.concat([f.select(list(RECLAIM_COLUMNS)).cast(RECLAIM_COLUMNS) for f in frames])
+    # polars types a cast's keys as names, selectors or types: a dict keyed by name is refused
+    found = pl.concat([f.select(list(RECLAIM_COLUMNS)).cast(RECLAIM_COLUMNS) for f in frames])  # type: ignore[arg-type]
     return found.filter(pl.col("period").is_in(labels))
 
 

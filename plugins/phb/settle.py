@@ -112,7 +112,7 @@ def _instalments(arrangement, monthly: pl.DataFrame | None) -> pl.DataFrame:
         unit_price=(pl.col("month_amount") * MICROS_PER_PENNY * 2 + days) // (days * 2), price_from="start_date",
         status=pl.lit("payable"), rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(None, pl.String), note=note,
-    ).cast(PRICED_COLUMNS)
+    ).cast(PRICED_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
 def _reclaim_lines(arrangement, reclaimed: pl.DataFrame) -> pl.DataFrame:
@@ -128,7 +128,7 @@ def _reclaim_lines(arrangement, reclaimed: pl.DataFrame) -> pl.DataFrame:
         unit_price=-pl.col("reclaimed") * MICROS_PER_PENNY, price_from="held_from", status=pl.lit("payable"),
         rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(reclaim_reason(threshold)), note=reclaim_note(threshold),
-    ).cast(PRICED_COLUMNS)
+    ).cast(PRICED_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
 def _moderation_flags(arrangement, budgets: pl.DataFrame, monthly: pl.DataFrame | None) -> pl.DataFrame:
@@ -191,4 +191,4 @@ def _details(arrangement, monthly: pl.DataFrame | None, unbundled: pl.DataFrame,
         unbundled_amount="unbundled_amount", reclaimed_amount="reclaimed_amount", review_due="review_due",
         note=join_notes(pl.col("basis_note"), pl.when(pl.col("overdue")).then(pl.lit("review overdue")),
                         pl.when(pl.col("reclaimed_amount") > 0).then(pl.col("reclaim_note"))),
-    ).cast(DETAILS).sort("period", "budget_row")
+    ).cast(DETAILS).sort("period", "budget_row")  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types

@@ -66,7 +66,7 @@ def _days(day: dt.date) -> int:
 
 
 def _date_text(days: pl.Series) -> pl.Series:
-    return pl.select((pl.lit(EPOCH) + pl.duration(days=days)).dt.to_string("%Y-%m-%d")).to_series()
+    return pl.select((pl.lit(EPOCH) + pl.duration(days=pl.lit(days))).dt.to_string("%Y-%m-%d")).to_series()
 
 
 def _pounds_text(pence: pl.Series) -> pl.Series:

@@ -61,7 +61,7 @@ def unbundle_lines(arrangement, lines: pl.DataFrame, budgets: pl.DataFrame, labe
         unit_price=-pl.col("_cut"), price_from="price_from", status="status", rules=pl.lit(None, pl.String),
         clause=pl.lit(arrangement.clause, pl.String), reason=pl.lit(unbundle_reason(arrangement)),
         note=_note(), budget_row="budget_row", unbundled_amount=amount_expr(pl.col("_quantity"), pl.col("_cut")),
-    ).cast(UNBUNDLED)
+    ).cast(UNBUNDLED)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
 def _cut(terms) -> pl.Expr:

@@ -8,7 +8,7 @@ from localpay.plugin import same_parties, settles_too_late, unknown
 
 
 def check(arrangements, ruleset) -> list[tuple[tuple, str]]:
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for index, share in arrangements:
         kind = "block" if share.around.block else "plan"
         problem = _baseline_problem(ruleset, share, index, kind, share.around.block or share.around.plan)

@@ -49,7 +49,7 @@ def position(terms, baseline: int, actual: int) -> Position:
         rate, shared, bound = None, 0, None
     limit = pounds_to_pence(bound) if bound is not None else None
     cut = limit is not None and abs(shared) > limit
-    adjustment = (limit if shared > 0 else -limit) if cut else shared
+    adjustment = (limit if shared > 0 else -limit) if cut and limit is not None else shared
     return Position(baseline, actual, corridor, excess, shortfall, rate, shared, adjustment, limit if cut else None)
 
 
@@ -64,10 +64,12 @@ def working(terms, p: Position, baseline_words: str) -> str:
                  f"{format_money(p.baseline)}"]
     parts.append(f"the corridor of {percent_text(terms.corridor)} is {format_money(p.corridor)}")
     if p.excess:
+        assert p.rate is not None  # an excess is shared at its rate (position)
         capped = f", capped at {format_money(p.limit)}" if p.limit is not None else ""
         parts.append(f"the excess {format_money(p.excess)} at {percent_text(p.rate)} is {format_money(p.shared)}{capped}, "
                      "paid by the commissioner")
     elif p.shortfall:
+        assert p.rate is not None  # so is a shortfall
         collared = f", limited by the collar to {format_money(p.limit)}" if p.limit is not None else ""
         parts.append(f"the shortfall {format_money(p.shortfall)} at {percent_text(p.rate)} is {format_money(-p.shared)}"
                      f"{collared}, refunded by the provider")
