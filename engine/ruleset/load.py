@@ -7,12 +7,12 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import LocalpayError, Problem, RulesetError
 from ..measures.resolve import resolve_measures
+from ..plugin_contract import PaymentOption
 from ..rules.builtin import builtin_vocabulary
 from ..rules.model import rulebook
 from ..rules.scoped import parse_conditions
@@ -22,9 +22,6 @@ from .ruleset import Ruleset
 from .source import Source, load_yaml
 from .tables import expand_table_files
 from .types import UNION_TAGS
-
-if TYPE_CHECKING:
-    from ..plugin_contract import PaymentOption  # types only: the plugin contract imports the ruleset
 
 
 def resolve_ruleset_path(name: str | Path) -> Path:
