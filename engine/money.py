@@ -51,6 +51,19 @@ def amount_expr(quantity: pl.Expr, unit_micros: pl.Expr) -> pl.Expr:
     return pl.when(product < 0).then(-magnitude).otherwise(magnitude)
 
 
+def pence_price_expr(pence: pl.Expr) -> pl.Expr:
+    """A price given in pence as a unit price in micros, exactly (the schema's unit)."""
+    return pence * MICROS_PER_PENNY
+
+
+def share_price_expr(pence: pl.Expr, units: pl.Expr | int) -> pl.Expr:
+    """The unit price, in micros rounded half up, that spreads ``pence`` (never negative) over
+    ``units``: with fewer than 10,000 units (a day count, say), ``units`` x it rounds back to
+    ``pence`` exactly, since the rounding moves the product by at most half a micro a unit and
+    a penny is 10,000 micros."""
+    return (2 * pence * MICROS_PER_PENNY + units) // (2 * units)
+
+
 def pence_text_expr(pence: pl.Expr) -> pl.Expr:
     """Pence as a plain decimal string for CSV (-1234 -> "-12.34")."""
     magnitude = pence.abs()

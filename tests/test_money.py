@@ -50,3 +50,22 @@ def test_floats_are_refused_not_rounded():
         format_money(1.5)
     with pytest.raises(ValueError, match="more than 6 decimal places"):
         to_micros(Decimal("0.0000001"))
+
+
+@given(st.integers(0, 10**12), st.integers(1, 9_999))
+def test_a_sum_spread_over_units_rounds_back_to_itself(pence, units):
+    from localpay.money import amount_expr, pence_price_expr, share_price_expr
+
+    frame = pl.DataFrame({"pence": [pence], "units": [units]})
+    price = frame.select(share_price_expr(pl.col("pence"), pl.col("units"))).item()
+    # e.g. £1,019.18 over 30 days is 33,972,667 micros a day, and 30 x that is 101,918.0001p -> 101,918p
+    assert abs(price * units - pence * 10_000) <= units // 2 + 1
+    assert frame.select(amount_expr(pl.col("units"), pl.lit(price))).item() == pence
+    assert frame.select(pence_price_expr(pl.col("pence"))).item() == pence * 10_000
+
+
+def test_the_worked_example_of_a_spread_price():
+    from localpay.money import share_price_expr
+
+    # 101,918p over 30 days: (2 x 101,918 x 10,000 + 30) // 60 = 33,972,667 micros (£33.972667 a day)
+    assert pl.select(share_price_expr(pl.lit(101_918), pl.lit(30))).item() == 33_972_667

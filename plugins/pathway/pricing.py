@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from localpay.plugin import (MICROS_PER_PENNY, PRICED_COLUMNS, Priced, amount_expr, conform_exceptions, dated_items,
-                             month_label)
+from localpay.plugin import (PRICED_COLUMNS, Priced, amount_expr, conform_exceptions, dated_items,
+                             month_label, pence_price_expr, share_price_expr)
 
 from .instances import find_instances, pathway_episodes
 
@@ -112,7 +112,7 @@ def _full_stages(instances: pl.DataFrame, arrangement) -> list[pl.DataFrame]:
         frames.append(instances.filter(pl.col(f"_t{i}").is_not_null()).select(
             _common(), _order=pl.lit(i), stage=pl.lit(stage.id), share=pl.lit(stage.share_text), trigger=trigger,
             trigger_date=f"_t{i}", quantity=pl.lit(1, pl.Int64), unit=pl.lit("stage"),
-            unit_price=pl.col(f"_p{i}") * MICROS_PER_PENNY, amount=f"_p{i}", days_served=pl.lit(None, pl.Int64),
+            unit_price=pence_price_expr(pl.col(f"_p{i}")), amount=f"_p{i}", days_served=pl.lit(None, pl.Int64),
             days_in_stage=pl.lit(None, pl.Int64), reason=pl.lit(None, pl.String), note=note,
         ))
     return frames
@@ -139,8 +139,7 @@ def _pro_rata(instances: pl.DataFrame, arrangement) -> pl.DataFrame:
                              _next_due=pick(dues), _pence=pick([pl.col(f"_p{i}") for i in range(len(stages))]))
     left = left.with_columns(days_served=(pl.col("leave") - pl.col("_prev")).dt.total_days(),
                              days_in_stage=(pl.col("_next_due") - pl.col("_prev")).dt.total_days()).with_columns(
-        # micros per day, rounded half up: (2 x pence x micros-per-penny + days) // (2 x days)
-        unit_price=(2 * pl.col("_pence") * MICROS_PER_PENNY + pl.col("days_in_stage")) // (2 * pl.col("days_in_stage")),
+        unit_price=share_price_expr(pl.col("_pence"), pl.col("days_in_stage")),  # a day's worth of the stage
     )
     label = pick([pl.lit(f"stage {s.id} ({s.share_text}): pro rata, ") for s in stages])
     return left.select(

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.plugin import MICROS_PER_PENNY, PRICED_COLUMNS, Priced, empty_exceptions, percent_text
+from localpay.plugin import (PRICED_COLUMNS, Priced, empty_exceptions, pence_price_expr, percent_text,
+                             share_price_expr)
 
 from .allocation import band_text, basis_note, indicative, moderation, points_words
 from .budgets import budget_exceptions, budgets_for, in_month, review_due
@@ -109,7 +110,7 @@ def _instalments(arrangement, monthly: pl.DataFrame | None) -> pl.DataFrame:
         to_date=pl.min_horizontal(pl.col("held_stop") - pl.duration(days=1), "month_last"),
         quantity=days, unit=pl.lit("day"),
         # the month's instalment over its days, to the micro: days x this rounds back to it exactly
-        unit_price=(pl.col("month_amount") * MICROS_PER_PENNY * 2 + days) // (days * 2), price_from="start_date",
+        unit_price=share_price_expr(pl.col("month_amount"), days), price_from="start_date",
         status=pl.lit("payable"), rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(None, pl.String), note=note,
     ).cast(PRICED_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
@@ -125,7 +126,7 @@ def _reclaim_lines(arrangement, reclaimed: pl.DataFrame) -> pl.DataFrame:
         commissioner=pl.lit(arrangement.commissioner), period="period", episode_id=pl.lit(None, pl.String),
         patient_id="patient_id", cluster=pl.lit(None, pl.Int8), from_date="held_from",
         to_date=pl.col("as_at") - pl.duration(days=1), quantity=pl.lit(1), unit=pl.lit("reclaim"),
-        unit_price=-pl.col("reclaimed") * MICROS_PER_PENNY, price_from="held_from", status=pl.lit("payable"),
+        unit_price=pence_price_expr(-pl.col("reclaimed")), price_from="held_from", status=pl.lit("payable"),
         rules=pl.lit(None, pl.String), clause=pl.lit(arrangement.clause, pl.String),
         reason=pl.lit(reclaim_reason(threshold)), note=reclaim_note(threshold),
     ).cast(PRICED_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.plugin import MICROS_PER_PENNY, PRICED_COLUMNS, amount_expr, percent_text
+from localpay.plugin import PRICED_COLUMNS, amount_expr, percent_text, share_price_expr
 
 from .budgets import days_between, days_in_year
 from .text import DAY_UNITS, date_text, type_words
@@ -71,7 +71,7 @@ def _cut(terms) -> pl.Expr:
         share = int(terms.percent * 1_000_000)  # at most four places of a percentage: exact
         return (price * share + 500_000) // 1_000_000
     in_year = days_in_year(pl.col("from_date"))
-    daily = (pl.col("agreed_annual_amount") * MICROS_PER_PENNY * 2 + in_year) // (in_year * 2)
+    daily = share_price_expr(pl.col("agreed_annual_amount"), in_year)
     return pl.when(pl.col("_by_day")).then(pl.min_horizontal(price, daily))
 
 
