@@ -40,7 +40,8 @@ def localpay_payment_options() -> list[PaymentOption]:  # type: ignore[empty-bod
         contract level and ``describe`` the option for the contract schedule.
 
     Two plugins declaring the same name is an error: the core refuses to run rather than pick
-    one. The built-in options (``cluster``) are declared through this same hook.
+    one. The built-in options (``cluster``, ``pathway``, ``outcomes``, ``cquin``, ``phb``, ``alliance``,
+    ``block``, ``risk_share``, ``capitation``) are declared through this same hook.
 
     Example::
 
@@ -149,7 +150,7 @@ def localpay_history_kinds() -> list[HistoryKind]:  # type: ignore[empty-body]
 
         @hookimpl
         def localpay_history_kinds():
-            return [SameDayReturn()]  # name = "same_day_return", parse, evaluate, describe, clusters
+            return [SameDayReturn()]  # name, summary, parse, evaluate, describe, clusters
     """
 
 

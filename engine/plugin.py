@@ -5,9 +5,10 @@ own plugin; what this module exports is the engine's promise to plugins (a test 
 built-in ones keep to it). The names, by what they are for:
 
 - **Declaring an option**: ``hookimpl``, ``PaymentOption`` and the protocols of the functions it
-  declares (``PriceFunction``, ``SettleFunction``, ``DescribeFunction``, ``ValidationFunction``, ...); what those
-  functions are given and return (``PricingContext``, ``SettlementContext``, ``Priced``,
-  ``ScheduleSection``, ``Table``, ``ActivityRow``, ``PlanRow``).
+  declares (``PriceFunction``, ``SettleFunction``, ``DescribeFunction``, ``MeasuresFunction``,
+  ``ValidationFunction``, ...); what those functions are given and return (the loaded
+  ``Ruleset``, ``PricingContext``, ``SettlementContext``, ``Priced``, ``ScheduleSection``,
+  ``Table``, ``ActivityRow``, ``PlanRow``).
 - **Parameter models**: ``Arrangement`` and ``StrictModel`` to subclass, the ruleset's value
   types (``Code``, ``ClusterCode``, ``Identifier``, ``Price``, ``Pence``, ``Percent``, ``Dated``,
   ``OverdueMode``, ``When``), and ``dated_items``, ``one_code_each``, ``percent_text``.
@@ -38,7 +39,7 @@ built-in ones keep to it). The names, by what they are for:
   and ``integer_expr`` (text parsed, null when it does not parse), and the row checks
   ``RowCheck``, ``missing``, ``unparsed``, ``not_in`` and ``run_checks`` (the exception rows).
 - **Measures and incentives**: ``Measure``, ``Measures``, ``weights_add_up``, ``measure``,
-  ``Score``, ``measures_table``, ``scoring_words``, ``MeasuresFunction`` (an option's measures); money at stake on measures, on account and
+  ``Score``, ``measures_table``, ``scoring_words``; money at stake on measures, on account and
   settled: ``IncentiveTerms``, ``settle_incentive``, ``Staked``, ``MEASURE_DETAILS``,
   ``measure_detail``, ``value_of``, ``share_of``, ``planned_of``, ``timing_words``.
 """
@@ -81,7 +82,8 @@ from .ruleset.types import (ClusterCode, Code, Dated, Identifier, OverdueMode, P
 __all__ = [
     # declaring an option
     "hookimpl", "PaymentOption", "PriceFunction", "SettleFunction", "DescribeFunction", "ActivityFunction",
-    "CheckFunction", "NeedsFromFunction", "PlannedFunction", "TimingFunction", "PlanRowsFunction",
+    "CheckFunction", "NeedsFromFunction", "PlannedFunction", "TimingFunction", "PlanRowsFunction", "MeasuresFunction",
+    "ValidationFunction",
     "PricingContext", "SettlementContext", "Priced", "ScheduleSection", "Table", "ActivityRow", "PlanRow",
     # parameter models
     "Arrangement", "Ruleset", "StrictModel", "Code", "ClusterCode", "Identifier", "Price", "Pence", "Percent",
@@ -103,7 +105,7 @@ __all__ = [
     # measures and incentives
     "Measure", "Measures", "weights_add_up", "measure", "Score", "measures_table", "scoring_words",
     "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
-    "planned_of", "timing_words", "MeasuresFunction", "ValidationFunction",
+    "planned_of", "timing_words",
     # input tables
     "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
     "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",

@@ -174,7 +174,7 @@ class PaymentOption:
     """A payment option, as a plugin declares it from ``localpay_payment_options``.
 
     ``parameters``: the pydantic model (a subclass of ``Arrangement``) for the arrangement
-    block. ``describe`` and one of ``price`` or ``settle`` are required; each function is
+    block. ``describe`` and at least one of ``price`` and ``settle`` are required; each function is
     specified by its protocol (``PriceFunction``, ``SettleFunction``, ...). ``plugin`` is set
     by the core: the module declaring the option.
     """

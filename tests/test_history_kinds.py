@@ -157,3 +157,13 @@ def test_a_kind_missing_part_of_the_protocol_is_refused():
 
     with pytest.raises(PluginError, match="not a history kind"):
         _ = make_plugins(load_entry_points=False, extra=(Declares(),)).vocabulary
+
+
+def test_a_declared_column_may_not_take_a_history_kinds_name(tmp_path, plugins):
+    inputs = "inputs:\n  episodes:\n    step_down: {type: text}\n"
+    (tmp_path / "r.yaml").write_text(ruleset_text(CLUSTER_PER_DAY) + inputs)
+    with pytest.raises(RulesetError) as error:
+        load_ruleset(tmp_path / "r.yaml", plugins.options, plugins.vocabulary)
+    problem = error.value.problems[0]
+    assert problem.key == "inputs.episodes.step_down"
+    assert problem.message.startswith("'step_down' is the name of a condition across the person's history")

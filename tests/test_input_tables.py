@@ -167,6 +167,7 @@ def test_a_case_naming_a_table_no_plugin_declares_is_a_located_error(tmp_path, p
         run_tests(ruleset, plugins, tmp_path / "r.tests.yaml")
     problem = error.value.problems[0]
     assert (problem.line, problem.key) == (6, "cases[0].caseload")
+    assert problem.message == "unknown key 'caseload'; did you mean 'caseloads'?"
 
 
 def test_synthetic_data_includes_the_table_for_a_ruleset_that_reads_it(tmp_path, plugins):
@@ -188,9 +189,11 @@ class Twice:
 
 
 class Reserved:
+    name = "episodes"
+
     @hookimpl
     def localpay_input_tables(self):
-        return [InputTable("episodes", "no", ("x",), read_caseloads, check_caseloads, parties="providers")]
+        return [InputTable(self.name, "no", ("x",), read_caseloads, check_caseloads, parties="providers")]
 
 
 def test_a_taken_or_reserved_table_name_is_refused():
@@ -198,6 +201,11 @@ def test_a_taken_or_reserved_table_name_is_refused():
         _ = make_plugins(load_entry_points=False, extra=(Twice(),)).input_tables
     with pytest.raises(PluginError, match="input table name 'episodes' must be a plain identifier other than"):
         _ = make_plugins(load_entry_points=False, extra=(Reserved(),)).input_tables
+    for name in ("out", "period", "from", "templates", "rules_engine"):  # the commands' own options
+        declared = Reserved()
+        declared.name = name
+        with pytest.raises(PluginError, match=f"input table name '{name}' must be a plain identifier other than"):
+            _ = make_plugins(load_entry_points=False, extra=(declared,)).input_tables
 
 
 def test_the_built_in_tables_are_declared_by_their_readers_in_their_order():
@@ -205,3 +213,33 @@ def test_the_built_in_tables_are_declared_by_their_readers_in_their_order():
     assert list(tables) == ["returns", "budgets", "population"]
     assert [t.parties for t in tables.values()] == ["providers", "commissioners", "commissioners"]
     assert tables["budgets"].columns == ("patient_id", "start_date", "type", "agreed_annual_amount", "spent_to_date")
+
+
+class Drawing:
+    """A table that draws from the shared generator for any ruleset, at a given synthesis order."""
+
+    def __init__(self, synthesis_order):
+        self.synthesis_order = synthesis_order
+
+    @hookimpl
+    def localpay_input_tables(self):
+        def draw(ruleset, spec, episodes, assessments, rng):
+            return pl.DataFrame({"provider": ["RT2"], "period": ["2025-04"], "caseload": [int(rng.integers(1, 99))]})
+
+        return [InputTable("caseloads", "x", COLUMNS, read_caseloads, check_caseloads, parties="providers",
+                           synthesise=draw, synthesis_order=self.synthesis_order)]
+
+
+def test_a_plugins_table_leaves_the_built_in_tables_synthetic_rows_as_they_were(tmp_path):
+    bare = make_plugins(load_entry_points=False)
+    ruleset = load_ruleset("lambeth", bare.options, bare.vocabulary)  # budgets and returns
+    made = {}
+    for name, extra in (("without", ()), ("after", (Drawing(100),)), ("before", (Drawing(0),))):
+        plugins = make_plugins(load_entry_points=False, extra=extra)
+        data = api.synthesise_for(ruleset, 120, 3, tmp_path / name / "episodes.csv", tables=True, plugins=plugins)
+        made[name] = {table: path.read_text() for table, path in data.tables.items()}
+    # drawing after the built-in tables (synthesis order 100 against 10, 20, 30) changes none of them;
+    # drawing first would change them all
+    assert set(made["after"]) == {"budgets", "returns", "caseloads"}
+    assert all(made["after"][t] == made["without"][t] for t in ("budgets", "returns"))
+    assert all(made["before"][t] != made["without"][t] for t in ("budgets", "returns"))

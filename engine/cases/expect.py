@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, PrivateAttr, model_validator
 
 from ..ruleset.types import ClusterCode, StrictModel
 from .values import Date, Pounds, Text, UnitPrice, rules_list

@@ -96,10 +96,16 @@ def load_cases(path: Path, tables: Iterable[str]) -> list[LocatedCase]:
         raise TestsFileError([_reworded(p) for p in error.problems]) from None
     if not isinstance(source.data, dict):
         raise TestsFileError([Problem(file, 1, "", "expected a mapping with the key 'cases' (a list of cases)")])
+    names = tuple(tables)
     try:
-        document = CasesFile.model_validate(source.data, context={TABLES: tuple(tables)})
+        document = CasesFile.model_validate(source.data, context={TABLES: names})
     except ValidationError as error:
-        raise TestsFileError([source.problem(_written(e["loc"]), translate(e, CasesFile), file)
+        def case_keys(where: tuple, known: list[str]) -> list[str]:
+            # a case's keys: its fields, with each input table's own name in place of ``tables``
+            at_case = len(where) == 2 and where[0] == "cases"
+            return sorted({*known} - {TABLES} | set(names)) if at_case else known
+
+        raise TestsFileError([source.problem(_written(e["loc"]), translate(e, CasesFile, case_keys), file)
                               for e in error.errors()]) from None
     seen: dict[str, int] = {}
     problems = []

@@ -3,7 +3,8 @@ a test, run against the ruleset beside it (``2025-26.tests.yaml`` -> ``2025-26.y
 
 Registered through the ``pytest11`` entry point, so it loads in every pytest session where
 localpay is installed: the case files' model, the pipeline (and durable-rules with it) and the
-plugins are imported only once such a file is found, inside the functions below.
+plugins are imported only once such a file is found, inside the functions below (the package's
+own root, with its hook specifications, loads with this module).
 """
 
 from __future__ import annotations

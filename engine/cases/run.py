@@ -7,7 +7,6 @@ The file format is in ``model``; ``localpay test`` and the pytest plugin are she
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
 from ..periods import Month, statement_months
 from ..pipeline import Inputs, run
 from ..ruleset.load import resolve_ruleset_path
+from ..testing import csv_text
 from .compare import compare
 from .model import LocatedCase, load_cases
 
@@ -95,11 +95,5 @@ def _compared(result, case, ruleset) -> pl.DataFrame:
 
 def _write_rows(path: Path, rows: list[dict], required: tuple[str, ...]) -> Path:
     # the required columns are always written, so a key left out reads as a blank cell
-    columns = list(required)
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows([["" if row.get(c) is None else row[c] for c in columns] for row in rows])
+    path.write_text(csv_text(rows, leading=required), encoding="utf-8")
     return path

@@ -21,7 +21,10 @@ from ..errors import InputError, PluginError
 from ..ruleset import Ruleset
 from ..synth.spec import SynthSpec
 
-RESERVED = ("episodes", "assessments")  # the two files every run is given by their own options
+# the two files every run is given by their own options, and the other parameters of the commands
+# that take the tables (run, explain, diff): a table of one of these names would take its place
+RESERVED = ("episodes", "assessments", "ruleset", "old", "new", "period", "from", "from_period", "out", "templates",
+            "rules_engine", "evaluator", "episode", "episode_id", "tables", "help")
 
 
 class SynthesiseTable(Protocol):
@@ -53,7 +56,9 @@ class InputTable:
     exception rows)``, each bad row in the exceptions with source ``name``. ``parties``: which of
     the ruleset's parties ``check`` is given. ``order``: where the table is listed among the
     inputs (help, manifest, summary), ties by name. ``synthesise``: its synthetic rows, if it has
-    any (``SynthesiseTable``).
+    any (``SynthesiseTable``); ``synthesis_order``: when it draws them from the generator the
+    tables share, ties by name (so that adding a table leaves the others' rows as they were, give
+    a new one a later place).
     """
 
     name: str
@@ -64,6 +69,7 @@ class InputTable:
     parties: Literal["providers", "commissioners"]
     order: int = 100
     synthesise: SynthesiseTable | None = None
+    synthesis_order: int = 100
 
     @property
     def option(self) -> str:
@@ -80,7 +86,7 @@ def compose_tables(declared: Iterable[list[InputTable] | None]) -> dict[str, Inp
                 raise PluginError(f"localpay_input_tables returned {table!r}, not an InputTable")
             if not table.name.isidentifier() or table.name in RESERVED:
                 raise PluginError(f"input table name {table.name!r} must be a plain identifier other than "
-                                  f"{' and '.join(RESERVED)}")
+                                  f"{', '.join(RESERVED)}")
             if table.name in tables:
                 raise PluginError(f"two plugins declare the input table {table.name!r}")
             tables[table.name] = table

@@ -308,7 +308,7 @@ def localpay_indicators():
 
 RETURNS = InputTable(
     "returns", "Returns file (measure, period, numerator, denominator) for reported measures.", RETURNS_REQUIRED,
-    read_returns, check_returns, parties="providers", order=10, synthesise=synthesise_returns)
+    read_returns, check_returns, parties="providers", order=10, synthesise=synthesise_returns, synthesis_order=20)
 
 
 @hookimpl

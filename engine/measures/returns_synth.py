@@ -24,7 +24,7 @@ def reported(ruleset: Ruleset) -> list[tuple[str, str | None, float, float]]:
     options declare their measures."""
     found: dict[tuple[str, str | None], tuple[float, float]] = {}
     for arrangement in ruleset.arrangements:
-        declared = getattr(ruleset.option_of(arrangement), "measures", None)
+        declared = ruleset.option_of(arrangement).measures
         for measure, provider in declared(arrangement) if declared else ():
             if measure.indicator != "reported":
                 continue

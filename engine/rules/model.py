@@ -7,6 +7,7 @@ computed, like the rest of the ruleset.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,10 @@ class RuleBook:
         return {name: f for name, f in self.fields.items() if f.declared}
 
 
-def parse_inputs(data: object, fields: dict[str, Field], problem) -> tuple[dict[str, Field], list[Problem]]:
+def parse_inputs(data: object, fields: dict[str, Field], problem,
+                 history: Iterable[str] = ()) -> tuple[dict[str, Field], list[Problem]]:
+    """The declared episode columns added to ``fields``; a column may not take the name of a
+    history condition (``history``), which a rule would read in its place."""
     problems: list[Problem] = []
     if data is None:
         return fields, problems
@@ -83,6 +87,10 @@ def parse_inputs(data: object, fields: dict[str, Field], problem) -> tuple[dict[
         at = ("inputs", "episodes", str(name))
         if not COLUMN.match(str(name)) or name in COMBINERS:
             problems.append(problem(at, f"'{name}' cannot name a column: use lower-case letters, digits and _"))
+            continue
+        if name in history:
+            problems.append(problem(at, f"'{name}' is the name of a condition across the person's history; "
+                                        "a rule would read that, not the column: name the column otherwise"))
             continue
         if name in fields and not (name == "service"):
             problems.append(problem(at, f"'{name}' is a built-in episode column; it needs no declaring"))
@@ -174,6 +182,7 @@ def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: Action
 
 
 def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem) -> tuple[RuleBook, list[Problem]]:
-    fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)), problem)
+    fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)),
+                                   problem, vocabulary.history)
     rules, rule_problems = parse_rules(document_data.get("rules"), fields, vocabulary, tuple(commissioners), problem)
     return RuleBook(fields, rules), problems + rule_problems + complexity_problems(rules, problem)

@@ -36,7 +36,7 @@ FRESH = "\uffff"  # appended to a text, makes one equal to no value written in a
 STEPS: dict[str, Decimal | dt.timedelta] = {"number": Decimal("0.000001"),
                                            "date": dt.timedelta(days=1)}  # values are held to these
 PARTIES = ("provider", "commissioner")
-# never empty when rules run: the episode checks (episodes.default_checks) send a row missing
+# never empty when rules run: the episode checks (inputs.default_checks) send a row missing
 # one to the exceptions report, and a missing setting is read as community
 GIVEN = ("episode_id", "patient_id", "provider", "commissioner", "cluster", "start_date", "setting")
 

@@ -24,11 +24,15 @@ def describe_found(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def translate(error: Mapping[str, typing.Any], model: type[BaseModel]) -> str:
+def translate(error: Mapping[str, typing.Any], model: type[BaseModel],
+              keys: typing.Callable[[tuple, list[str]], list[str]] | None = None) -> str:
+    """``error`` in a contract manager's words. ``keys(loc, known)``, if given, says which keys
+    are allowed where the model's fields are not the whole story."""
     kind, loc, found = error["type"], error["loc"], error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         known = allowed_keys(model, loc[:-1])
+        known = keys(tuple(loc[:-1]), known) if keys else known
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message = f"unknown key {str(loc[-1])!r}"
         if hint:

@@ -98,7 +98,7 @@ def _option_notes(ruleset: Ruleset) -> list[str]:
     """What each option says of its validation of the data, each sentence once, in ruleset order."""
     notes: dict[str, None] = {}
     for arrangement in ruleset.arrangements:
-        declared = getattr(ruleset.option_of(arrangement), "validation", None)
+        declared = ruleset.option_of(arrangement).validation
         notes.update(dict.fromkeys(declared(arrangement, ruleset) if declared else ()))
     return list(notes)
 

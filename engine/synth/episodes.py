@@ -15,7 +15,7 @@ import polars as pl
 
 from ..fileio import atomic_write_with
 from ..inputs.tables import InputTable
-from .areas import ServiceShape, assign_services, shape_for
+from .areas import assign_services, shape_for
 from .assessments import assessments_for
 from .shape import BAD_KINDS, CODES, MEDIAN_DAYS, MIX, SERVICES, spoil, transition_table
 from .spec import SynthSpec

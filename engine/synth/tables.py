@@ -4,7 +4,8 @@ in the ruleset reads it: the measures' returns file, the personal health budgets
 file, capitation's population file, a plugin's own.
 
 Same seed, same files: one generator, seeded from the spec's seed apart from the episodes' own,
-serves the tables in the order of their names, so adding a table never changes the episodes.
+serves the tables in their synthesis order (budgets, returns, population, then a plugin's), so
+adding a table never changes the episodes, nor the tables before it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def synthesise_tables(ruleset: Ruleset, spec: SynthSpec, episodes: pl.DataFrame,
                       declared: Mapping[str, InputTable]) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng([spec.seed, 20250401])
     made = {}
-    for name in sorted(declared):
+    for name in sorted(declared, key=lambda name: (declared[name].synthesis_order, name)):
         synthesise = declared[name].synthesise
         frame = synthesise(ruleset, spec, episodes, assessments, rng) if synthesise is not None else None
         if frame is not None:

@@ -30,7 +30,8 @@ from .terms import CapitationArrangement
 
 POPULATION = InputTable(
     "population", "Population file (commissioner, period, population) for capitation.", POPULATION_REQUIRED,
-    read_population, check_population, parties="commissioners", order=30, synthesise=synthesise_population)
+    read_population, check_population, parties="commissioners", order=30, synthesise=synthesise_population,
+    synthesis_order=30)
 
 
 @hookimpl

@@ -39,7 +39,8 @@ from .terms import PhbArrangement
 
 BUDGETS = InputTable(
     "budgets", "Personal health budgets file (patient_id, start_date, end_date, type, ...).", BUDGET_REQUIRED,
-    read_budgets, check_budgets, parties="commissioners", order=20, synthesise=synthesise_budgets)
+    read_budgets, check_budgets, parties="commissioners", order=20, synthesise=synthesise_budgets,
+    synthesis_order=10)
 
 
 @hookimpl
