@@ -18,9 +18,9 @@ from localpay import hookspecs
 from localpay.hookspecs import hookimpl
 from localpay.measures import builtin
 from localpay.measures.builtin import (
-    HONOS_IMPROVED, PAIRED_HONOS, REPORTED, REVIEWED_IN_PERIOD, WEMWBS_IMPROVED,
-    PairedParameters, ReportedParameters, WellbeingParameters,
+    HONOS_IMPROVED, PAIRED_HONOS, REVIEWED_IN_PERIOD, WEMWBS_IMPROVED, PairedParameters, WellbeingParameters,
 )
+from localpay.measures.reported import REPORTED, ReportedParameters
 from localpay.measures.indicators import (
     RETURNS_COLUMNS, Count, Indicator, MeasureData, NoParameters, compose_indicators,
 )
