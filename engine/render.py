@@ -1,8 +1,9 @@
 """Rendering through Jinja templates in a sandbox.
 
 Templates may be written by users (an area folder's ``templates/`` or ``--templates DIR``
-overrides any built-in template by name), so they run in a ``SandboxedEnvironment`` with strict
-undefined variables and HTML autoescaping. Money goes through one filter, never a float.
+overrides any built-in template by name), so they run in Jinja's immutable sandbox (a template can
+read the data it is given, never change it: no ``append``, ``update`` or ``pop`` on a list or a
+mapping, no attribute set) with strict undefined variables and HTML autoescaping. Money goes through one filter, never a float.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import LocalpayError
 from . import charts
@@ -34,8 +35,8 @@ def template_dirs(ruleset_path: Path | None, override: Path | None) -> list[Path
     return dirs
 
 
-def make_environment(dirs: list[Path]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def make_environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
         undefined=StrictUndefined,
@@ -49,7 +50,7 @@ def make_environment(dirs: list[Path]) -> SandboxedEnvironment:
     return env
 
 
-def render(env: SandboxedEnvironment, template: str, /, **context) -> str:
+def render(env: ImmutableSandboxedEnvironment, template: str, /, **context) -> str:
     try:
         return env.get_template(template).render(**context)
     except TemplateError as error:

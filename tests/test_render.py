@@ -28,6 +28,16 @@ def test_user_templates_are_sandboxed(tmp_path):
         render(make_environment([tmp_path]), "evil.html.j2", s={})
 
 
+@pytest.mark.parametrize("call", ["s.totals.update({'payable': 0})", "s.lines.append(1)", "s.lines.pop()",
+                                  "s.totals.clear()", "s.lines.extend([2])"])
+def test_a_template_cannot_change_the_data_it_is_given(tmp_path, call):
+    (tmp_path / "forged.md.j2").write_text("{% set _ = " + call + " %}{{ s.totals.payable }}")
+    data = {"totals": {"payable": 12_345}, "lines": [7]}
+    with pytest.raises(LocalpayError, match="forged.md.j2"):
+        render(make_environment([tmp_path]), "forged.md.j2", s=data)
+    assert data == {"totals": {"payable": 12_345}, "lines": [7]}  # untouched
+
+
 def test_undefined_variables_are_errors_with_the_template_named(tmp_path):
     (tmp_path / "t.md.j2").write_text("line one\n{{ s.nothing }}\n")
     with pytest.raises(LocalpayError, match=r"template t.md.j2.*'dict object' has no attribute 'nothing'"):
