@@ -30,6 +30,11 @@ built-in ones keep to it). The names, by what they are for:
   ``price_days``, ``price_points``, ``split_months``, ``month_label``); ``due_expr`` (when a
   review falls due); ``BUDGET_COLUMNS`` (the checked budgets file); ``share_out`` (an amount
   divided by shares to the penny).
+- **Rules and measures**: the parts of a rule operator (``Operator``), a rule action
+  (``RuleAction``), a history kind (``HistoryKind``, ``HistoryCondition``, ``HistoryJoin``,
+  ``ParseProblems``, and ``ref``, ``minus``, ``same_person``, ``whole_days``, ``keys_of`` for its
+  durable-rules joins and its parameters) and an indicator (``Indicator``, ``Count``,
+  ``MeasureData``, ``NoParameters``).
 - **Input tables**: ``InputTable`` (an optional input file, declared through
   ``localpay_input_tables``) and ``SynthesiseTable`` (how its synthetic rows are made, from a
   ``SynthSpec``, with ``area_shape`` for a bundled area's shape); the built-in budgets and
@@ -56,6 +61,7 @@ from .hookspecs import hookimpl
 from .lines import (EXCEPTION_COLUMNS, PRICED_COLUMNS, RELEASE_RULE, conform_exceptions, empty_exceptions, lines_frame,
                     payment_line)
 from .measures.compute import measure
+from .measures.indicators import Count, Indicator, MeasureData, NoParameters
 from .measures.describe import measures_table, scoring_words
 from .measures.incentives import (MEASURE_DETAILS, IncentiveTerms, Staked, measure_detail, planned_of, settle_incentive,
                                   share_of, timing_words, value_of)
@@ -71,7 +77,10 @@ from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
 from .prices import month_label, price_days, price_points, price_table, split_months
 from .reviews import due_expr
 from .rules.apply import share_out
+from .rules.history import (HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref,
+                            same_person, whole_days)
 from .rules.scoped import When
+from .rules.vocabulary import Operator, RuleAction
 from .synth.areas import shape_for as area_shape
 from .synth.spec import SynthSpec
 from .ruleset import Arrangement, Ruleset
@@ -106,6 +115,9 @@ __all__ = [
     "Measure", "Measures", "weights_add_up", "measure", "Score", "measures_table", "scoring_words",
     "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
     "planned_of", "timing_words",
+    # rules and measures
+    "Operator", "RuleAction", "HistoryKind", "HistoryCondition", "HistoryJoin", "ParseProblems", "ref", "minus",
+    "same_person", "whole_days", "keys_of", "Indicator", "Count", "MeasureData", "NoParameters",
     # input tables
     "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
     "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",

@@ -8,8 +8,7 @@ from conftest import CLUSTER_PER_DAY, ruleset_text
 from localpay import hookimpl
 from localpay.errors import PluginError, RulesetError
 from localpay.manager import make_plugins
-from localpay.rules import HistoryCondition, HistoryJoin
-from localpay.rules.history import keys_of, ref, same_person, whole_days
+from localpay.plugin import HistoryCondition, HistoryJoin, keys_of, ref, same_person, whole_days
 from localpay.rules.lint import lint
 from localpay.ruleset.load import load_ruleset
 
