@@ -5,6 +5,7 @@ results; none of them prints. ``write_schedule`` is the schedule's own writer
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,10 @@ from .diff import diff_runs
 from .errors import LocalpayError
 from .explain import explain_episode
 from .fileio import atomic_write, atomic_write_with
+from .ledger import Plan, Request, Store, plan_issue
+from .ledger.document import ledger_sections
+from .ledger.issue import prepare
+from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
@@ -24,7 +29,7 @@ from .rules.lint import RuleWarning, lint
 from .ruleset import Ruleset
 from .ruleset.load import load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
-from .statement.writing import Written, write_outputs
+from .statement.writing import IssuedOutputs, Written, write_outputs
 from .synth.episodes import spec_for, write_synthetic
 
 
@@ -53,14 +58,41 @@ def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:
 
 def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
                   from_period: str | None = None, templates: Path | None = None, command: list[str] | None = None,
-                  progress: Progress | None = None) -> tuple[RunResult, Written]:
+                  progress: Progress | None = None, ledger: Request | None = None) -> tuple[RunResult, Written]:
     """Price ``inputs`` for the month ``period`` (``YYYY-MM``), the year to date from
-    ``from_period``, and write the statements and the run's other outputs to ``out``."""
-    result = run(ruleset, plugins, inputs, *_months(period, from_period), progress)
+    ``from_period``, and write the statements and the run's other outputs to ``out``.
+
+    With ``ledger``, the month is issued: checked against what the ledger holds, every earlier
+    month it holds recomputed on these inputs and the differences made adjustments, all written
+    into the ledger in one transaction before the files are written."""
+    month, first = _months(period, from_period)
+    plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
+    if plan and plan.first_month and (first is None or plan.first_month < first):
+        first = plan.first_month
+    result = run(ruleset, plugins, inputs, month, first, progress)
+    issued = _issue(plan, result, progress) if plan else None
     if progress:
         progress("write")
-    written = write_outputs(result, Path(out), command or [], templates)
+    written = write_outputs(result, Path(out), command or [], templates, issued)
     return result, written
+
+
+def _issue(plan: Plan, result: RunResult, progress: Progress | None) -> IssuedOutputs:
+    started = time.perf_counter()
+    if progress:
+        progress("compare")
+    prepared = prepare(plan, result)
+    compared = time.perf_counter()
+    if progress:
+        progress("issue")
+    issued = write_issue(prepared, result)
+    result.timings["compare"] = compared - started
+    result.timings["issue"] = time.perf_counter() - compared
+    about = {"location": plan.store.name, "area": plan.area, "issue": issued.sequence, "issued_on": plan.issued_on,
+             "submission": plan.request.submission, "final": plan.request.final,
+             "adjustments": prepared.adjustments.height,
+             "statements": {s["statement_id"]: s["sha256"] for s in issued.statements}}
+    return IssuedOutputs(ledger_sections(prepared, issued), prepared.adjustments, about)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ def describe_ruleset(ruleset: Ruleset, plugins: Plugins) -> str:
         f"{ruleset.path}: valid",
         f"{doc.area}: {doc.title}" + (f", version {doc.version}" if doc.version else ""),
         f"period {doc.period.start} to {doc.period.end}; status {doc.status}; "
-        f"overdue reviews: {doc.settings.overdue_review}; day count: {doc.settings.day_count}",
+        f"overdue reviews: {doc.settings.overdue_review}; day count: {doc.settings.day_count}; "
+        f"after freeze: {doc.settings.after_freeze}",
         "commissioners: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.commissioners),
         "providers: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.providers),
         f"sha256 {ruleset.sha256}",
@@ -89,9 +90,27 @@ def run_report(result: RunResult, written: Written) -> str:
                    f"suspended {format_money(t['suspended'])} not payable ({t['lines']:,} lines)")
         if s["year_to_date"]:
             out.append(f"    year to date from {s['year_to_date']['from']}: payable {format_money(s['year_to_date']['total']['payable'])}")
+        if s["ledger"]:
+            out.append(_issued(s["ledger"]))
+    ledger = written.manifest.get("ledger")
+    if ledger:
+        out.append(f"issued into the ledger {ledger['location']}: issue {ledger['issue']} of {ledger['area']}, "
+                   f"{result.period} on {ledger['submission']} data, issued on {ledger['issued_on']}"
+                   + (", the final issue of the year" if ledger["final"] else ""))
     out.append(f"written to {written.out_dir}/:")
     out += [f"  {f.name}" for f in written.files]
     return "\n".join(out)
+
+
+def _issued(section: dict) -> str:
+    adjustments = section["adjustments"]
+    text = (f"    prior-period adjustments {format_money(adjustments['adjusted'])} ({adjustments['count']:,} lines); "
+            f"net payable {format_money(section['net_payable'])}")
+    if adjustments["reported"]:
+        text += f"; reported after freeze, not paid, {format_money(adjustments['reported'])}"
+    if section.get("reconciliation"):
+        text += "; the year reconciles" if section["reconciliation"]["balanced"] else "; the year does NOT reconcile"
+    return text
 
 
 def _settlements(result: RunResult) -> list[str]:

@@ -6,6 +6,7 @@ from .app import cli
 from .demo import demo_command
 from .diff import diff_command
 from .explain import explain_command
+from .ledger import ledger_group
 from .plugins import plugins_command
 from .run import run_command
 from .schedule import schedule_command
@@ -22,6 +23,7 @@ cli.add_command(diff_command)
 cli.add_command(demo_command)
 cli.add_command(plugins_command)
 cli.add_command(test_command)
+cli.add_command(ledger_group)
 
 
 def main() -> None:

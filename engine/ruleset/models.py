@@ -39,6 +39,9 @@ class Period(StrictModel):
 class Settings(StrictModel):
     overdue_review: OverdueMode = "pay"
     day_count: Literal["exclusive_end", "inclusive_end"] = "exclusive_end"
+    # a change found later in a month whose freeze data was issued: paid as an adjustment, or
+    # only reported beside the statement
+    after_freeze: Literal["adjust", "report"] = "adjust"
 
 
 class RulesetDocument(StrictModel):

@@ -25,11 +25,17 @@ def statement_pairs(result: RunResult) -> list[tuple[str, str]]:
     return sorted(named | lined)
 
 
-def build_statements(result: RunResult, manifest: dict) -> list[dict]:
-    return [build_statement(result, provider, commissioner, manifest) for provider, commissioner in statement_pairs(result)]
+def build_statements(result: RunResult, manifest: dict, ledger: dict[tuple[str, str], dict] | None = None) -> list[dict]:
+    """One statement per provider x commissioner; issued into a ledger, each carries its
+    ledger section (``localpay.ledger.document``): its issue, adjustments and year to date."""
+    ledger = ledger or {}
+    pairs = sorted(set(statement_pairs(result)) | set(ledger))
+    return [build_statement(result, provider, commissioner, manifest, ledger.get((provider, commissioner)))
+            for provider, commissioner in pairs]
 
 
-def build_statement(result: RunResult, provider: str, commissioner: str, manifest: dict) -> dict:
+def build_statement(result: RunResult, provider: str, commissioner: str, manifest: dict,
+                    ledger: dict | None = None) -> dict:
     ruleset, period = result.ruleset, result.period
     pair = result.lines.filter((pl.col("provider") == provider) & (pl.col("commissioner") == commissioner))
     month = pair.filter(pl.col("period") == period.label)
@@ -59,6 +65,7 @@ def build_statement(result: RunResult, provider: str, commissioner: str, manifes
         "workings": _workings(result, provider, commissioner),
         "run": result.summary["episodes"],
         "manifest": manifest,
+        "ledger": ledger,
     }
 
 

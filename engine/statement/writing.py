@@ -52,13 +52,27 @@ def manifest_of(result: RunResult, command: list[str]) -> dict:
     }
 
 
-def write_outputs(result: RunResult, out_dir: Path, command: list[str], templates: Path | None = None) -> Written:
+@dataclass(frozen=True)
+class IssuedOutputs:
+    """What a run issued into a ledger adds to its outputs."""
+
+    sections: dict[tuple[str, str], dict]  # each statement's ledger section, by (provider, commissioner)
+    adjustments: pl.DataFrame  # the issue's prior-period adjustments, money in pence
+    about: dict  # the ledger and the issue, for the manifest
+
+
+def write_outputs(result: RunResult, out_dir: Path, command: list[str], templates: Path | None = None,
+                  issued: IssuedOutputs | None = None) -> Written:
     out_dir = Path(out_dir)
     env = make_environment(template_dirs(result.ruleset.path, templates))
     manifest = manifest_of(result, command)
-    statements = build_statements(result, manifest)
+    if issued:
+        manifest["ledger"] = issued.about
+    statements = build_statements(result, manifest, issued.sections if issued else None)
     files = [_write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
              _write_csv(out_dir / "exceptions.csv", result.exceptions)]
+    if issued:
+        files.append(_write_csv(out_dir / "adjustments.csv", adjustments_for_csv(issued.adjustments)))
     files += [_write_csv(out_dir / f"{kind}.csv", details_for_csv(frame)) for kind, frame in result.details.items()]
     for statement in statements:
         stem = out_dir / f"statement-{statement['id']}"
@@ -82,6 +96,13 @@ def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
         value=pence_text_expr(pl.col("value")),
         amount=pence_text_expr(pl.col("amount")),
     )
+
+
+def adjustments_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
+    """adjustments.csv: the columns in the order the README gives, money in pounds."""
+    columns = ["statement_id", "adjusts_period", "arrangement", "provider", "commissioner", "episode_id", "was", "now",
+               "amount", "cause", "kind", "treatment", "item"]
+    return frame.select(columns).with_columns([pence_text_expr(pl.col(c)).alias(c) for c in ("was", "now", "amount")])
 
 
 def details_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
