@@ -3,7 +3,9 @@ the same library API the CLI uses."""
 
 from __future__ import annotations
 
+import os
 import textwrap
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -112,3 +114,25 @@ def run_with_files(folder: Path, plugins, ruleset: Path, period: str, from_perio
 
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# the ledger tests run on both backends: a fresh SQLite file, then a fresh PostgreSQL database
+# (.ci/postgres starts a server and says where it is in LOCALPAY_TEST_POSTGRES)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield str(tmp_path / "ledger.db")
+        return
+    server = os.environ.get("LOCALPAY_TEST_POSTGRES")
+    if not server:
+        if os.environ.get("LOCALPAY_REQUIRE_POSTGRES") == "1":
+            pytest.fail("LOCALPAY_REQUIRE_POSTGRES=1 but LOCALPAY_TEST_POSTGRES names no server")
+        pytest.skip("no PostgreSQL server: set LOCALPAY_TEST_POSTGRES (.ci/postgres starts one)")
+    import psycopg
+
+    name = f"lp_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
