@@ -31,6 +31,7 @@ from .ruleset.load import load_ruleset
 from .schedule.writing import WrittenSchedule, write_schedule
 from .statement.writing import IssuedOutputs, Written, write_outputs
 from .synth.episodes import spec_for, write_synthetic
+from .synth.submissions import submissions
 
 
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
@@ -138,6 +139,8 @@ class Demo:
     written: Written
     schedule: WrittenSchedule
     command: list[str]  # the run, as a command line, for the manifest and the explain suggestion
+    ledger: Path | None = None  # the ledger the area's months were issued into, for the area that issues them
+    submissions: tuple[Path, ...] = ()  # each month's episodes as submitted, for the area with a ledger
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,9 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
          progress: Progress | None = None, pdf: bool = True) -> Demos:
     """Each bundled area (or the one named) on synthetic data shaped for it, into ``out/<area>/``:
     the data, its statements for the area's third month with the year to date from its first,
-    and its contract schedule; with every area, an index page linking them all."""
+    and its contract schedule; with every area, an index page linking them all. The demo area
+    (``DEMO_AREA``) issues its three months in turn into a ledger, on monthly submissions whose
+    refresh changes some episodes, so its third month's statements carry adjustments."""
     if area is not None and area.strip().lower() not in AREAS:
         raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
     plugins = make_plugins()
@@ -167,21 +172,63 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
 
 
 def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, progress: Progress | None = None,
-              pdf: bool = True) -> Demo:
+              pdf: bool = True, ledger: bool | None = None) -> Demo:
+    """One area's demo into ``out``. With ``ledger`` (by default, for ``DEMO_AREA`` only) its
+    months are issued in turn into ``out/ledger.db`` (made afresh), each on that month's
+    submission of the data (``out/data/episodes-YYYY-MM.csv``), each issued on the 15th of the
+    month after; the earlier months' outputs go to ``out/statements/YYYY-MM/``, the last
+    month's to ``out/statements/`` as for every area."""
     ruleset = open_ruleset(area, plugins)
     first = Month.of(ruleset.period.start)
-    period = first.next().next()
+    months = (first, first.next(), first.next().next())
+    period = months[-1]
     data = synthesise_for(ruleset, people, seed, out / "data" / "episodes.csv", as_of=period.last_day, tables=True,
                           plugins=plugins)
-    command = ["localpay", "run", area, str(data.episodes), "--assessments", str(data.assessments),
+    issuing = area == DEMO_AREA if ledger is None else ledger
+    submitted = _write_submissions(data.episodes, months, seed) if issuing else {}
+    store = _fresh_ledger(out / "ledger.db") if issuing else None
+    for month in months[:-1] if issuing else ():
+        _demo_run(area, ruleset, plugins, data, submitted[month], month, first, out / "statements" / month.label, store,
+                  progress)
+    episodes = submitted.get(period, data.episodes)
+    result, written, command = _demo_run(area, ruleset, plugins, data, episodes, period, first, out / "statements", store,
+                                         progress)
+    schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
+    return Demo(area, ruleset, data, result, written, schedule, command, store, tuple(submitted.values()))
+
+
+def _write_submissions(episodes: Path, months: tuple[Month, ...], seed: int) -> dict[Month, Path]:
+    """Each month's submission of the synthetic episodes, beside them as ``episodes-YYYY-MM.csv``."""
+    made = submissions(pl.read_csv(episodes, infer_schema=False), list(months), seed)
+    paths = {month: episodes.with_name(f"{episodes.stem}-{month.label}{episodes.suffix}") for month in made}
+    for month, frame in made.items():
+        atomic_write_with(paths[month], frame.write_csv)
+    return paths
+
+
+def _fresh_ledger(path: Path) -> Path:
+    """The demo makes its folder's outputs afresh: an earlier run's ledger (and SQLite's side files) goes."""
+    for old in (path, *(path.with_name(path.name + side) for side in ("-journal", "-wal", "-shm"))):
+        old.unlink(missing_ok=True)
+    return path
+
+
+def _demo_run(area: str, ruleset: Ruleset, plugins: Plugins, data: Synthetic, episodes: Path, month: Month, first: Month,
+              out: Path, ledger: Path | None, progress: Progress | None) -> tuple[RunResult, Written, list[str]]:
+    """One month's run of the demo (issued into ``ledger`` on the 15th of the month after, if
+    given), and its command line."""
+    issued_on = month.stop + dt.timedelta(days=14)
+    command = ["localpay", "run", area, str(episodes), "--assessments", str(data.assessments),
                *(part for name, path in sorted(data.tables.items())
                  for part in (plugins.input_tables[name].option, str(path))),
-               "--period", period.label, "--from", first.label, "--out", str(out / "statements")]
-    inputs = Inputs(data.episodes, data.assessments, data.tables)
-    result, written = run_statement(ruleset, plugins, inputs, period.label, out / "statements", first.label,
-                                    command=command, progress=progress)
-    schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
-    return Demo(area, ruleset, data, result, written, schedule, command)
+               "--period", month.label, "--from", first.label, "--out", str(out)]
+    if ledger:
+        command += ["--ledger", str(ledger), "--issued-on", issued_on.isoformat()]
+    request = Request(str(ledger), issued_on=issued_on) if ledger else None
+    inputs = Inputs(episodes, data.assessments, data.tables)
+    result, written = run_statement(ruleset, plugins, inputs, month.label, out, first.label, command=command,
+                                    progress=progress, ledger=request)
+    return result, written, command
 
 
 def write_index(out: Path, demos: tuple[Demo, ...]) -> Path:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import polars as pl
 
 from .. import api
 from ..progress import StageProgress
 from ..report import run_report
+from ..statement.writing import Written
 
 
 @click.command("demo")
@@ -35,9 +37,34 @@ def demo_report(one: api.Demo) -> str:
            f"{data.assessments} ({data.assessment_rows:,} assessments){tables}",
            run_report(one.result, one.written),
            f"contract schedule: {', '.join(str(f) for f in one.schedule.files)}"]
+    out += ledger_report(one)
     example = api.example_episode(one.result)
     if example:
         inputs = one.command[3:one.command.index("--period")]
         out.append(f"the trail behind one episode's lines:\n  localpay explain {one.area} {' '.join(inputs)} "
                    f"--period {one.result.period} --episode {example}")
     return "\n".join(out) + "\n"
+
+
+def ledger_report(one: api.Demo) -> list[str]:
+    """For the area whose months were issued into a ledger: the submissions, where the ledger is
+    and the command that shows one adjusted episode's history."""
+    if one.ledger is None:
+        return []
+    out = [f"monthly submissions: {', '.join(str(p) for p in one.submissions)}",
+           f"ledger of issued statements: {one.ledger} ({len(one.submissions)} months issued in turn)"]
+    episode = adjusted_episode(one.written)
+    if episode:
+        out.append(f"one adjusted episode's money as believed on each issue date:\n"
+                   f"  localpay ledger history {one.ledger} --episode {episode}")
+    return out
+
+
+def adjusted_episode(written: Written) -> str | None:
+    """The first episode the last issue adjusted, from its ``adjustments.csv``."""
+    path = written.out_dir / "adjustments.csv"
+    if not path.is_file():
+        return None
+    ids = pl.read_csv(path, infer_schema=False, columns=["episode_id"])["episode_id"].drop_nulls()
+    ids = ids.filter(ids.str.strip_chars() != "")
+    return str(ids[0]) if len(ids) else None
