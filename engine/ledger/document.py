@@ -77,12 +77,12 @@ def _months(prepared: Prepared, statement: dict) -> dict:
     here = statement["adjustments_frame"]
     rows = []
     for month in [*(i["period"] for i in plan.earlier), plan.period.label]:
-        def total(frame: pl.DataFrame, period_column: str, treatment: str) -> int:
+        def summed(frame: pl.DataFrame, period_column: str, treatment: str) -> int:
             picked = frame.filter((pl.col(period_column) == month) & (pl.col("treatment") == treatment))
             return int(picked["amount"].sum())
-        adjusted_before = total(before, "period", "adjusted")
-        adjusted_now = total(here, "adjusts_period", "adjusted")
-        reported = total(here, "adjusts_period", "reported")
+        adjusted_before = summed(before, "period", "adjusted")
+        adjusted_now = summed(here, "adjusts_period", "adjusted")
+        reported = summed(here, "adjusts_period", "reported")
         paid = issued.get(month, 0) + adjusted_before + adjusted_now
         known = now.get(month, 0)
         rows.append({"period": month, "issued": issued.get(month, 0), "adjusted_before": adjusted_before,

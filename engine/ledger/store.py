@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -85,7 +85,7 @@ statements = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),  # of the previous hash and the content
 )
 
-_LINE = [
+_LINE: list[tuple[str, Any]] = [
     ("statement_id", sa.String(200)), ("arrangement", sa.String(200)), ("option", sa.String(100)),
     ("provider", sa.String(40)), ("commissioner", sa.String(40)), ("period", sa.String(7)),
     ("episode_id", sa.Text), ("patient_id", sa.Text), ("cluster", sa.SmallInteger),
@@ -105,7 +105,7 @@ lines = sa.Table(
 # a position is what one issue believes one key (provider, commissioner, arrangement, month,
 # episode or contract item) comes to: written for every key of the month issued, and again for
 # every earlier key whose money or workings now differ
-_POSITION = [
+_POSITION: list[tuple[str, Any]] = [
     ("provider", sa.String(40)), ("commissioner", sa.String(40)), ("arrangement", sa.String(200)),
     ("period", sa.String(7)), ("item", sa.Text), ("episode_id", sa.Text), ("patient_id", sa.Text),
     ("option", sa.String(100)), ("unit", sa.String(100)),

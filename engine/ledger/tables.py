@@ -3,6 +3,9 @@ COPY, SQLite by one prepared statement run over every row; reads come back as ty
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,7 +17,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
         return
     columns = frame.columns
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection
         names = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in frame.iter_rows():
@@ -25,7 +28,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', list(frame.iter_rows()))
 
 
-def read_frame(conn: Connection, table: sa.Table, schema: dict[str, pl.DataType],
+def read_frame(conn: Connection, table: sa.Table, schema: Mapping[str, Any],
                where: sa.ColumnElement[bool] | None = None, order: list[str] | None = None) -> pl.DataFrame:
     """The table's rows (those ``where`` picks), its columns named in ``schema``, as a frame."""
     query = sa.select(*(table.c[name] for name in schema))

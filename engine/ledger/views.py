@@ -4,6 +4,7 @@ believed on each issue date, and every issued row as CSV. Reads only."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from .positions import POSITION_COLUMNS
 from .store import LedgerError, Store, adjustments, areas, issues, lines, positions, statements
 from .tables import read_frame
 
-ISSUE_SCHEMA = {"issue_id": pl.Int64, "area": pl.String, "year_from": pl.String, "sequence": pl.Int64,
+ISSUE_SCHEMA: dict[str, Any] = {"issue_id": pl.Int64, "area": pl.String, "year_from": pl.String, "sequence": pl.Int64,
                 "period": pl.String, "submission": pl.String, "issued_on": pl.String, "final": pl.Boolean,
                 "ruleset_version": pl.String, "ruleset_sha256": pl.String, "supersedes": pl.Int64, "reason": pl.String,
                 "superseded_by": pl.Int64}
@@ -116,12 +117,16 @@ def export(store: Store, out: Path) -> list[Path]:
     for name, frame in frames.items():
         frame = frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money.get(name, [])])
         path = out / f"{name}.csv"
-        atomic_write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
+        _write(path, frame)
         written.append(path)
     return written
 
 
-def _kind(column: sa.Column) -> pl.DataType:
+def _write(path: Path, frame: pl.DataFrame) -> None:
+    atomic_write_with(path, lambda tmp: frame.write_csv(tmp))
+
+
+def _kind(column: sa.Column) -> Any:
     return pl.Int64 if isinstance(column.type, (sa.Integer, sa.BigInteger)) else pl.String
 
 
