@@ -83,9 +83,14 @@ class _Context:
     change or a change of commissioner shows as one key ending and another starting."""
 
     def __init__(self, rows: list[dict]):
+        # the net change of episode money for each provider, commissioner and month: what a
+        # contract-level line figured on the month's activity moved with
+        self.activity: dict[tuple, int] = defaultdict(int)
         self.clusters: dict[tuple, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: {"was": [], "now": []})
         self.pairs: dict[tuple, dict[str, set]] = defaultdict(lambda: {"was": set(), "now": set()})
         for row in rows:
+            if row["now_episode_id"] or row["was_episode_id"]:
+                self.activity[(row["provider"], row["commissioner"], row["period"])] += row["amount"]
             for side in ("was", "now"):
                 if row[f"{side}_paid"] is None:
                     continue
@@ -101,7 +106,7 @@ def _cause(row: dict, context: _Context, basis: Basis) -> tuple[str, str]:
     month = row["period"]
     episode = row["now_episode_id"] or row["was_episode_id"]
     if episode is None:
-        return "settlement", _settlement(row, basis)
+        return "settlement", _settlement(row, context, basis)
     if row["was_paid"] is None:
         return _arrived(row, episode, context, basis)
     if row["now_paid"] is None:
@@ -232,14 +237,18 @@ def _ruleset_change(row: dict, basis: Basis) -> str:
     return (f" (ruleset version {old_v} -> {new_v}, SHA-256 {old_sha[:12]} -> {basis.ruleset_sha256[:12]})")
 
 
-def _settlement(row: dict, basis: Basis) -> str:
+def _settlement(row: dict, context: _Context, basis: Basis) -> str:
     unit = row["now_unit"] or row["was_unit"]
     option = row["now_option"] or row["was_option"]
-    what = f"the {option} {unit} of {row['arrangement']} for {row['period']}"
+    what = f"the {unit} line of {row['arrangement']} ({option}) for {row['period']}"
     if row["was_paid"] is None:
         text = f"{what} is new: {format_money(row['now'])}"
     elif row["now_paid"] is None:
         text = f"{what} is no longer due (was {format_money(row['was'])})"
     else:
         text = f"{what} is now {format_money(row['now'])} (was {format_money(row['was'])}), recomputed on the data now given"
+    moved = context.activity.get((row["provider"], row["commissioner"], row["period"]), 0)
+    if moved:
+        text += (f"; the episode money of {row['provider']} and {row['commissioner']} for {row['period']} "
+                 f"changed by {format_money(moved)} in this issue")
     return text + _ruleset_change(row, basis)

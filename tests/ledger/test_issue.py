@@ -18,7 +18,7 @@ from localpay.ledger.chain import verify
 from localpay.ledger.store import Store
 from localpay.pipeline import Inputs
 
-from conftest import CLUSTER_PER_DAY, HEADER, csv_text, ruleset_text
+from conftest import ASSESSMENTS_HEADER, CLUSTER_PER_DAY, HEADER, csv_text, ruleset_text
 
 # cluster 3 pays £7.80 a day, cluster 4 £10.95, cluster 5 £14.20 (CLUSTER_PER_DAY); days count
 # from the start, exclusive of the end date
@@ -48,11 +48,15 @@ class Cycle:
         (self.folder / "ruleset.yaml").write_text(text)
         self.ruleset = api.open_ruleset(self.folder / "ruleset.yaml", self.plugins)
 
-    def issue(self, rows: str, period: str, issued_on: str, **request) -> dict:
+    def issue(self, rows: str, period: str, issued_on: str, assessments: str | None = None, **request) -> dict:
         episodes = self.folder / f"episodes-{period}-{issued_on}.csv"
         episodes.write_text(csv_text(HEADER, rows))
+        reviews = None
+        if assessments is not None:
+            reviews = self.folder / f"assessments-{period}-{issued_on}.csv"
+            reviews.write_text(csv_text(ASSESSMENTS_HEADER, assessments))
         out = self.folder / f"out-{period}-{issued_on}"
-        _, written = api.run_statement(self.ruleset, self.plugins, Inputs(episodes), period, out,
+        _, written = api.run_statement(self.ruleset, self.plugins, Inputs(episodes, reviews), period, out,
                                        ledger=Request(self.ledger, issued_on=dt.date.fromisoformat(issued_on), **request))
         self.out = out
         (statement,) = [s for s in written.statements if s["id"] == f"RT2-01W-{period}"]
@@ -250,3 +254,62 @@ def _count(ledger: str, table: str) -> int:
 
 
 
+
+def test_a_hold_released_by_a_late_review(tmp_path, ledger_url, plugins):
+    cycle = Cycle(tmp_path, ledger_url, plugins, ruleset_text(CLUSTER_PER_DAY, "overdue_review: hold"))
+    # cluster 1 at £3.10 a day reviews every 84 days: from 1 April the review is due on 24 June.
+    # June on flex, with no review: 1-23 June paid (23 x £3.10 = £71.30), 24-30 June held
+    # (7 x £3.10 = £21.70)
+    june = cycle.issue("E1,P1,RT2,01W,1,2025-04-01,,,", "2025-06", "2025-07-15")
+    assert (june["totals"]["payable"], june["totals"]["held"]) == (Decimal("71.30"), Decimal("21.70"))
+    # July's data brings a review dated 28 June: June recomputed pays all 30 days (£93.00), so
+    # the £21.70 held is paid as an adjustment to June; July pays 31 x £3.10 = £96.10
+    july = cycle.issue("E1,P1,RT2,01W,1,2025-04-01,,,", "2025-07", "2025-08-15",
+                       assessments="P1,RT2,2025-06-28,MHCT,1,")
+    frame = pl.read_csv(cycle.out / "adjustments.csv", infer_schema=False)
+    [row] = frame.iter_rows(named=True)
+    assert (row["adjusts_period"], row["episode_id"], row["was"], row["now"], row["amount"], row["kind"]) == (
+        "2025-06", "E1", "71.30", "93.00", "21.70", "review")
+    assert row["cause"] == "held days released: a review is now on record for 2025-06 (held was £21.70, now £0.00)"
+    assert july["totals"]["payable"] == Decimal("96.10")
+    # 96.10 + 21.70 = 117.80, what July pays in all
+    assert july["ledger"]["net_payable"] == Decimal("117.80")
+    assert verify(Store(cycle.ledger)).problems == []
+
+
+CQUIN_ON_ACTUAL = """\
+- id: cquin
+  option: cquin
+  provider: RT2
+  commissioner: 01W
+  clause: Schedule 4 part 3
+  percent: 1.25%
+  of: [tariff]
+  goals:
+    - {id: smoking, indicator: reported, weight: 100%, floor: 50%, target: 90%}
+"""
+
+
+def test_a_cquin_on_account_change(tmp_path, ledger_url, plugins):
+    cycle = Cycle(tmp_path, ledger_url, plugins, ruleset_text(CLUSTER_PER_DAY + CQUIN_ON_ACTUAL))
+    april = cycle.issue(APRIL_FLEX, "2025-04", "2025-05-15")
+    # without a planned value, CQUIN on account is 1.25% of the month's actual value:
+    # April on flex £988.50 x 1.25% = £12.35625 -> £12.36 (half up); payable 988.50 + 12.36
+    assert april["totals"]["payable"] == Decimal("1000.86")
+    may = cycle.issue(MAY_FLEX, "2025-05", "2025-06-15")
+    frame = pl.read_csv(cycle.out / "adjustments.csv", infer_schema=False)
+    on_account = [r for r in frame.iter_rows(named=True) if r["arrangement"] == "cquin"]
+    # April refreshed is £550.20 (test_april_refreshed_with_mays_flex): x 1.25% = £6.8775 ->
+    # £6.88; the ledger says £12.36 was paid on account, so -£5.48
+    assert [(r["adjusts_period"], r["item"], r["was"], r["now"], r["amount"], r["kind"]) for r in on_account] == [
+        ("2025-04", "contract: on account", "12.36", "6.88", "-5.48", "settlement")]
+    assert on_account[0]["cause"] == (
+        "the on account line of cquin (cquin) for 2025-04 is now £6.88 (was £12.36), recomputed on the data now "
+        "given; the episode money of RT2 and 01W for 2025-04 changed by -£438.30 in this issue")
+    # May: tariff £581.25, on account £581.25 x 1.25% = £7.265625 -> £7.27: £588.52; the
+    # adjustments are the episodes' -£438.30 and the on account's -£5.48: net 588.52 - 443.78
+    assert may["totals"]["payable"] == Decimal("588.52")
+    assert may["ledger"]["adjustments"]["adjusted"] == Decimal("-443.78")
+    assert may["ledger"]["net_payable"] == Decimal("144.74")
+    kinds = {r["kind"]: r["adjusted"] for r in may["ledger"]["adjustments"]["by_cause"]}
+    assert kinds["settlement"] == Decimal("-5.48")
