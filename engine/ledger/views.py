@@ -83,7 +83,8 @@ def history(store: Store, episode: str) -> str:
         out.append(f"{period} {arrangement}:")
         for v in versions.iter_rows(named=True):
             gone = " (superseded issue)" if v["superseded_by"] else ""
-            what = (f"{format_money(v['paid'])} paid, {v['quantity']} {v['unit']}, cluster {_clusters(v['clusters'])}"
+            what = (f"{format_money(v['paid'])} paid, {_quantity(v['quantity'], v['unit'])}, "
+                    f"cluster {_clusters(v['clusters'])}"
                     if v["first_day"] else "nothing: the episode has no days in the month")
             said = causes.get((v["issue_id"], period, arrangement))
             change = f"; adjusted {format_money(said['amount'])}: {said['cause']}" if said else ""
@@ -91,6 +92,11 @@ def history(store: Store, episode: str) -> str:
             out.append(f"  on {v['issued_on']} (issue {v['sequence']}, {v['issue_period']} {v['submission']}{gone}) "
                        f"{how}: {what}{change}")
     return "\n".join(out)
+
+
+def _quantity(quantity: int, unit: str) -> str:
+    """``30 days``, ``1 bed day``, ``2 review periods``: the unit as a count says it."""
+    return f"{quantity:,} {unit}" if quantity == 1 or unit.endswith("s") else f"{quantity:,} {unit}s"
 
 
 def _clusters(text: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -39,8 +41,8 @@ def test_issue_show_history_verify_export(tmp_path, ledger_url):
     history = invoke("ledger", "history", ledger_url, "--episode", "E3")
     assert history.output.splitlines()[1:4] == [
         "2025-04 tariff:",
-        "  on 2025-05-15 (issue 1, 2025-04 flex) issued: £328.50 paid, 30 day, cluster 4 from 2025-04-01",
-        "  on 2025-06-15 (issue 2, 2025-05 flex) believed: £164.25 paid, 15 day, cluster 4 from 2025-04-01; "
+        "  on 2025-05-15 (issue 1, 2025-04 flex) issued: £328.50 paid, 30 days, cluster 4 from 2025-04-01",
+        "  on 2025-06-15 (issue 2, 2025-05 flex) believed: £164.25 paid, 15 days, cluster 4 from 2025-04-01; "
         "adjusted -£164.25: the end date moved: days in 2025-04 now end on 2025-04-15 (were to 2025-04-30)"]
     exported = invoke("ledger", "export", ledger_url, "--out", tmp_path / "export")
     assert exported.exit_code == 0
@@ -63,3 +65,52 @@ def test_ledger_options_need_a_ledger_and_a_missing_ledger_is_told(tmp_path):
     missing = invoke("ledger", "show", tmp_path / "none.db")
     assert missing.exit_code == 2 and "there is no ledger at" in missing.output
     assert not (tmp_path / "none.db").exists()
+
+
+def _issue_two_months(tmp_path, ledger, out) -> None:
+    for month, data, issued in (("2025-04", "april.csv", "2025-05-15"), ("2025-05", "may.csv", "2025-06-15")):
+        done = invoke("run", tmp_path / "ruleset.yaml", tmp_path / data, "--period", month, "--out", out / month,
+                      "--ledger", ledger, "--issued-on", issued)
+        assert done.exit_code == 0, done.output
+
+
+def _files(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_rerun_with_the_same_dates_is_byte_identical(tmp_path):
+    # April and May issued on 15 May and 15 June; then the ledger and the outputs are put aside
+    # and the same commands run again: every file the runs wrote is the same, byte for byte
+    (tmp_path / "ruleset.yaml").write_text(ruleset_text(CLUSTER_PER_DAY))
+    (tmp_path / "april.csv").write_text(csv_text(HEADER, APRIL_FLEX))
+    (tmp_path / "may.csv").write_text(csv_text(HEADER, MAY_FLEX))
+    ledger, out = tmp_path / "ledger.db", tmp_path / "out"
+    _issue_two_months(tmp_path, ledger, out)
+    first = _files(out)
+    ledger.rename(tmp_path / "first.db")
+    out.rename(tmp_path / "first")
+    _issue_two_months(tmp_path, ledger, out)
+    again = _files(out)
+    assert sorted(first) == sorted(again) and len(first) >= 10
+    assert [name for name in first if first[name] != again[name]] == []
+    assert b'"issued_on": "2025-06-15"' in again["2025-05/statement-RT2-01W-2025-05.json"]
+
+
+def test_the_ledger_hashes_do_not_depend_on_the_database(tmp_path, ledger_url):
+    # the same issues into the fixture's ledger (SQLite, then PostgreSQL) and into a SQLite file:
+    # each statement's content hash and chain hash are the same
+    (tmp_path / "ruleset.yaml").write_text(ruleset_text(CLUSTER_PER_DAY))
+    (tmp_path / "april.csv").write_text(csv_text(HEADER, APRIL_FLEX))
+    (tmp_path / "may.csv").write_text(csv_text(HEADER, MAY_FLEX))
+    _issue_two_months(tmp_path, ledger_url, tmp_path / "a")
+    _issue_two_months(tmp_path, tmp_path / "other.db", tmp_path / "b")
+
+    def hashes(folder):
+        found = {}
+        for month in ("2025-04", "2025-05"):
+            ledger = json.loads((folder / month / f"statement-RT2-01W-{month}.json").read_text())["ledger"]
+            found[month] = (ledger["sha256"], ledger["chain"], ledger["net_payable"])
+        return found
+
+    assert hashes(tmp_path / "a") == hashes(tmp_path / "b")
+    assert hashes(tmp_path / "a")["2025-05"][2] == "142.95"

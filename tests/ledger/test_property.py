@@ -1,6 +1,8 @@
-"""For random sequences of data changes across a (short) contract year: what was issued plus
-every adjustment equals the year recomputed on the last data, to the penny, for every month and
-in total, on SQLite and on PostgreSQL."""
+"""For random sequences of data changes across a (short) contract year (clusters, end dates,
+withdrawn and new episodes, a change of commissioner, and new ruleset versions that backdate a
+price), with a CQUIN paid on account on the month's actual value: what was issued plus every
+adjustment equals the year recomputed on the last data, to the penny, for every month and in
+total, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -26,7 +28,27 @@ counter = itertools.count()
 
 episode = st.tuples(st.sampled_from(CLUSTERS), st.integers(0, 100), st.one_of(st.none(), st.integers(1, 120)),
                     st.sampled_from(["01W", "01Y"]))
-change = st.tuples(st.sampled_from(["cluster", "end", "drop", "add", "commissioner"]), st.integers(0, 20), episode)
+change = st.tuples(st.sampled_from(["cluster", "end", "drop", "add", "commissioner", "price"]), st.integers(0, 20),
+                   episode)
+# CQUIN on account at 1.25% of each month's actual value: a contract-level line that moves with
+# every change to the episodes' money
+CQUIN = """\
+- id: cquin
+  option: cquin
+  provider: RT2
+  commissioner: 01W
+  clause: Schedule 4 part 3
+  percent: 1.25%
+  of: [tariff]
+  goals:
+    - {id: smoking, indicator: reported, weight: 100%, floor: 50%, target: 90%}
+"""
+
+
+def _ruleset(cluster_3_pence: int) -> str:
+    """The ruleset with cluster 3 at the price given: a new version of it backdates the price."""
+    price = f"{cluster_3_pence // 100}.{cluster_3_pence % 100:02d}"
+    return ruleset_text(CLUSTER_PER_DAY.replace("3: 7.80", f"3: {price}") + CQUIN, period=("2025-04-01", "2025-07-31"))
 
 
 def _rows(people: dict[str, tuple]) -> str:
@@ -46,14 +68,16 @@ def test_issued_plus_adjustments_is_the_year_on_the_last_data(tmp_path, ledger_u
     run = next(counter)
     folder = tmp_path / f"case{run}"
     folder.mkdir()
-    cycle = Cycle(folder, _fresh(ledger_url, run), plugins, ruleset_text(CLUSTER_PER_DAY, period=("2025-04-01", "2025-07-31")))
+    cycle = Cycle(folder, _fresh(ledger_url, run), plugins, _ruleset(780))
     people = {f"E{i}": e for i, e in enumerate(start)}
     for number, month in enumerate(MONTHS):
         if number:
             for kind, which, fresh in changes[number - 1]:
                 keys = sorted(people)
                 target = keys[which % len(keys)] if keys else None
-                if kind == "add" or target is None:
+                if kind == "price":  # a new ruleset version: cluster 3 at £7.80 plus 0 to 20 pence, backdated
+                    cycle.write_ruleset(_ruleset(780 + which))
+                elif kind == "add" or target is None:
                     people[f"N{run}-{number}-{which}"] = fresh
                 elif kind == "drop" and len(people) > 1:
                     del people[target]
