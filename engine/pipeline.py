@@ -44,8 +44,8 @@ class Inputs:
     ``episodes``: the episodes file (CSV or Parquet). ``assessments``: the assessments file, if
     any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the
     names plugins declare through ``localpay_input_tables``), a name given None being not given.
-    ``evaluator``: ``polars`` (rules on an episode's own fields as Polars expressions, history
-    rules in durable-rules) or ``durable`` (every rule through durable-rules).
+    ``evaluator``: ``polars`` (every rule columnar, a sample of people cross-checked in
+    durable-rules) or ``durable`` (every rule through durable-rules).
     """
 
     episodes: Path

@@ -132,8 +132,9 @@ def _rules_line(result: RunResult) -> list[str]:
         return []
     flagged = result.exceptions.filter(pl.col("action") == "flagged").height
     excluded = result.exceptions.filter(pl.col("reason_code") == "rule_excluded").height
-    engines = (f"{stats['rules_polars']} in Polars, {stats['rules_durable']} in durable-rules"
-               if stats["rules_polars"] else f"all {stats['rules_durable']} in durable-rules")
+    checked = stats.get("cross_checked_people", 0)
+    engines = (f"columnar in Polars, {checked:,} people cross-checked in durable-rules" if stats["rules_polars"] and checked
+               else "columnar in Polars, no cross-check" if stats["rules_polars"] else "all in durable-rules")
     return [f"local rules: {stats['rules']} ({engines}) matched {stats['episodes_matched']:,} episodes; "
             f"{excluded:,} excluded, {flagged:,} flagged for validation"]
 

@@ -110,7 +110,7 @@ def test_demo_writes_and_reports(tmp_path):
     assert statements and int(statements.group(1)) >= 6
     for pair in ("RT2-01W", "RXV-01W", "RT2-01Y", "RT2-SMBC", "NRF-01W", "NMS-01W"):
         assert f"  {pair}-2025-06: payable" in result.output
-    assert re.search(r"local rules: 6 \(3 in Polars, 3 in durable-rules\) matched [\d,]+ episodes; 0 excluded", result.output)
+    assert re.search(r"local rules: 6 \(columnar in Polars, [\d,]+ people cross-checked in durable-rules\) matched [\d,]+ episodes; 0 excluded", result.output)
     area = tmp_path / "demo" / "stockport"
     assert (area / "statements" / "statement-RT2-01W-2025-06.html").is_file()
     assert (area / "data" / "episodes.csv").is_file() and (area / "data" / "episodes-returns.csv").is_file()

@@ -34,6 +34,14 @@ class StepDown:
         ]}}
         return HistoryJoin(patterns=(before,))
 
+    def columnar(self, params, history):
+        # a self-join within the person and super class: plain, for a kind whose people have few periods
+        ep = history.episodes
+        pairs = ep.join(ep, on=["patient_id", "sc"], suffix="_p").filter(
+            (pl.col("cluster_p") > pl.col("cluster")) & (pl.col("start_p") < pl.col("start"))
+            & (pl.col("stop_p") >= pl.col("start")) & (pl.col("start_p") >= pl.col("start") - params["within_days"]))
+        return ep["row"].is_in(pairs["row"].implode())
+
     def describe(self, params):
         return f"the cluster steps down within {params['within_days']} days of the previous period's start"
 

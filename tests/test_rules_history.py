@@ -1,4 +1,6 @@
-"""Rules across a person's history (run in durable-rules), worked by hand on small histories."""
+"""Rules across a person's history (by both evaluators), worked by hand on small histories."""
+
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -108,3 +110,27 @@ rules:
         B2,P2,RT2,01W,12,2025-06-10,2025-07-01
     """, "2025-06", header=HEADER, evaluator="durable")
     assert flagged(case, "rt2-only") == ["A2"]  # B2 steps up to 12, not 14
+
+
+BOTH = """
+rules:
+  - id: back-in-crisis
+    clause: V4
+    when: {re_presentation: {within_days: 38}, repeat_crisis: {more_than: 1, within_days: 80}}
+    then: {hold: a second crisis soon after the first}
+"""
+
+
+@pytest.mark.parametrize("evaluator", ["polars", "durable"])
+def test_two_history_conditions_in_one_rule_hold_what_each_holds_alone(price, evaluator):
+    # E2 starts on 5 June, 35 days after E1 ended on 1 May (within 38: a re-presentation), and
+    # 65 days after E1 started on 1 April (within 80: the second crisis period). Both conditions
+    # hold for E2, each seeing the same earlier period E1, so the rule with both holds it.
+    # June: E2 from 5 to 30 June, 26 days x £61.50 (cluster 14) = £1,599.00 held, not paid.
+    case = price(ruleset_text(CLUSTER_PER_DAY) + BOTH, """
+        E1,P1,RT2,01W,14,2025-04-01,2025-05-01
+        E2,P1,RT2,01W,14,2025-06-05,
+    """, "2025-06", header=HEADER, evaluator=evaluator)
+    assert case.rows("E2") == [("2025-06-05", "2025-06-30", 26, Decimal("61.5"), Decimal("1599.00"), "held")]
+    assert case.lines.filter(pl.col("episode_id") == "E2")["rules"].to_list() == ["back-in-crisis"]
+    assert case.paid("2025-06") == Decimal("0.00")

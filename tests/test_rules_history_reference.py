@@ -1,8 +1,10 @@
-"""The history conditions in durable-rules against a plain-Python reading of their definitions,
-on random histories: durable-rules' joins have quirks (see durable_adapter.py), so the engine's
-answer is checked against loops anyone can read."""
+"""The history conditions, alone and several in one rule, by both evaluators (columnar Polars and
+durable-rules) against a plain-Python reading of their definitions, on random histories: each
+evaluator's answer is checked against loops anyone can read. A rule's conditions are one
+conjunction over the same episode, whatever their order."""
 
 import datetime as dt
+import itertools
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
@@ -45,15 +47,18 @@ def repeat_crisis(e, episodes, k, d, clusters):
 
 
 @st.composite
-def histories(draw):
+def histories(draw, most=6):
     episodes, reviews = [], {}
     for patient in ("P1", "P2", "P3")[: draw(st.integers(1, 3))]:
-        for i in range(draw(st.integers(1, 6))):
-            start = draw(st.integers(0, 150))
+        back_to_back = draw(st.booleans())  # a run of periods each starting as the one before ends
+        start = draw(st.integers(0, 20)) + draw(st.sampled_from([0, 0, 150]))
+        for i in range(draw(st.integers(1, most))):
             length = draw(st.one_of(st.none(), st.integers(1, 60)))
+            start = start if back_to_back else draw(st.integers(0, 150))
             episodes.append({"id": f"{patient}-{i}", "patient": patient, "provider": draw(st.sampled_from(["RT2", "RXV"])),
                              "cluster": draw(st.sampled_from([3, 4, 11, 12, 14, 15])), "start": start,
                              "end": None if length is None else start + length})
+            start = start + (length or 10)
         reviews[patient] = draw(st.lists(st.integers(0, 150), max_size=3))
     return episodes, reviews
 
@@ -63,7 +68,7 @@ def frames(episodes, reviews):
     frame = pl.DataFrame([{
         "episode_id": e["id"], "patient_id": e["patient"], "provider": e["provider"], "commissioner": "01W",
         "cluster": e["cluster"], "start_date": day(e["start"]), "end_date": day(e["end"]) if e["end"] is not None else None,
-        "until": day(e["end"] if e["end"] is not None else HORIZON), "setting": "community", "service": None,
+        "until": day(min(e["end"] if e["end"] is not None else HORIZON, HORIZON)), "setting": "community", "service": None,
     } for e in episodes], schema={"episode_id": pl.String, "patient_id": pl.String, "provider": pl.String,
                                   "commissioner": pl.String, "cluster": pl.Int8, "start_date": pl.Date,
                                   "end_date": pl.Date, "until": pl.Date, "setting": pl.String, "service": pl.String})
@@ -72,23 +77,54 @@ def frames(episodes, reviews):
     return frame, review_frame
 
 
-@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(histories(), st.integers(1, 40), st.integers(1, 40), st.integers(1, 3), st.integers(10, 120))
-def test_history_conditions_match_their_definitions(history, esc_days, rep_days, more_than, crisis_days):
-    episodes, reviews = history
-    data = [
-        {"id": "esc", "when": {"escalation": {"within_days": esc_days}}, "then": {"flag": True}},
-        {"id": "rep", "when": {"re_presentation": {"within_days": rep_days}}, "then": {"flag": True}},
-        {"id": "cri", "when": {"repeat_crisis": {"more_than": more_than, "within_days": crisis_days}}, "then": {"flag": True}},
-    ]
+def expected(episodes, reviews, conditions):
+    """``conditions``: (kind, parameters) pairs; the episodes every one of them matches."""
+    for e in episodes:  # closed at the horizon, as the run does; one starting after it stops on its first day
+        e["stop"] = max(min(e["end"] if e["end"] is not None else HORIZON, HORIZON), e["start"])
+    tests = {
+        "escalation": lambda e, p: escalation(e, episodes, reviews, p["within_days"]),
+        "re_presentation": lambda e, p: re_presentation(e, episodes, p["within_days"]),
+        "repeat_crisis": lambda e, p: repeat_crisis(e, episodes, p["more_than"], p["within_days"], (14, 15)),
+    }
+    return {e["id"] for e in episodes if all(tests[kind](e, params) for kind, params in conditions)}
+
+
+def matches(data, frame, review_frame, evaluator):
     rules, problems = parse_rules(data, FIELDS, builtin_vocabulary(), ("01W",), lambda p, m: Problem("t", None, str(p), m))
     assert not problems
+    return evaluate(RuleBook(FIELDS, rules), frame, review_frame, evaluator).matches.rows()
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(1, 40), st.integers(1, 40), st.integers(1, 3), st.integers(10, 120))
+def test_history_conditions_alone_and_in_every_pair_match_their_definitions(history, esc_days, rep_days, more_than,
+                                                                             crisis_days):
+    episodes, reviews = history
+    kinds = {"escalation": {"within_days": esc_days}, "re_presentation": {"within_days": rep_days},
+             "repeat_crisis": {"more_than": more_than, "within_days": crisis_days}}
+    # each kind alone, every ordered pair of them in one rule, and all three
+    combinations = [[k] for k in kinds] + [list(p) for p in itertools.permutations(kinds, 2)] + [list(kinds)]
+    data = [{"id": f"r{i}", "when": {k: kinds[k] for k in combo}, "then": {"flag": True}}
+            for i, combo in enumerate(combinations)]
     frame, review_frame = frames(episodes, reviews)
-    for e in episodes:
-        e["stop"] = e["end"] if e["end"] is not None else HORIZON
-    expected = sorted(
-        [(e["id"], 0) for e in episodes if escalation(e, episodes, reviews, esc_days)]
-        + [(e["id"], 1) for e in episodes if re_presentation(e, episodes, rep_days)]
-        + [(e["id"], 2) for e in episodes if repeat_crisis(e, episodes, more_than, crisis_days, (14, 15))]
-    )
-    assert evaluate(RuleBook(FIELDS, rules), frame, review_frame).matches.rows() == expected
+    want = sorted((eid, i) for i, combo in enumerate(combinations)
+                  for eid in expected(episodes, reviews, [(k, kinds[k]) for k in combo]))
+    assert matches(data, frame, review_frame, "polars") == want
+    assert matches(data, frame, review_frame, "durable") == want
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(most=14), st.integers(1, 10), st.integers(10, 400), st.integers(1, 60))
+def test_long_crisis_histories_with_a_local_condition(history, more_than, crisis_days, rep_days):
+    # up to 14 periods a person (13 back-to-back crisis periods among them), and a test on the
+    # episode's own provider in the same rule as two history conditions
+    episodes, reviews = history
+    crisis = {"more_than": more_than, "within_days": crisis_days}
+    data = [{"id": "both", "when": {"provider": "RT2", "repeat_crisis": crisis,
+                                    "re_presentation": {"within_days": rep_days}}, "then": {"flag": True}}]
+    frame, review_frame = frames(episodes, reviews)
+    want = sorted((eid, 0) for eid in expected(episodes, reviews, [("repeat_crisis", crisis),
+                                                                  ("re_presentation", {"within_days": rep_days})])
+                  if next(e for e in episodes if e["id"] == eid)["provider"] == "RT2")
+    assert matches(data, frame, review_frame, "polars") == want
+    assert matches(data, frame, review_frame, "durable") == want

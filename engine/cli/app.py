@@ -77,8 +77,9 @@ def input_files(command):
 
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")
 RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["polars", "durable"]), default="polars",
-                            show_default=True, help="polars: rules on an episode's own fields as Polars expressions, "
-                            "history rules in durable-rules; durable: every rule through durable-rules.")
+                            show_default=True, help="polars: every rule columnar (Polars expressions and joins over each person's "
+                            "history), a sample of people cross-checked in durable-rules; durable: every rule through "
+                            "durable-rules.")
 TEMPLATES = click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                          help="Folder of templates overriding the built-in ones by name.")
 

@@ -153,7 +153,12 @@ OURS = {table.name for table in meta.sorted_tables}
 
 
 def _create_v1(conn: Connection) -> None:
-    meta.create_all(conn)
+    # the tables, then their indexes by name: SQLAlchemy keeps a table's indexes in a set, and the
+    # same ledger should be the same bytes whichever order that set iterates in
+    for table in meta.sorted_tables:
+        conn.execute(sa.schema.CreateTable(table))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            conn.execute(sa.schema.CreateIndex(index))
 
 
 # each step takes a ledger from the version before it to its own; a new schema adds a step

@@ -28,20 +28,26 @@ def _test(test: Test) -> dict:
     return test.op.durable(PREFIX + test.field.name, test.field, test.value)
 
 
-def definitions(rule: Rule) -> list[dict]:
-    """The durable-rules definitions for one rule: one per conjunction of its conditions."""
+def parts(rule: Rule) -> list[list[dict]]:
+    """The durable-rules definitions of one rule, part by part: its own-field conditions (one
+    definition per conjunction), then each history condition alone. The rule matches an episode
+    when every part does: a fact matched by one pattern of a durable rule is never offered to
+    another pattern of it, so conditions sharing one durable rule could not both see the same
+    earlier period."""
     found = []
-    for conjunction in dnf(rule.local):
-        subject = [{"t": SUBJECT}] + [_test(t) for t, negated in conjunction if not negated]
-        patterns: list[dict] = []
-        for h, condition in enumerate(rule.history):
-            joined = condition.evaluate(f"h{h}")
-            subject += joined.subject
-            patterns += joined.patterns
-        for n, (test, _) in enumerate(t for t in conjunction if t[1]):
-            patterns.append({f"n{n}$not": {"$and": [{"t": "ep"}, {"episode": {"e": "episode"}}, _test(test)]}})
-        found.append({"all": [{"e": {"$and": subject}}] + patterns})
+    if rule.local is not None:
+        found.append([_local(conjunction) for conjunction in dnf(rule.local)])
+    for h, condition in enumerate(rule.history):
+        joined = condition.evaluate(f"h{h}")
+        found.append([{"all": [{"e": {"$and": [{"t": SUBJECT}, *joined.subject]}}, *joined.patterns]}])
     return found
+
+
+def _local(conjunction: list[tuple[Test, bool]]) -> dict:
+    subject = [{"t": SUBJECT}] + [_test(t) for t, negated in conjunction if not negated]
+    patterns = [{f"n{n}$not": {"$and": [{"t": "ep"}, {"episode": {"e": "episode"}}, _test(test)]}}
+                for n, (test, _) in enumerate(t for t in conjunction if t[1])]
+    return {"all": [{"e": {"$and": subject}}] + patterns}
 
 
 def negates(rules) -> bool:
@@ -61,7 +67,9 @@ def episode_facts(frame: pl.DataFrame, fields: dict[str, Field]) -> list[dict]:
         t=pl.lit("ep"), patient="patient_id", episode="episode_id", provider="provider",
         cluster=pl.col("cluster").cast(pl.Int64),
         sc=pl.col("cluster").replace_strict(_super_class_codes(), return_dtype=pl.Int64),
-        start=days("start_date"), stop=days("until") if "until" in frame.columns else days("start_date"),
+        start=days("start_date"),
+        # a period starting after the horizon stops on its first day (columnar.history_of alike)
+        stop=pl.max_horizontal(days("until"), days("start_date")) if "until" in frame.columns else days("start_date"),
         seq=pl.col("start_date").rank("ordinal").over("patient_id").cast(pl.Int64) if "patient_id" in frame.columns else pl.lit(0),
     )
     values = frame.select([_encoded(f).alias(PREFIX + name) for name, f in fields.items() if name in frame.columns])

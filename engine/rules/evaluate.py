@@ -1,9 +1,17 @@
-"""Which rules match which episodes, by either evaluator.
+"""Which rules match which episodes, by either evaluator, and the check of one by the other.
 
-``polars`` (the default): row-local rules as vectorised expressions; rules across a person's
-history in durable-rules, one session per batch of people. ``durable``: every rule through
-durable-rules, row-local ones in sessions of a batch of episodes each. The durable-rules
-sessions run in a child process (``isolate.py``); every fact is built before it starts.
+``polars`` (the default): every rule columnar. Tests on the episode's own fields are vectorised
+expressions; each history condition is its kind's ``columnar`` answer (as-of joins and running
+values over each person's periods and reviews); a rule's conditions are one conjunction, so its
+matches are the episodes where every part holds. Then a seeded sample of people
+(``settings.rules_cross_check``) is re-evaluated through durable-rules and the two answers
+compared: a disagreement stops the run before any money is written.
+
+``durable``: every rule through durable-rules. Each part of a rule (its own-field conditions, and
+each history condition) is a durable rule of its own, and the rule matches where all its parts
+do: in durable-rules a fact matched by one pattern of a rule is never offered to another pattern
+of the same rule, so two history conditions in one durable rule could not both see the same
+earlier period. The sessions run in a child process (``isolate.py``); every fact is built first.
 """
 
 from __future__ import annotations
@@ -14,16 +22,23 @@ from typing import Literal
 
 import polars as pl
 
+from ..errors import LocalpayError, PluginError
+from .columnar import history_of
 from .durable_adapter import engine
-from .durable_compile import definitions, episode_facts, negates, review_facts, subjects
+from .durable_compile import episode_facts, negates, parts, review_facts, subjects
 from .isolate import in_child
 from .model import Rule, RuleBook
-from .polars_eval import MATCH_SCHEMA, polars_matches
+from .polars_eval import MATCH_SCHEMA, expression
 
 Evaluator = Literal["polars", "durable"]
 EVALUATORS = ("polars", "durable")
 EPISODES_PER_SESSION = 200
 PEOPLE_PER_SESSION = 50
+ORDER = ["patient_id", "start_date", "episode_id"]
+
+
+class CrossCheckError(LocalpayError):
+    """The columnar evaluator and durable-rules disagree: no money is computed on either answer."""
 
 
 @dataclass
@@ -33,53 +48,142 @@ class Evaluation:
 
 
 def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | None,
-             evaluator: Evaluator = "polars") -> Evaluation:
+             evaluator: Evaluator = "polars", cross_check: int = 0) -> Evaluation:
     """``episodes``: checked episodes with typed columns and ``until`` (the stop, closed at the
-    horizon); ``reviews``: ``patient_id, review_date``."""
+    horizon); ``reviews``: ``patient_id, review_date``; ``cross_check``: how many people the
+    polars evaluator has durable-rules re-evaluate."""
+    rules = list(book.rules)
+    stats = {"evaluator": evaluator, "rules_polars": 0, "rules_durable": 0, "sessions": 0, "retries": 0,
+             "crashes": 0, "cross_checked_people": 0}
+    if not rules or episodes.is_empty():
+        return Evaluation(pl.DataFrame(schema=MATCH_SCHEMA), stats)
+    ordered = episodes.sort(ORDER)
+    if evaluator == "durable":
+        matches, counts = durable_matches(book, ordered, reviews)
+        stats.update(counts, rules_durable=len(rules))
+        return Evaluation(matches, stats)
+    matches = columnar_matches(rules, ordered, reviews)
+    stats["rules_polars"] = len(rules)
+    sample = sampled_people(ordered, cross_check)
+    if sample:
+        chosen = ordered.filter(pl.col("patient_id").is_in(pl.Series(sample).implode()))
+        wanted = reviews.filter(pl.col("patient_id").is_in(pl.Series(sample).implode())) if reviews is not None else None
+        checked, counts = durable_matches(book, chosen, wanted)
+        stats.update(counts, cross_checked_people=len(sample))
+        compare(rules, chosen, matches, checked)
+    return Evaluation(matches, stats)
+
+
+def columnar_matches(rules: list[Rule], ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> pl.DataFrame:
+    """``episode_id, rule`` for every episode each rule matches, every part columnar."""
+    history = history_of(ordered, reviews) if any(r.history for r in rules) else None
+    local = ordered.select([(expression(r.local) if r.local is not None else pl.lit(True, pl.Boolean))
+                            .alias(str(r.index)) for r in rules])
+    columns = []
+    for rule in rules:
+        hit = local[str(rule.index)]
+        for condition in rule.history:
+            assert history is not None
+            answer = condition.columnar(history)
+            if not isinstance(answer, pl.Series) or answer.dtype != pl.Boolean or answer.len() != ordered.height:
+                raise PluginError(f"history kind {condition.name!r} ({type(condition.kind).__module__}) answered "
+                                  f"rule {rule.id!r} with {type(answer).__name__} {getattr(answer, 'dtype', '')}, "
+                                  f"not a Boolean Series of {ordered.height} values, one per episode")
+            hit = hit & answer.fill_null(False)
+        columns.append(hit.alias(str(rule.index)))
+    hits = pl.DataFrame([ordered["episode_id"], *columns]).unpivot(index="episode_id", variable_name="rule",
+                                                                    value_name="hit")
+    found = hits.filter(pl.col("hit")).select("episode_id", pl.col("rule").cast(pl.Int32))
+    return found.unique().sort(["episode_id", "rule"])
+
+
+def sampled_people(ordered: pl.DataFrame, count: int) -> list[str]:
+    """Up to ``count`` people, the same for the same data: half taken evenly from the people with
+    more than one episode (the only ones a history condition can match), the rest evenly from
+    everyone, in the order of their ids."""
+    if count <= 0:
+        return []
+    people = ordered.group_by("patient_id").len().sort("patient_id")
+    several = people.filter(pl.col("len") > 1)["patient_id"]
+    chosen = set(_evenly(several, (count + 1) // 2))
+    chosen |= set(_evenly(people["patient_id"].filter(~people["patient_id"].is_in(list(chosen))), count - len(chosen)))
+    return sorted(chosen)
+
+
+def _evenly(ids: pl.Series, count: int) -> list[str]:
+    if count <= 0 or ids.is_empty():
+        return []
+    if ids.len() <= count:
+        return ids.to_list()
+    step = ids.len() / count
+    return [ids[int(i * step)] for i in range(count)]
+
+
+def compare(rules: list[Rule], chosen: pl.DataFrame, columnar: pl.DataFrame, durable: pl.DataFrame) -> None:
+    """Stop on the first episode of the sample whose matches differ, naming both answers."""
+    ids = chosen.select("episode_id", "patient_id")
+    mine = columnar.join(ids, on="episode_id", how="semi")
+    differ = mine.join(durable, on=["episode_id", "rule"], how="anti").with_columns(columnar=pl.lit(True))
+    differ = pl.concat([differ, durable.join(mine, on=["episode_id", "rule"], how="anti")
+                        .with_columns(columnar=pl.lit(False))]).join(ids, on="episode_id")
+    if differ.is_empty():
+        return
+    first = differ.sort("patient_id", "episode_id", "rule").row(0, named=True)
+    rule = next(r for r in rules if r.index == first["rule"])
+    said = ("the columnar evaluator says it matches, durable-rules says it does not" if first["columnar"] else
+            "durable-rules says it matches, the columnar evaluator says it does not")
+    raise CrossCheckError(
+        f"the two rule evaluators disagree for person {first['patient_id']!r}, rule {rule.id!r} (rules[{rule.index}]) "
+        f"on episode {first['episode_id']!r}: {said} ({differ.height} disagreement(s) in the sample); "
+        "no money was computed. Run again with --rules-engine durable to price on durable-rules' answer, "
+        "and report the rule and the person's episodes")
+
+
+def durable_matches(book: RuleBook, ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> tuple[pl.DataFrame, dict]:
+    """Every rule through durable-rules: ``episode_id, rule`` matches, and the engine's counts."""
     local = [r for r in book.rules if not r.history]
     history = [r for r in book.rules if r.history]
-    in_durable = history + (local if evaluator == "durable" else [])
-    found = [polars_matches(episodes, local)] if evaluator == "polars" else []
-    stats = {"evaluator": evaluator, "rules_polars": 0 if evaluator == "durable" else len(local),
-             "rules_durable": len(in_durable), "sessions": 0, "retries": 0, "crashes": 0}
-    if in_durable and not episodes.is_empty():
-        ordered = episodes.sort(["patient_id", "start_date", "episode_id"])
-        sessions = []  # (ruleset, subjects, context): every fact built before the engine starts
-        if evaluator == "durable" and local:
-            context = negates(local)  # only a negated test looks at the context facts
-            for batch in _chunks(episode_facts(ordered, book.fields), EPISODES_PER_SESSION):
-                sessions.append(("local", subjects(batch), batch if context else []))
-        if history:
-            sessions += [("history", subjects(batch), batch) for batch in _people(ordered, reviews, book)]
-        rulesets = {"local": local if evaluator == "durable" else [], "history": history}
-        (sink, counts), crashes = in_child(lambda: _run_sessions(rulesets, sessions))
-        stats.update(counts, crashes=crashes)
-        found.append(pl.DataFrame(sink, schema=MATCH_SCHEMA, orient="row"))
-    matches = pl.concat(found) if found else pl.DataFrame(schema=MATCH_SCHEMA)
-    return Evaluation(matches.unique().sort(["episode_id", "rule"]), stats)
+    # the rules on episodes' own fields share one durable ruleset; each part of a rule across
+    # history has one of its own (durable-rules' engine was seen to crash on some rulesets
+    # holding two history rules, and never on one holding one)
+    rulesets: dict[str, list[tuple[int, int, list[dict]]]] = {}
+    if local:
+        rulesets["local"] = [(r.index, part, d) for r in local for part, d in enumerate(parts(r))]
+    for rule in history:
+        for part, definitions in enumerate(parts(rule)):
+            rulesets[f"r{rule.index}_{part}"] = [(rule.index, part, definitions)]
+    sessions = []  # (ruleset, subjects, context): every fact built before the engine starts
+    if local:
+        context = negates(local)  # only a negated test looks at the context facts
+        for batch in _chunks(episode_facts(ordered, book.fields), EPISODES_PER_SESSION):
+            sessions.append(("local", subjects(batch), batch if context else []))
+    if history:
+        names = [name for name in rulesets if name != "local"]
+        sessions += [(name, subjects(batch), batch) for batch in _people(ordered, reviews, book) for name in names]
+    (sink, counts), crashes = in_child(lambda: _run_sessions(rulesets, sessions))
+    found = pl.DataFrame(sink, schema={"episode_id": pl.String, "rule": pl.Int32, "part": pl.Int32}, orient="row")
+    needed = pl.DataFrame([(r.index, len(parts(r))) for r in book.rules], schema={"rule": pl.Int32, "needed": pl.Int32},
+                          orient="row")
+    whole = found.group_by("episode_id", "rule").agg(pl.col("part").n_unique().alias("held")).join(needed, on="rule")
+    matches = whole.filter(pl.col("held") == pl.col("needed")).select("episode_id", "rule").sort(["episode_id", "rule"])
+    return matches, {**counts, "crashes": crashes}
 
 
-def _run_sessions(rulesets: dict[str, list[Rule]], sessions: list) -> tuple[list, dict]:
-    """Every session through durable-rules: the matches found, and the engine's counts."""
-    sink: set[tuple[str, int]] = set()
-    compiled = {name: _compiled(rules, sink) for name, rules in rulesets.items() if rules}
+def _run_sessions(rulesets: dict[str, list[tuple[int, int, list[dict]]]], sessions: list) -> tuple[list, dict]:
+    """Every session through durable-rules: the parts matched, and the engine's counts."""
+    sink: set[tuple[str, int, int]] = set()
+    compiled = {name: {f"r{index}_{part}_{n}": (definition, _recorder(index, part, sink))
+                       for index, part, definitions in members for n, definition in enumerate(definitions)}
+                for name, members in rulesets.items()}
     with engine(compiled) as running:
         for name, facts, context in sessions:
             running.assert_session(name, facts, context)
         return sorted(sink), {"sessions": running.sessions, "retries": running.retries}
 
 
-def _compiled(rules: list[Rule], sink: set) -> dict:
-    compiled = {}
-    for rule in rules:
-        for n, definition in enumerate(definitions(rule)):
-            compiled[f"r{rule.index}_{n}"] = (definition, _recorder(rule.index, sink))
-    return compiled
-
-
-def _recorder(index: int, sink: set):
+def _recorder(index: int, part: int, sink: set):
     def record(closure) -> None:
-        sink.add((closure.e["episode"], index))
+        sink.add((closure.e["episode"], index, part))
     return record
 
 

@@ -5,7 +5,12 @@ about to the person's other episodes and reviews. Kinds are declared through the
 ``localpay_history_kinds`` hook (the built-in ones by ``localpay.rules.history_kinds``); the core
 composes them with the rule operators and refuses two with one name.
 
-A kind is evaluated in durable-rules as joins over the person's facts. Each episode is a fact
+A kind is evaluated twice, by two independent readings of its definition: ``columnar`` as
+Polars operations over every person's periods and reviews (``History``, built by
+``localpay.rules.columnar``, which also has helpers for as-of joins and running values), the
+answer every run pays on; and ``evaluate`` as durable-rules joins over the person's facts, which
+re-evaluates a sample of people in every run and all of them with ``--rules-engine durable``.
+In durable-rules each episode is a fact
 ``{t: "ep", patient, episode, provider, cluster, sc (super class), start, stop, seq}`` with days
 counted from 1970-01-01 (``stop`` is the first day not in the period; an open period runs to the
 horizon) and ``seq`` its place in the person's episodes by start date; each review is a fact
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+import polars as pl
 
 from ..clusters import CLUSTERS
 
@@ -42,6 +49,29 @@ class HistoryJoin:
     patterns: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class History:
+    """Each person's periods and reviews as frames, for a kind's ``columnar`` method.
+
+    ``episodes``: one row per episode, sorted by person, start and episode id: ``row`` (its
+    place, 0-based: a kind answers with a Boolean Series in this order), ``episode_id``,
+    ``patient_id``, ``provider``, ``cluster``, ``sc`` (its super class, as a number), ``start``
+    and ``stop`` (days from 1970-01-01; ``stop`` is the first day not in the period, an open
+    period running to the horizon) and ``seq`` (its place among the person's episodes, from 1).
+    ``reviews``: ``patient_id, date`` (days): every MHCT review and every episode start, once
+    each, sorted by person and date. The same facts the durable-rules joins are over.
+    """
+
+    episodes: pl.DataFrame
+    reviews: pl.DataFrame
+
+    @property
+    def none(self) -> pl.Series:
+        """A Boolean Series of the episodes' length, all false: a kind's answer when it cannot hold."""
+        return pl.Series("match", [False] * self.episodes.height, dtype=pl.Boolean)
+
+
+
 @runtime_checkable
 class HistoryKind(Protocol):
     """A condition across a person's history, as a plugin declares it."""
@@ -56,6 +86,18 @@ class HistoryKind(Protocol):
         :param path: where it was written, for ``problems.fail``.
         :param problems: report each mistake with ``problems.fail(path, message)``.
         :return: the condition (``HistoryCondition(self, params, path)``), or None after a failure.
+        """
+
+    def columnar(self, params: dict[str, Any], history: History) -> pl.Series:
+        """The condition as Polars operations over every person's periods and reviews (as-of
+        joins, windows over the person, running counts: ``localpay.rules.columnar`` has helpers),
+        with a cost linear in a person's periods. The default evaluator uses this; durable-rules
+        (``evaluate``) checks it on a sample of people in every run.
+
+        :param params: the parameters ``parse`` returned in the condition.
+        :param history: the episodes and reviews, as :class:`History` describes them.
+        :return: a Boolean Series, one value per row of ``history.episodes`` in its order: does
+            that episode satisfy the condition.
         """
 
     def evaluate(self, params: dict[str, Any], prefix: str) -> HistoryJoin:
@@ -94,6 +136,9 @@ class HistoryCondition:
 
     def evaluate(self, prefix: str) -> HistoryJoin:
         return self.kind.evaluate(self.params, prefix)
+
+    def columnar(self, history: History) -> pl.Series:
+        return self.kind.columnar(self.params, history)
 
     def describe(self) -> str:
         return self.kind.describe(self.params)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from ..clusters import CLUSTERS, parse_cluster
 from ..hookspecs import hookimpl
 from . import wording
-from .history import (HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref, same_person,
-                      whole_days)
+from .columnar import SUPER_CLASS_CODES, latest, marked, running
+from .history import (History, HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref,
+                      same_person, whole_days)
 
 CRISIS = (14, 15)
 MAX_REPEAT = 10
@@ -55,6 +58,30 @@ class Escalation(WithinDays):
         ]}}
         return HistoryJoin(patterns=(before, review))
 
+    def columnar(self, params: dict, history: History) -> pl.Series:
+        # A period p the person was in when e began (same super class, lower cluster, p.start <
+        # e.start <= p.stop) and a review r with max(p.start, e.start - N) <= r < e.start. The
+        # latest review before e.start is such an r if any is; and a p exists for it when, of
+        # the lower clusters' periods starting on or before that review, the latest stop reaches
+        # e.start: so one as-of join for the review and one per cluster stepped up to.
+        ep = history.episodes
+        subjects = ep.filter(pl.col("cluster").is_in(STEP_UPS))
+        if subjects.is_empty():
+            return history.none
+        reviewed = latest(subjects, history.reviews, by="patient_id", left_on="start", right_on="date",
+                          value="date", strict=True)
+        subjects = subjects.with_columns(review=reviewed).filter(
+            pl.col("review") >= pl.col("start") - params["within_days"])
+        found = []
+        for (cluster,), group in subjects.partition_by("cluster", as_dict=True, maintain_order=True).items():
+            lower = ep.filter((pl.col("sc") == SUPER_CLASS_CODES[cluster]) & (pl.col("cluster") < cluster))
+            if lower.is_empty():
+                continue
+            reach = latest(group, running(lower, "patient_id", "start", pl.col("stop").max(), "max"),
+                           by="patient_id", left_on="review", right_on="start", value="value", strict=False)
+            found.append(group.filter(reach >= group["start"])["row"])
+        return marked(history, pl.concat(found)) if found else history.none
+
     def describe(self, params: dict) -> str:
         return (f"the cluster steps up (to a higher cluster in the same super class) within "
                 f"{wording.days(params['within_days'])} of the person's previous review")
@@ -78,6 +105,19 @@ class RePresentation(WithinDays):
             {"$lt": {"start": ref("e", "start")}}, {"$gte": {"stop": ref("e", "start")}},
         ]}}
         return HistoryJoin(patterns=(ended, in_care))
+
+    def columnar(self, params: dict, history: History) -> pl.Series:
+        # the latest stop before e.start of the provider's periods (e's own among them, as in
+        # durable-rules), and the latest stop of those starting before e.start: still in care
+        # when it reaches e.start
+        ep = history.episodes
+        by = ["patient_id", "provider"]
+        stops = ep.select(*by, "stop").unique()
+        ended = latest(ep, stops, by=by, left_on="start", right_on="stop", value="stop", strict=True)
+        in_care = latest(ep, running(ep, by, "start", pl.col("stop").max(), "max"), by=by, left_on="start",
+                         right_on="start", value="value", strict=True)
+        recent = (ended >= ep["start"] - params["within_days"]).fill_null(False)
+        return (recent & ~(in_care >= ep["start"]).fill_null(False)).alias("match")
 
     def describe(self, params: dict) -> str:
         return (f"the period starts within {wording.days(params['within_days'])} of the end of the "
@@ -113,16 +153,35 @@ class RepeatCrisis:
         return None
 
     def evaluate(self, params: dict, prefix: str) -> HistoryJoin:
+        # a chain of the K crisis periods just before e, each the one immediately before the
+        # next (no crisis period between them): one chain per episode, so the joins grow with the
+        # square of a person's crisis periods, not with the number of ways to choose K of them.
+        # Starts follow seq, so when the K-th back starts within D days, all K do.
         crisis = _in_clusters(params["clusters"])
-        found, later = [], "e"
+        found: list[dict] = []
+        later = "e"
         for i in range(params["more_than"]):
             name = f"{prefix}c{i}"
-            found.append({name: {"$and": [
-                {"t": "ep"}, same_person(), crisis, {"$lt": {"seq": ref(later, "seq")}},
-                {"$gte": {"start": minus("e", "start", params["within_days"])}},
+            last = [{"$gte": {"start": minus("e", "start", params["within_days"])}}] if i == params["more_than"] - 1 else []
+            found.append({name: {"$and": [{"t": "ep"}, same_person(), crisis, {"$lt": {"seq": ref(later, "seq")}}, *last]}})
+            found.append({f"{prefix}b{i}$not": {"$and": [
+                {"t": "ep"}, same_person(), crisis, {"$gt": {"seq": ref(name, "seq")}}, {"$lt": {"seq": ref(later, "seq")}},
             ]}})
             later = name
         return HistoryJoin(subject=(crisis,), patterns=tuple(found))
+
+    def columnar(self, params: dict, history: History) -> pl.Series:
+        # the person's crisis periods in order (start, then episode id): those before e less
+        # those starting before e.start - D are the ones starting within D days before it
+        crisis = history.episodes.filter(pl.col("cluster").is_in(params["clusters"])).with_columns(
+            earlier=pl.int_range(pl.len(), dtype=pl.Int64).over("patient_id"),
+            since=pl.col("start") - params["within_days"])
+        if crisis.is_empty():
+            return history.none
+        counts = running(crisis, "patient_id", "start", pl.len().cast(pl.Int64), "sum")
+        too_early = latest(crisis, counts, by="patient_id", left_on="since", right_on="start", value="value",
+                           strict=True).fill_null(0)
+        return marked(history, crisis.filter(crisis["earlier"] - too_early >= params["more_than"])["row"])
 
     def describe(self, params: dict) -> str:
         clusters = " or ".join(str(c) for c in params["clusters"])

@@ -26,7 +26,7 @@ def rules_stage(ruleset, valid: pl.DataFrame, reviews: pl.DataFrame | None, eval
     if book is None or not book.rules:
         empty = pl.DataFrame(schema=EXCEPTION_COLUMNS)
         return Stage(valid, outcomes(book, pl.DataFrame()), empty, empty, {"evaluator": evaluator, "rules": 0})
-    evaluation = evaluate(book, valid, reviews, evaluator)
+    evaluation = evaluate(book, valid, reviews, evaluator, ruleset.settings.rules_cross_check)
     found = outcomes(book, evaluation.matches)
     kept, excluded = exclusions(valid, found)
     kept = commissioners(kept, found)

@@ -105,7 +105,7 @@ def _history(history_lists: Iterable[list[HistoryKind]]) -> dict[str, HistoryKin
             owner = type(kind).__module__
             if not isinstance(kind, HistoryKind):
                 raise PluginError(f"localpay_history_kinds returned {kind!r} ({owner}), not a history kind "
-                                  "(name, summary, parse, evaluate, describe, clusters)")
+                                  "(name, summary, parse, columnar, evaluate, describe, clusters)")
             if kind.name in kinds:
                 raise PluginError(f"two plugins declare the history kind {kind.name!r}: "
                                   f"{type(kinds[kind.name]).__module__} and {owner}")

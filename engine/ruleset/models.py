@@ -42,6 +42,9 @@ class Settings(StrictModel):
     # a change found later in a month whose freeze data was issued: paid as an adjustment, or
     # only reported beside the statement
     after_freeze: Literal["adjust", "report"] = "adjust"
+    # people whose rule matches durable-rules re-evaluates in every run, as a check on the
+    # columnar evaluator (0: no check)
+    rules_cross_check: int = Field(default=500, ge=0, le=1_000_000)
 
 
 class RulesetDocument(StrictModel):

@@ -93,6 +93,8 @@ def test_a_rerun_with_the_same_dates_is_byte_identical(tmp_path):
     again = _files(out)
     assert sorted(first) == sorted(again) and len(first) >= 10
     assert [name for name in first if first[name] != again[name]] == []
+    # the ledger too: the same tables and indexes in the same order, the same rows
+    assert (tmp_path / "first.db").read_bytes() == ledger.read_bytes()
     assert b'"issued_on": "2025-06-15"' in again["2025-05/statement-RT2-01W-2025-05.json"]
 
 
