@@ -134,8 +134,11 @@ def localpay_history_kinds() -> list[HistoryKind]:  # type: ignore[empty-body]
     :return: a list of :class:`localpay.rules.HistoryKind`: each a ``name`` (the key under
         ``when``), a one-line ``summary``, ``parse(value, path, problems)`` checking what was
         written (report each mistake with ``problems.fail(path, message)``; return a
-        :class:`localpay.rules.HistoryCondition` or None), ``evaluate(params, prefix)``: the
-        condition as durable-rules joins (a :class:`localpay.rules.HistoryJoin` of tests on the
+        :class:`localpay.rules.HistoryCondition` or None), ``columnar(params, history)``: the
+        condition as Polars operations over every person's periods and reviews (a Boolean Series,
+        one value per row of ``history.episodes``; the answer runs pay on), ``evaluate(params,
+        prefix)``: the same condition as durable-rules joins (the independent reading that
+        cross-checks a sample of people in every run) (a :class:`localpay.rules.HistoryJoin` of tests on the
         subject episode ``e`` and patterns over the person's episode and review facts),
         ``describe(params)`` in plain English, and ``clusters(params)``: the clusters the rule's
         own episode must be in, or None.
@@ -150,7 +153,7 @@ def localpay_history_kinds() -> list[HistoryKind]:  # type: ignore[empty-body]
 
         @hookimpl
         def localpay_history_kinds():
-            return [SameDayReturn()]  # name, summary, parse, evaluate, describe, clusters
+            return [SameDayReturn()]  # name, summary, parse, columnar, evaluate, describe, clusters
     """
 
 

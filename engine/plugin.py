@@ -32,8 +32,9 @@ built-in ones keep to it). The names, by what they are for:
   divided by shares to the penny).
 - **Rules and measures**: the parts of a rule operator (``Operator``), a rule action
   (``RuleAction``), a history kind (``HistoryKind``, ``HistoryCondition``, ``HistoryJoin``,
-  ``ParseProblems``, and ``ref``, ``minus``, ``same_person``, ``whole_days``, ``keys_of`` for its
-  durable-rules joins and its parameters) and an indicator (``Indicator``, ``Count``,
+  ``ParseProblems``; ``History``, ``latest``, ``running`` and ``marked`` for its columnar reading;
+  ``ref``, ``minus``, ``same_person`` for its durable-rules joins; ``whole_days`` and ``keys_of``
+  for its parameters) and an indicator (``Indicator``, ``Count``,
   ``MeasureData``, ``NoParameters``).
 - **Input tables**: ``InputTable`` (an optional input file, declared through
   ``localpay_input_tables``) and ``SynthesiseTable`` (how its synthetic rows are made, from a
@@ -77,7 +78,8 @@ from .periods import DAY_COUNTS, Month, days_in_financial_year, months_between
 from .prices import month_label, price_days, price_points, price_table, split_months
 from .reviews import due_expr
 from .rules.apply import share_out
-from .rules.history import (HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref,
+from .rules.columnar import latest, marked, running
+from .rules.history import (History, HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref,
                             same_person, whole_days)
 from .rules.scoped import When
 from .rules.vocabulary import Operator, RuleAction
@@ -116,8 +118,8 @@ __all__ = [
     "IncentiveTerms", "settle_incentive", "Staked", "MEASURE_DETAILS", "measure_detail", "value_of", "share_of",
     "planned_of", "timing_words",
     # rules and measures
-    "Operator", "RuleAction", "HistoryKind", "HistoryCondition", "HistoryJoin", "ParseProblems", "ref", "minus",
-    "same_person", "whole_days", "keys_of", "Indicator", "Count", "MeasureData", "NoParameters",
+    "Operator", "RuleAction", "HistoryKind", "HistoryCondition", "HistoryJoin", "ParseProblems", "History", "latest",
+    "running", "marked", "ref", "minus", "same_person", "whole_days", "keys_of", "Indicator", "Count", "MeasureData", "NoParameters",
     # input tables
     "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
     "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",
