@@ -209,7 +209,10 @@ EXPECTED: dict[str, list[Expect]] = {
         E(32, "rules[0].when", "expand to more than 64 alternatives", "split the rule in two"),
     ],
     "rule_bad_pattern.yaml": [
-        E(32, "rules[0].when.episode_id.matches", "cannot use backslashes", "[.] for a dot"),
+        E(32, "rules[0].when.episode_id.matches", "outside the pattern dialect", "at character 2",
+          "cannot hold \\", "[0-9] for a digit, [.] for a dot"),
+        E(36, "rules[1].when.service.matches", "at character 2", "[:alpha:] and the like are not part of the dialect"),
+        E(40, "rules[2].when.service.matches", "at character 5: a repeat count is at most 100, found 150"),
     ],
     # --- pathways ----------------------------------------------------------------------------
     "pathway_shares_not_100.yaml": [

@@ -12,29 +12,37 @@ from ..hookspecs import hookimpl
 from ..measures import builtin as measures_builtin  # the module, not its hook: imported here, a hook registers twice
 from ..measures.indicators import compose_indicators
 from ..money import MICROS_PER_POUND, to_micros
-from .fields import ORDERED, Field, encode, parse_value, polars_literal
+from . import pattern
+from .fields import ORDERED, Field, durable_value, encode, parse_value, polars_literal
 from .vocabulary import ActionContext, Operator, RuleAction, Vocabulary, compose_vocabulary
 from . import wording
 from .history_kinds import KINDS
 
 ALL_TYPES = ("text", "code", "cluster", "number", "date")
 TEXTUAL = ("text", "code")
-# characters durable-rules' regular expressions treat as special; it has no backslash escapes,
-# so a literal one is written as a one-character class
-SPECIAL = set(".+*?()[]{}|$")
-UNSAFE_IN_PREFIX = set("]\\^")
 
 
 def _scalar(field: Field, value):
     if isinstance(value, (list, dict)):
         raise ValueError(f"expected one value for {field.name}, found {type(value).__name__}")
-    return parse_value(field, value)
+    return _written(parse_value(field, value))
 
 
 def _list(field: Field, value):
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a list of values for {field.name}")
-    return tuple(parse_value(field, v) for v in value)
+    return tuple(_written(parse_value(field, v)) for v in value)
+
+
+def _written(value):
+    """A text written in a rule: at most ``pattern.MAX_CONSTANT`` characters, none of the
+    private use block that text is given to durable-rules in."""
+    if isinstance(value, str):
+        if len(value) > pattern.MAX_CONSTANT:
+            raise ValueError(f"a text in a rule is at most {pattern.MAX_CONSTANT:,} characters; found {len(value):,}")
+        if any(ord(c) in pattern.RESERVED for c in value):
+            raise ValueError("a text in a rule cannot hold characters U+E000 to U+E0FF (private use)")
+    return value
 
 
 def _pair(field: Field, value):
@@ -54,25 +62,16 @@ def _flag(field: Field, value):
 
 
 def _prefix(field: Field, value):
-    text = _text(field, value)
-    if set(text) & UNSAFE_IN_PREFIX:
-        raise ValueError("starts_with cannot contain ] ^ or \\; use matches with a character class")
-    return text
+    return _written(_text(field, value))
 
 
 def _pattern(field: Field, value):
-    import re
-
     text = _text(field, value)
-    if "\\" in text or "(?" in text:
-        raise ValueError("a pattern cannot use backslashes or (?...) groups; write a literal "
-                         "special character as a class, e.g. [.] for a dot")
     try:
-        re.compile(text)
-    except re.error as error:
-        raise ValueError(f"not a valid pattern: {error}") from None
+        pattern.parse(text)
+    except pattern.PatternError as error:
+        raise ValueError(f"the pattern '{text}' is outside the pattern dialect: {error}") from None
     return text
-
 
 def _text(field: Field, value):
     if not isinstance(value, str) or not value:
@@ -91,18 +90,15 @@ def _compare(op: str, words: str) -> Operator:
     )
 
 
-def escape_literal(text: str) -> str:
-    return "".join(f"[{c}]" if c in SPECIAL else c for c in text)
-
-
 OPERATORS = [
     Operator("equals", "is exactly the value", ALL_TYPES, _scalar,
              lambda col, f, v: col == polars_literal(f, v),
-             lambda name, f, v: {name: encode(f, v)},
+             lambda name, f, v: {name: durable_value(f, v)},
              lambda label, f, v: f"{label} is {wording.value(f, v)}"),
     Operator("one_of", "is one of a list of values", ALL_TYPES, _list,
              lambda col, f, v: pl.any_horizontal([col == polars_literal(f, x) for x in v]),
-             lambda name, f, v: {"$or": [{name: encode(f, x)} for x in v]} if len(v) > 1 else {name: encode(f, v[0])},
+             lambda name, f, v: ({"$or": [{name: durable_value(f, x)} for x in v]} if len(v) > 1
+                                 else {name: durable_value(f, v[0])}),
              lambda label, f, v: f"{label} is {wording.one_of(f, v)}"),
     _compare("gt", "more than"),
     _compare("gte", "at least"),
@@ -122,11 +118,11 @@ OPERATORS = [
              lambda label, f, v: f"{label} is empty"),
     Operator("starts_with", "text begins with", TEXTUAL, _prefix,
              lambda col, f, v: col.str.starts_with(v),
-             lambda name, f, v: {"$mt": {name: escape_literal(v) + ".*"}},
+             lambda name, f, v: {"$mt": {name: pattern.durable_prefix(v)}},
              lambda label, f, v: f"{label} begins with '{v}'"),
     Operator("matches", "text matches a pattern (the whole value)", TEXTUAL, _pattern,
-             lambda col, f, v: col.str.contains(f"^(?:{v})$"),
-             lambda name, f, v: {"$mt": {name: v}},
+             lambda col, f, v: col.str.contains(pattern.polars(pattern.parse(v))),
+             lambda name, f, v: {pattern.matched_key(name, v): True},
              lambda label, f, v: f"{label} matches the pattern '{v}'"),
 ]
 

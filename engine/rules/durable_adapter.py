@@ -68,7 +68,7 @@ class Engine:
         definitions = {}
         for name, rules in rulesets.items():
             body = {rule: {**ors_last(definition), "run": self._guard(action)} for rule, (definition, action) in rules.items()}
-            body[CATCH_ALL] = {"all": [{"m": {"$ex": {"t": 1}}}], "run": _nothing}
+            body[CATCH_ALL] = {"all": [{"m": {"$ex": {"t": 1}}}], "run": nothing}
             definitions[self.names[name]] = body
         try:
             self.host.register_rulesets(definitions)
@@ -168,5 +168,5 @@ def _fact_id(position: int, attempt: int) -> str:
     return f"{position}" if attempt == 0 else f"{position}~{attempt}"
 
 
-def _nothing(closure) -> None:
+def nothing(closure) -> None:
     pass

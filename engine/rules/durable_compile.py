@@ -11,6 +11,8 @@ another pattern of the same rule, which is why the subject and its context fact 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from ..clusters import CLUSTERS
@@ -18,8 +20,12 @@ from .conditions import Test
 from .fields import EPOCH, Field
 from .history import SUPER_CLASSES
 from .model import Rule
+from . import pattern
+from .conditions import tests_of
 from .normal_form import dnf
+from .vocabulary import BUILTIN
 
+RESERVED_CLASS = f"[{chr(pattern.RESERVED.start)}-{chr(pattern.RESERVED.stop - 1)}]"
 PREFIX = "f_"  # episode fields in a fact, apart from the engine's own keys
 SUBJECT = "sj"  # the kind of the fact a rule is about; "ep" facts are the context
 
@@ -59,9 +65,15 @@ def subjects(facts: list[dict]) -> list[dict]:
     return [{**fact, "t": SUBJECT} for fact in facts if fact["t"] == "ep"]
 
 
-def episode_facts(frame: pl.DataFrame, fields: dict[str, Field]) -> list[dict]:
+def episode_facts(frame: pl.DataFrame, fields: dict[str, Field], patterns: Iterable[tuple[str, str]] = ()) -> list[dict]:
     """One fact per episode row: the engine's keys, then every field that has a value, encoded
-    as integers and text (dates as day numbers, numbers as millionths)."""
+    as integers and text (dates as day numbers, numbers as millionths), and for each
+    ``(field, pattern)`` of a ``matches`` test whether the field's value matches it.
+
+    durable-rules' own regular expressions answer wrongly for some patterns (``[^a-c]*.`` does
+    not match "a") and refuse others, so the second evaluator reads a pattern with Python's
+    ``re`` (``pattern.matcher``, a third implementation beside Polars'), and durable-rules
+    combines that with the rule's other conditions."""
     days = lambda column: (pl.col(column) - pl.lit(EPOCH)).dt.total_days()  # noqa: E731
     engine_keys = frame.select(
         t=pl.lit("ep"), patient="patient_id", episode="episode_id", provider="provider",
@@ -72,12 +84,25 @@ def episode_facts(frame: pl.DataFrame, fields: dict[str, Field]) -> list[dict]:
         stop=pl.max_horizontal(days("until"), days("start_date")) if "until" in frame.columns else days("start_date"),
         seq=pl.col("start_date").rank("ordinal").over("patient_id").cast(pl.Int64) if "patient_id" in frame.columns else pl.lit(0),
     )
-    values = frame.select([_encoded(f).alias(PREFIX + name) for name, f in fields.items() if name in frame.columns])
+    values = frame.select([_encoded(f).alias(PREFIX + name) for name, f in fields.items() if name in frame.columns]
+                          + [_matched(name, text) for name, text in sorted(set(patterns)) if name in frame.columns])
     facts = []
     for keys, row in zip(engine_keys.iter_rows(named=True), values.iter_rows(named=True)):
         keys.update((k, v) for k, v in row.items() if v is not None)
         facts.append(keys)
     return facts
+
+
+def _matched(name: str, text: str) -> pl.Expr:
+    found = pattern.matcher(text).fullmatch
+    return pl.col(name).map_elements(lambda value: found(value) is not None, return_dtype=pl.Boolean,
+                                     skip_nulls=True).alias(pattern.matched_key(PREFIX + name, text))
+
+
+def patterns_of(rules: Iterable[Rule]) -> list[tuple[str, str]]:
+    """Every ``(field, pattern)`` of a built-in ``matches`` test in the rules."""
+    return sorted({(t.field.name, t.value) for rule in rules for t in tests_of(rule.local)
+                   if t.op.name == "matches" and t.op.plugin == BUILTIN})
 
 
 def _encoded(field: Field) -> pl.Expr:
@@ -86,7 +111,37 @@ def _encoded(field: Field) -> pl.Expr:
         return (column - pl.lit(EPOCH)).dt.total_days()
     if field.type == "cluster":
         return column.cast(pl.Int64)
+    if field.type in ("text", "code"):
+        return durable_text_expr(column)
     return column
+
+
+def durable_text_expr(column: pl.Expr) -> pl.Expr:
+    """``pattern.durable_text`` as a Polars expression."""
+    encoded = column.str.replace_many(list(pattern.ENCODE), list(pattern.ENCODE.values()))
+    return pl.when(encoded.str.len_bytes() > pattern.DURABLE_BYTES).then(
+        encoded.str.slice(0, pattern.LONG_KEPT) + pl.lit(pattern.LONG_MARK)).otherwise(encoded)
+
+
+def inexact(frame: pl.DataFrame, rules: list[Rule], fields: dict[str, Field]) -> pl.Series:
+    """The episodes durable-rules cannot be given exactly (``pattern.durable_exact``): a text
+    holding a character of the block the encoding writes, or one too long for a test that reads
+    all of it (``matches``, a plugin's operator) or for the ids the joins compare."""
+    whole = {"patient_id", "episode_id", "provider"}
+    tested = set()
+    for rule in rules:
+        for test in tests_of(rule.local):
+            tested.add(test.field.name)
+            if not (test.op.plugin == BUILTIN and test.op.name in ("equals", "one_of", "missing", "present", "starts_with",
+                                                                    "matches")):
+                whole.add(test.field.name)
+    texts = [name for name in sorted(tested) if fields[name].type in ("text", "code") and name in frame.columns]
+    checks = [pl.col(name).str.contains(RESERVED_CLASS).fill_null(False) for name in texts]
+    checks += [(pl.col(name).str.len_bytes() > pattern.MATCHED_BYTES).fill_null(False)
+               for name in sorted(whole) if name in frame.columns and frame.schema[name] == pl.String]
+    if not checks:
+        return pl.Series("episode_id", [], dtype=pl.String)
+    return frame.filter(pl.any_horizontal(checks))["episode_id"]
 
 
 def _super_class_codes() -> dict[int, int]:

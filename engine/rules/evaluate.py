@@ -24,8 +24,8 @@ import polars as pl
 
 from ..errors import LocalpayError, PluginError
 from .columnar import history_of
-from .durable_adapter import engine
-from .durable_compile import episode_facts, negates, parts, review_facts, subjects
+from .durable_adapter import RulesEngineError, engine
+from .durable_compile import episode_facts, inexact, negates, parts, patterns_of, review_facts, subjects
 from .isolate import in_child
 from .model import Rule, RuleBook
 from .polars_eval import MATCH_SCHEMA, expression
@@ -59,12 +59,23 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
         return Evaluation(pl.DataFrame(schema=MATCH_SCHEMA), stats)
     ordered = episodes.sort(ORDER)
     if evaluator == "durable":
+        refused = inexact(ordered, rules, book.fields)
+        if not refused.is_empty():
+            raise RulesEngineError(
+                f"episode {refused[0]!r} ({refused.len():,} in all) holds text durable-rules cannot be given exactly "
+                "(characters U+E000 to U+E0FF, which it is given text in, or more than 20,000 bytes tested by a "
+                "plugin's operator): "
+                "run with the default evaluator, which compares it exactly")
         matches, counts = durable_matches(book, ordered, reviews)
         stats.update(counts, rules_durable=len(rules))
         return Evaluation(matches, stats)
     matches = columnar_matches(rules, ordered, reviews)
     stats["rules_polars"] = len(rules)
-    sample = sampled_people(ordered, cross_check)
+    refused = inexact(ordered, rules, book.fields)  # people durable-rules cannot be given exactly are not sampled
+    eligible = ordered.join(ordered.filter(pl.col("episode_id").is_in(refused.implode())).select("patient_id"),
+                            on="patient_id", how="anti") if not refused.is_empty() else ordered
+    sample = sampled_people(eligible, cross_check)
+    stats["cross_check_unsampled_episodes"] = refused.len()
     if sample:
         chosen = ordered.filter(pl.col("patient_id").is_in(pl.Series(sample).implode()))
         wanted = reviews.filter(pl.col("patient_id").is_in(pl.Series(sample).implode())) if reviews is not None else None
@@ -155,7 +166,7 @@ def durable_matches(book: RuleBook, ordered: pl.DataFrame, reviews: pl.DataFrame
     sessions = []  # (ruleset, subjects, context): every fact built before the engine starts
     if local:
         context = negates(local)  # only a negated test looks at the context facts
-        for batch in _chunks(episode_facts(ordered, book.fields), EPISODES_PER_SESSION):
+        for batch in _chunks(episode_facts(ordered, book.fields, patterns_of(local)), EPISODES_PER_SESSION):
             sessions.append(("local", subjects(batch), batch if context else []))
     if history:
         names = [name for name in rulesets if name != "local"]
@@ -195,7 +206,7 @@ def _people(ordered: pl.DataFrame, reviews: pl.DataFrame | None, book: RuleBook)
     people = ordered.filter(pl.col("patient_id").is_in(several.implode()))
     if people.is_empty():
         return
-    facts = episode_facts(people, book.fields)
+    facts = episode_facts(people, book.fields, patterns_of(book.rules))
     wanted = reviews.filter(pl.col("patient_id").is_in(several.implode())) if reviews is not None else None
     # review_facts takes None for no reviews, though its annotation does not say so
     rv = review_facts(wanted, people).sort(["patient", "date"])  # type: ignore[arg-type]

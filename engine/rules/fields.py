@@ -15,6 +15,7 @@ from typing import Literal, cast
 import polars as pl
 
 from ..clusters import CLUSTERS, parse_cluster
+from .pattern import durable_text
 
 FieldType = Literal["text", "code", "cluster", "number", "date"]
 TYPE_WORDS = {
@@ -102,6 +103,14 @@ def encode(field: Field, value: object) -> object:
         assert isinstance(value, Decimal)  # parse_value made it one
         return int(value * MICROS)
     return value
+
+
+def durable_value(field: Field, value: object) -> object:
+    """A parsed value as durable-rules is given it: ``encode``'s, with text encoded as the facts'
+    text is (``pattern.durable_text``), so that the two compare exactly."""
+    if field.type in ("text", "code") and isinstance(value, str):
+        return durable_text(value)
+    return encode(field, value)
 
 
 def polars_type(field: Field) -> type[pl.DataType]:
