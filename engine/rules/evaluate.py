@@ -90,7 +90,7 @@ def columnar_matches(rules: list[Rule], ordered: pl.DataFrame, reviews: pl.DataF
     history = history_of(ordered, reviews) if any(r.history for r in rules) else None
     local = ordered.select([(expression(r.local) if r.local is not None else pl.lit(True, pl.Boolean))
                             .alias(str(r.index)) for r in rules])
-    columns = []
+    found = []
     for rule in rules:
         hit = local[str(rule.index)]
         for condition in rule.history:
@@ -101,11 +101,11 @@ def columnar_matches(rules: list[Rule], ordered: pl.DataFrame, reviews: pl.DataF
                                   f"rule {rule.id!r} with {type(answer).__name__} {getattr(answer, 'dtype', '')}, "
                                   f"not a Boolean Series of {ordered.height} values, one per episode")
             hit = hit & answer.fill_null(False)
-        columns.append(hit.alias(str(rule.index)))
-    hits = pl.DataFrame([ordered["episode_id"], *columns]).unpivot(index="episode_id", variable_name="rule",
-                                                                    value_name="hit")
-    found = hits.filter(pl.col("hit")).select("episode_id", pl.col("rule").cast(pl.Int32))
-    return found.unique().sort(["episode_id", "rule"])
+        # only the matches are kept: an episodes x rules table of flags would be most of the memory
+        matched = ordered["episode_id"].filter(hit)
+        found.append(pl.DataFrame({"episode_id": matched,
+                                   "rule": pl.repeat(rule.index, matched.len(), dtype=pl.Int32, eager=True)}))
+    return pl.concat(found).unique().sort(["episode_id", "rule"])
 
 
 def sampled_people(ordered: pl.DataFrame, count: int) -> list[str]:
