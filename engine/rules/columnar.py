@@ -6,7 +6,6 @@ kind's ``columnar`` method is written with: ``latest`` (an as-of join within a g
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import polars as pl
 
 from ..clusters import CLUSTERS
@@ -30,38 +29,57 @@ def history_of(ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> History:
         cluster=pl.col("cluster").cast(pl.Int64),
         sc=pl.col("cluster").cast(pl.Int64).replace_strict(SUPER_CLASS_CODES, return_dtype=pl.Int64),
         start=days("start_date"), stop=pl.max_horizontal(days("until"), days("start_date")),
-    ).with_columns(seq=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("patient_id"))
-    starts = episodes.select("patient_id", date="start")
-    found = [starts]
+        # people numbered in their sorted order, providers by their codes' order: integer keys
+        person=(pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).cum_sum().cast(pl.Int64),
+    ).with_columns(
+        seq=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("person"),
+        person_provider=pl.struct("person", "provider").rank("dense").cast(pl.Int64),
+    )
+    people = episodes.select("patient_id", "person").unique("patient_id")
+    found = [episodes.select("person", date="start")]
     if reviews is not None and not reviews.is_empty():
-        found.append(reviews.select("patient_id", date=days("review_date")))
-    every = pl.concat(found).drop_nulls().unique().sort("patient_id", "date")
+        found.append(reviews.join(people, on="patient_id").select("person", date=days("review_date")))
+    every = pl.concat(found).drop_nulls().unique().sort("person", "date")
     return History(episodes, every)
 
 
-def latest(left: pl.DataFrame, right: pl.DataFrame, *, by: str | Sequence[str], left_on: str, right_on: str,
+DAY_BITS = 22  # days from 1970 offset by 2^21 fit in 22 bits: a key's group and day in one Int64
+GROUP_BITS = 40
+
+
+def latest(left: pl.DataFrame, right: pl.DataFrame, *, by: str, left_on: str, right_on: str,
            value: str, strict: bool) -> pl.Series:
     """For each row of ``left`` (which has ``row``), ``value`` of the last row of ``right`` in the
-    same ``by`` group whose ``right_on`` is at most (``strict``: below) the row's ``left_on``, or
-    null; in ``left``'s order. ``right`` holds one row per group and key (aggregate it first)."""
-    by = [by] if isinstance(by, str) else list(by)
+    same ``by`` group (an integer column in both, non-negative) whose ``right_on`` (a day
+    number) is at most (``strict``: below) the row's ``left_on``, or null; in ``left``'s order.
+    One as-of join on a single key of group and day: linear after the sort."""
     if left.is_empty():
         return pl.Series(value, [], dtype=right.schema[value])
-    keys = left.select("row", *by, pl.col(left_on).alias("_key")).sort("_key")
-    found = keys.join_asof(right.select(*by, pl.col(right_on).alias("_key"), pl.col(value).alias("_value")).sort("_key"),
-                           on="_key", by=by, strategy="backward", allow_exact_matches=not strict,
-                           check_sortedness=False)
-    return left.select("row").join(found.select("row", "_value"), on="row", how="left",
-                                   maintain_order="left")["_value"].alias(value)
+    for frame in (left, right):
+        if not frame.is_empty() and not 0 <= (frame[by].min() or 0) <= (frame[by].max() or 0) < 1 << GROUP_BITS:
+            raise ValueError(f"latest: the group column {by!r} must hold integers from 0 to 2^{GROUP_BITS}")
+
+    def key(day: str, shift: int) -> pl.Expr:
+        return pl.col(by).cast(pl.Int64) * (1 << DAY_BITS) + pl.col(day).cast(pl.Int64) + ((1 << (DAY_BITS - 1)) - shift)
+
+    # strictly below a day is at most the day before it: days are whole numbers
+    keys = left.select("row", pl.col(by).cast(pl.Int64).alias("_group"), key(left_on, 1 if strict else 0).alias("_key"))
+    found = keys.sort("_key").join_asof(
+        right.select(pl.col(by).cast(pl.Int64).alias("_found"), key(right_on, 0).alias("_key"),
+                     pl.col(value).alias("_value")).sort("_key"),
+        on="_key", strategy="backward", check_sortedness=False)
+    answer = found.select("row", pl.when(pl.col("_found") == pl.col("_group")).then(pl.col("_value")).alias("_value"))
+    if left["row"].is_sorted():
+        return answer.sort("row")["_value"].alias(value)
+    return left.select("row").join(answer, on="row", how="left", maintain_order="left")["_value"].alias(value)
 
 
-def running(frame: pl.DataFrame, by: str | Sequence[str], on: str, at: pl.Expr, carry: str) -> pl.DataFrame:
+def running(frame: pl.DataFrame, by: str, on: str, at: pl.Expr, carry: str) -> pl.DataFrame:
     """One row per ``by`` group and ``on`` key: ``value``, the aggregation ``at`` of the rows at
     that key, carried forward along the keys (``carry``: ``max``, the largest so far, or
     ``sum``, a running total). With ``latest``: "of the person's periods starting up to this
-    day, the latest stop" is ``running(periods, "patient_id", "start", pl.col("stop").max(), "max")``."""
-    by = [by] if isinstance(by, str) else list(by)
-    at_key = frame.group_by(*by, on).agg(at.alias("value")).sort(*by, on)
+    day, the latest stop" is ``running(periods, "person", "start", pl.col("stop").max(), "max")``."""
+    at_key = frame.group_by(by, on).agg(at.alias("value")).sort(by, on)
     carried = pl.col("value").cum_max() if carry == "max" else pl.col("value").cum_sum()
     return at_key.with_columns(carried.over(by).alias("value"))
 

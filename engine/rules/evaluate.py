@@ -171,7 +171,16 @@ def durable_matches(book: RuleBook, ordered: pl.DataFrame, reviews: pl.DataFrame
     if history:
         names = [name for name in rulesets if name != "local"]
         sessions += [(name, subjects(batch), batch) for batch in _people(ordered, reviews, book) for name in names]
-    (sink, counts), crashes = in_child(lambda: _run_sessions(rulesets, sessions))
+    # each ruleset in a child of its own: a crash then costs one ruleset's sessions, and no
+    # ruleset's state in the engine can touch another's
+    sink, counts, crashes = [], {"sessions": 0, "retries": 0}, 0
+    for name, members in rulesets.items():
+        mine = [session for session in sessions if session[0] == name]
+        (found_here, counted), crashed = in_child(lambda: _run_sessions({name: members}, mine))
+        sink += found_here
+        crashes += crashed
+        for key in counts:
+            counts[key] += counted[key]
     found = pl.DataFrame(sink, schema={"episode_id": pl.String, "rule": pl.Int32, "part": pl.Int32}, orient="row")
     needed = pl.DataFrame([(r.index, len(parts(r))) for r in book.rules], schema={"rule": pl.Int32, "needed": pl.Int32},
                           orient="row")

@@ -57,9 +57,12 @@ class History:
     place, 0-based: a kind answers with a Boolean Series in this order), ``episode_id``,
     ``patient_id``, ``provider``, ``cluster``, ``sc`` (its super class, as a number), ``start``
     and ``stop`` (days from 1970-01-01; ``stop`` is the first day not in the period, an open
-    period running to the horizon) and ``seq`` (its place among the person's episodes, from 1).
-    ``reviews``: ``patient_id, date`` (days): every MHCT review and every episode start, once
-    each, sorted by person and date. The same facts the durable-rules joins are over.
+    period running to the horizon), ``seq`` (its place among the person's episodes, from 1),
+    ``person`` (the person as a number, from 1 in the order of their ids) and
+    ``person_provider`` (the person and the provider together as a number): integer keys for
+    ``columnar.latest`` and ``columnar.running``. ``reviews``: ``person, date`` (days): every
+    MHCT review and every episode start, once each, sorted by person and date. The same facts
+    the durable-rules joins are over.
     """
 
     episodes: pl.DataFrame

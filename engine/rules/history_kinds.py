@@ -17,7 +17,7 @@ import polars as pl
 from ..clusters import CLUSTERS, parse_cluster
 from ..hookspecs import hookimpl
 from . import wording
-from .columnar import SUPER_CLASS_CODES, latest, marked, running
+from .columnar import latest, marked, running
 from .history import (History, HistoryCondition, HistoryJoin, HistoryKind, ParseProblems, keys_of, minus, ref,
                       same_person, whole_days)
 
@@ -62,25 +62,25 @@ class Escalation(WithinDays):
         # A period p the person was in when e began (same super class, lower cluster, p.start <
         # e.start <= p.stop) and a review r with max(p.start, e.start - N) <= r < e.start. The
         # latest review before e.start is such an r if any is; and a p exists for it when, of
-        # the lower clusters' periods starting on or before that review, the latest stop reaches
-        # e.start: so one as-of join for the review and one per cluster stepped up to.
+        # the periods in a lower cluster starting on or before that review, the latest stop
+        # reaches e.start. Each period stands once for each higher cluster of its super class
+        # that an episode steps up to (at most seven), so one running maximum and one as-of join
+        # answer every step up at once.
         ep = history.episodes
         subjects = ep.filter(pl.col("cluster").is_in(STEP_UPS))
         if subjects.is_empty():
             return history.none
-        reviewed = latest(subjects, history.reviews, by="patient_id", left_on="start", right_on="date",
-                          value="date", strict=True)
+        reviewed = latest(subjects, history.reviews, by="person", left_on="start", right_on="date", value="date",
+                          strict=True)
         subjects = subjects.with_columns(review=reviewed).filter(
-            pl.col("review") >= pl.col("start") - params["within_days"])
-        found = []
-        for (cluster,), group in subjects.partition_by("cluster", as_dict=True, maintain_order=True).items():
-            lower = ep.filter((pl.col("sc") == SUPER_CLASS_CODES[cluster]) & (pl.col("cluster") < cluster))
-            if lower.is_empty():
-                continue
-            reach = latest(group, running(lower, "patient_id", "start", pl.col("stop").max(), "max"),
-                           by="patient_id", left_on="review", right_on="start", value="value", strict=False)
-            found.append(group.filter(reach >= group["start"])["row"])
-        return marked(history, pl.concat(found)) if found else history.none
+            pl.col("review") >= pl.col("start") - params["within_days"]).with_columns(
+            step=pl.col("person") * 32 + pl.col("cluster"))
+        targets = subjects.select("sc", up_to="cluster").unique()
+        lower = ep.select("person", "sc", "cluster", "start", "stop").join(targets, on="sc").filter(
+            pl.col("cluster") < pl.col("up_to")).with_columns(step=pl.col("person") * 32 + pl.col("up_to"))
+        reach = latest(subjects, running(lower, "step", "start", pl.col("stop").max(), "max"), by="step",
+                       left_on="review", right_on="start", value="value", strict=False)
+        return marked(history, subjects.filter(reach >= subjects["start"])["row"])
 
     def describe(self, params: dict) -> str:
         return (f"the cluster steps up (to a higher cluster in the same super class) within "
@@ -111,11 +111,10 @@ class RePresentation(WithinDays):
         # durable-rules), and the latest stop of those starting before e.start: still in care
         # when it reaches e.start
         ep = history.episodes
-        by = ["patient_id", "provider"]
-        stops = ep.select(*by, "stop").unique()
-        ended = latest(ep, stops, by=by, left_on="start", right_on="stop", value="stop", strict=True)
-        in_care = latest(ep, running(ep, by, "start", pl.col("stop").max(), "max"), by=by, left_on="start",
-                         right_on="start", value="value", strict=True)
+        stops = ep.select("person_provider", "stop").unique()
+        ended = latest(ep, stops, by="person_provider", left_on="start", right_on="stop", value="stop", strict=True)
+        in_care = latest(ep, running(ep, "person_provider", "start", pl.col("stop").max(), "max"), by="person_provider",
+                         left_on="start", right_on="start", value="value", strict=True)
         recent = (ended >= ep["start"] - params["within_days"]).fill_null(False)
         return (recent & ~(in_care >= ep["start"]).fill_null(False)).alias("match")
 
@@ -174,12 +173,12 @@ class RepeatCrisis:
         # the person's crisis periods in order (start, then episode id): those before e less
         # those starting before e.start - D are the ones starting within D days before it
         crisis = history.episodes.filter(pl.col("cluster").is_in(params["clusters"])).with_columns(
-            earlier=pl.int_range(pl.len(), dtype=pl.Int64).over("patient_id"),
+            earlier=pl.int_range(pl.len(), dtype=pl.Int64).over("person"),
             since=pl.col("start") - params["within_days"])
         if crisis.is_empty():
             return history.none
-        counts = running(crisis, "patient_id", "start", pl.len().cast(pl.Int64), "sum")
-        too_early = latest(crisis, counts, by="patient_id", left_on="since", right_on="start", value="value",
+        counts = running(crisis, "person", "start", pl.len().cast(pl.Int64), "sum")
+        too_early = latest(crisis, counts, by="person", left_on="since", right_on="start", value="value",
                            strict=True).fill_null(0)
         return marked(history, crisis.filter(crisis["earlier"] - too_early >= params["more_than"])["row"])
 

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from .durable_adapter import RulesEngineError
 
-ATTEMPTS = 3
+ATTEMPTS = 8  # its crashes come at random: each try is a fresh child, and eight make a lost run unlikely
 # how long and how much memory durable-rules may take: a rule it cannot evaluate in reasonable
 # time or space stops the run with a clear error rather than taking the machine down
 SECONDS = float(os.environ.get("LOCALPAY_DURABLE_SECONDS", "1800"))
@@ -38,20 +38,21 @@ class Exceeded(RulesEngineError):
     """durable-rules ran past its time or memory limit."""
 
 
-def in_child(work: Callable[[], T], attempts: int = ATTEMPTS, seconds: float | None = None,
+def in_child(work: Callable[[], T], attempts: int | None = None, seconds: float | None = None,
              memory_mb: int | None = None) -> tuple[T, int]:
     """``work()``'s result, computed in a forked child limited to ``seconds`` (default
     ``SECONDS``) and ``memory_mb`` of address space (default ``MEMORY_MB``); and how many
     children crashed first. Running out of either is an ``Exceeded`` error, not retried."""
     if not hasattr(os, "fork"):
         return work(), 0
+    attempts = ATTEMPTS if attempts is None else attempts
     seconds = SECONDS if seconds is None else seconds
     memory_mb = MEMORY_MB if memory_mb is None else memory_mb
     crashes: list[str] = []
     for _ in range(attempts):
         status, payload = _fork(work, seconds, memory_mb)
         if status is None:
-            raise Exceeded(f"durable-rules did not finish within {seconds:,.0f} s (a rule too costly to evaluate; "
+            raise Exceeded(f"durable-rules did not finish within {seconds:,g} s (a rule too costly to evaluate; "
                            "set LOCALPAY_DURABLE_SECONDS to allow more); no outcome was recorded")
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == OUT_OF_MEMORY:
             raise Exceeded(f"durable-rules needed more than {memory_mb:,} MB (a rule too costly to evaluate; set "
@@ -79,8 +80,9 @@ def _fork(work: Callable[[], object], seconds: float, memory_mb: int) -> tuple[i
         code = 0
         try:
             # the child starts with the parent's address space: allow ``memory_mb`` more than that
-            limit = _address_space() + memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            if memory_mb > 0:
+                limit = _address_space() + memory_mb * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             try:
                 answer = ("ok", work())
             except MemoryError:
