@@ -56,7 +56,8 @@ def latest(left: pl.DataFrame, right: pl.DataFrame, *, by: str, left_on: str, ri
     if left.is_empty():
         return pl.Series(value, [], dtype=right.schema[value])
     for frame in (left, right):
-        if not frame.is_empty() and not 0 <= (frame[by].min() or 0) <= (frame[by].max() or 0) < 1 << GROUP_BITS:
+        groups = frame[by]
+        if not groups.dtype.is_integer() or (groups.len() and not groups.is_between(0, (1 << GROUP_BITS) - 1).all()):
             raise ValueError(f"latest: the group column {by!r} must hold integers from 0 to 2^{GROUP_BITS}")
 
     def key(day: str, shift: int) -> pl.Expr:
