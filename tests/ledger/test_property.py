@@ -20,7 +20,7 @@ from localpay.ledger.chain import verify
 from localpay.ledger.store import Store
 from localpay.pipeline import Inputs
 
-from test_issue import Cycle
+from test_issue import CQUIN_ON_ACTUAL, Cycle
 
 MONTHS = ("2025-04", "2025-05", "2025-06", "2025-07")
 CLUSTERS = (3, 4, 5, 11)
@@ -30,25 +30,14 @@ episode = st.tuples(st.sampled_from(CLUSTERS), st.integers(0, 100), st.one_of(st
                     st.sampled_from(["01W", "01Y"]))
 change = st.tuples(st.sampled_from(["cluster", "end", "drop", "add", "commissioner", "price"]), st.integers(0, 20),
                    episode)
-# CQUIN on account at 1.25% of each month's actual value: a contract-level line that moves with
-# every change to the episodes' money
-CQUIN = """\
-- id: cquin
-  option: cquin
-  provider: RT2
-  commissioner: 01W
-  clause: Schedule 4 part 3
-  percent: 1.25%
-  of: [tariff]
-  goals:
-    - {id: smoking, indicator: reported, weight: 100%, floor: 50%, target: 90%}
-"""
 
 
 def _ruleset(cluster_3_pence: int) -> str:
-    """The ruleset with cluster 3 at the price given: a new version of it backdates the price."""
+    """The ruleset with cluster 3 at the price given (a new version of it backdates the price),
+    and CQUIN on account at 1.25% of each month's actual value: a contract-level line that moves
+    with every change to the episodes' money."""
     price = f"{cluster_3_pence // 100}.{cluster_3_pence % 100:02d}"
-    return ruleset_text(CLUSTER_PER_DAY.replace("3: 7.80", f"3: {price}") + CQUIN, period=("2025-04-01", "2025-07-31"))
+    return ruleset_text(CLUSTER_PER_DAY.replace("3: 7.80", f"3: {price}") + CQUIN_ON_ACTUAL, period=("2025-04-01", "2025-07-31"))
 
 
 def _rows(people: dict[str, tuple]) -> str:
