@@ -32,14 +32,18 @@ def history_of(ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> History:
         # people numbered in their sorted order, providers by their codes' order: integer keys
         person=(pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).cum_sum().cast(pl.Int64),
     ).with_columns(
-        seq=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("person"),
+        # place among the person's episodes: the rows are sorted by person, so count from the
+        # row where the person's run begins
+        seq=pl.col("row").cast(pl.Int64) - pl.when(pl.col("person") != pl.col("person").shift(1).fill_null(0))
+        .then(pl.col("row").cast(pl.Int64)).forward_fill() + 1,
         person_provider=pl.struct("person", "provider").rank("dense").cast(pl.Int64),
     )
     people = episodes.select("patient_id", "person").unique("patient_id")
     found = [episodes.select("person", date="start")]
     if reviews is not None and not reviews.is_empty():
         found.append(reviews.join(people, on="patient_id").select("person", date=days("review_date")))
-    every = pl.concat(found).drop_nulls().unique().sort("person", "date")
+    # a review twice is harmless to an as-of join (the same date either way): no need to drop it
+    every = pl.concat(found).drop_nulls().sort("person", "date")
     return History(episodes, every)
 
 
@@ -81,8 +85,20 @@ def running(frame: pl.DataFrame, by: str, on: str, at: pl.Expr, carry: str) -> p
     ``sum``, a running total). With ``latest``: "of the person's periods starting up to this
     day, the latest stop" is ``running(periods, "person", "start", pl.col("stop").max(), "max")``."""
     at_key = frame.group_by(by, on).agg(at.alias("value")).sort(by, on)
-    carried = pl.col("value").cum_max() if carry == "max" else pl.col("value").cum_sum()
-    return at_key.with_columns(carried.over(by).alias("value"))
+    # the groups lie in runs once sorted: carry along the whole column and restart at each run,
+    # rather than a window per group (millions of groups)
+    first = pl.col(by) != pl.col(by).shift(1)
+    if carry == "max":
+        # a running maximum of (group, value) as one number: a group's numbers all exceed the
+        # groups' before it, so within a run it is the run's own running maximum
+        low = pl.col("value").min()
+        width = (pl.col("value").max() - low + 1).cast(pl.Int64)
+        return at_key.with_columns(
+            ((pl.col(by).cast(pl.Int64) * width + (pl.col("value") - low)).cum_max() - pl.col(by).cast(pl.Int64) * width
+             + low).cast(at_key.schema["value"]).alias("value"))
+    total = pl.col("value").cum_sum()
+    before_run = pl.when(first.fill_null(True)).then(total - pl.col("value")).forward_fill()
+    return at_key.with_columns((total - before_run).alias("value"))
 
 
 def marked(history: History, rows: pl.Series) -> pl.Series:

@@ -91,11 +91,15 @@ def columnar_matches(rules: list[Rule], ordered: pl.DataFrame, reviews: pl.DataF
     local = ordered.select([(expression(r.local) if r.local is not None else pl.lit(True, pl.Boolean))
                             .alias(str(r.index)) for r in rules])
     found = []
+    answers: dict[tuple[str, str], pl.Series] = {}  # a condition written in several rules is evaluated once
     for rule in rules:
         hit = local[str(rule.index)]
         for condition in rule.history:
             assert history is not None
-            answer = condition.columnar(history)
+            same = (condition.name, repr(sorted(condition.params.items())))
+            if same not in answers:
+                answers[same] = condition.columnar(history)
+            answer = answers[same]
             if not isinstance(answer, pl.Series) or answer.dtype != pl.Boolean or answer.len() != ordered.height:
                 raise PluginError(f"history kind {condition.name!r} ({type(condition.kind).__module__}) answered "
                                   f"rule {rule.id!r} with {type(answer).__name__} {getattr(answer, 'dtype', '')}, "

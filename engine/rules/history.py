@@ -61,7 +61,7 @@ class History:
     ``person`` (the person as a number, from 1 in the order of their ids) and
     ``person_provider`` (the person and the provider together as a number): integer keys for
     ``columnar.latest`` and ``columnar.running``. ``reviews``: ``person, date`` (days): every
-    MHCT review and every episode start, once each, sorted by person and date. The same facts
+    MHCT review and every episode start, sorted by person and date (a date may appear twice). The same facts
     the durable-rules joins are over.
     """
 

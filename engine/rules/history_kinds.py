@@ -76,7 +76,8 @@ class Escalation(WithinDays):
             pl.col("review") >= pl.col("start") - params["within_days"]).with_columns(
             step=pl.col("person") * 32 + pl.col("cluster"))
         targets = subjects.select("sc", up_to="cluster").unique()
-        lower = ep.select("person", "sc", "cluster", "start", "stop").join(targets, on="sc").filter(
+        lower = ep.join(subjects.select("person").unique(), on="person", how="semi").select(
+            "person", "sc", "cluster", "start", "stop").join(targets, on="sc").filter(
             pl.col("cluster") < pl.col("up_to")).with_columns(step=pl.col("person") * 32 + pl.col("up_to"))
         reach = latest(subjects, running(lower, "step", "start", pl.col("stop").max(), "max"), by="step",
                        left_on="review", right_on="start", value="value", strict=False)
