@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import polars as pl
@@ -180,7 +181,7 @@ def durable_matches(book: RuleBook, ordered: pl.DataFrame, reviews: pl.DataFrame
     sink, counts, crashes = [], {"sessions": 0, "retries": 0}, 0
     for name, members in rulesets.items():
         mine = [session for session in sessions if session[0] == name]
-        (found_here, counted), crashed = in_child(lambda: _run_sessions({name: members}, mine))
+        (found_here, counted), crashed = in_child(partial(_run_sessions, {name: members}, mine))
         sink += found_here
         crashes += crashed
         for key in counts:

@@ -1,26 +1,33 @@
 """Run durable-rules in a child process, so that a crash inside its C engine is detected and the
 work done again rather than taking the run down.
 
-durable-rules' engine very occasionally dies of a segmentation fault inside ``assert_facts``
-(seen about once in twenty runs with small sessions, never on replaying the same session; the
+durable-rules' engine now and then dies of a segmentation fault inside ``assert_facts`` (the
 project's issue tracker has open reports of it). A crash loses nothing here: the child's inputs
 are all in the parent, the work is deterministic, and its answer only reaches the parent whole.
-The child is forked after every fact is built, and uses no Polars (whose threads do not survive a
-fork), only Python and durable-rules.
+
+The children are forked from a fork server (``_Server``): a small, fresh process started once,
+that holds no Polars threads and none of the run's memory, and imports no ``__main__`` (so a
+caller's script needs no guard). Forked straight from a run, the children crashed far more
+often, several times in a row on the same work, as if they inherited a state of the run's
+process; from the server each starts clean, cheaply, whatever the run holds. ``work``
+therefore crosses to it pickled: a module-level function, its arguments bound by
+``functools.partial``.
 """
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import os
 import pickle
 import resource
 import select
 import signal
+import subprocess
+import sys
 import time
-import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from .durable_adapter import RulesEngineError
 
@@ -40,77 +47,135 @@ class Exceeded(RulesEngineError):
 
 def in_child(work: Callable[[], T], attempts: int | None = None, seconds: float | None = None,
              memory_mb: int | None = None) -> tuple[T, int]:
-    """``work()``'s result, computed in a forked child limited to ``seconds`` (default
-    ``SECONDS``) and ``memory_mb`` of address space (default ``MEMORY_MB``); and how many
+    """``work()``'s result, computed in a child limited to ``seconds`` (default ``SECONDS``) and
+    ``memory_mb`` of address space beyond its own start (default ``MEMORY_MB``); and how many
     children crashed first. Running out of either is an ``Exceeded`` error, not retried."""
     if not hasattr(os, "fork"):
         return work(), 0
     attempts = ATTEMPTS if attempts is None else attempts
     seconds = SECONDS if seconds is None else seconds
     memory_mb = MEMORY_MB if memory_mb is None else memory_mb
+    # the work is unpickled in the child, after the server has taken this process's sys.path
+    request = pickle.dumps((list(sys.path), pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL), seconds, memory_mb),
+                           protocol=pickle.HIGHEST_PROTOCOL)
     crashes: list[str] = []
     for _ in range(attempts):
-        status, payload = _fork(work, seconds, memory_mb)
-        if status is None:
+        code, payload = _Server.send(request)
+        if code is None:
             raise Exceeded(f"durable-rules did not finish within {seconds:,g} s (a rule too costly to evaluate; "
                            "set LOCALPAY_DURABLE_SECONDS to allow more); no outcome was recorded")
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == OUT_OF_MEMORY:
+        if code == OUT_OF_MEMORY:
             raise Exceeded(f"durable-rules needed more than {memory_mb:,} MB (a rule too costly to evaluate; set "
                            "LOCALPAY_DURABLE_MEMORY_MB to allow more); no outcome was recorded")
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        if code == 0 and payload:
             kind, value = pickle.loads(payload)
             if kind == "error":
                 raise value
             return value, len(crashes)
-        crashes.append(_describe(status))
+        crashes.append(_describe(code))
     raise RulesEngineError(f"durable-rules crashed {attempts} times running the rules ({'; '.join(crashes)}); "
                            "no outcome was recorded")
 
 
-def _fork(work: Callable[[], object], seconds: float, memory_mb: int) -> tuple[int | None, bytes]:
-    """The child's exit status and what it wrote, or None when it ran past ``seconds`` (and was killed)."""
-    read, write = os.pipe()
-    with warnings.catch_warnings():
-        # the child runs only Python and durable-rules, none of the threads' code
-        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        faulthandler.disable()  # a crash is reported by the parent, in words, not as a dump
-        code = 0
+class _Server:
+    """The fork server: ``python -c ...serve()``, one per parent process, started on first use."""
+
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def send(cls, request: bytes) -> tuple[int | None, bytes]:
+        if cls.process is None or cls.process.poll() is not None:
+            cls.process = subprocess.Popen([sys.executable, "-c", "from localpay.rules.isolate import serve; serve()"],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            atexit.register(cls.stop)
+        assert cls.process.stdin is not None and cls.process.stdout is not None
         try:
-            # the child starts with the parent's address space: allow ``memory_mb`` more than that
-            if memory_mb > 0:
-                limit = _address_space() + memory_mb * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            try:
-                answer = ("ok", work())
-            except MemoryError:
-                os._exit(OUT_OF_MEMORY)
-            except Exception as error:  # raised again in the parent
-                answer = ("error", error if _picklable(error) else RulesEngineError(f"{type(error).__name__}: {error}"))
-            with os.fdopen(write, "wb") as out:
-                pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
-    os.close(write)
-    chunks, deadline = [], time.monotonic() + seconds
-    with os.fdopen(read, "rb", buffering=0) as source:
-        while True:
-            left = deadline - time.monotonic()
-            ready = select.select([source], [], [], max(left, 0))[0] if left > 0 else []
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return None, b""
-            chunk = source.read(1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    return status, b"".join(chunks)
+            _write(cls.process.stdin, request)
+            reply = _read(cls.process.stdout)
+        except BrokenPipeError:
+            reply = None
+        if reply is None:  # the server itself is gone: a crash like a child's; start another next time
+            cls.stop()
+            cls.process = None
+            return 1, b""
+        code, payload = pickle.loads(reply)
+        return code, payload
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.process is not None and cls.process.poll() is None:
+            cls.process.kill()
+            cls.process.wait()
+
+
+def serve() -> None:
+    """The server's loop: read a request, fork a child for it, answer with its exit code
+    (negative: the signal that killed it; None: it ran out of time and was killed) and what it sent."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        request = _read(source)
+        if request is None:
+            return
+        path, work, seconds, memory_mb = pickle.loads(request)
+        sys.path[:] = path
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            _child(work, write, memory_mb)
+        os.close(write)
+        chunks: list[bytes] = []
+        code: int | None = None
+        deadline = time.monotonic() + seconds
+        with os.fdopen(read, "rb", buffering=0) as answer:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([answer], [], [], left)[0]:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                chunk = answer.read(1 << 20)
+                if not chunk:
+                    _, status = os.waitpid(pid, 0)
+                    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+                    break
+                chunks.append(chunk)
+        _write(sink, pickle.dumps((code, b"".join(chunks) if code == 0 else b""), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _child(work: bytes, write: int, memory_mb: int) -> None:
+    faulthandler.disable()  # a crash is reported by the parent, in words, not as a dump
+    code = 0
+    try:
+        if memory_mb > 0:
+            limit = _address_space() + memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            answer = ("ok", pickle.loads(work)())
+        except MemoryError:
+            os._exit(OUT_OF_MEMORY)
+        except Exception as error:  # raised again in the parent
+            answer = ("error", error if _picklable(error) else RulesEngineError(f"{type(error).__name__}: {error}"))
+        with os.fdopen(write, "wb") as out:
+            pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of the server's buffers
+
+
+def _write(stream: IO[bytes], data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _read(stream: IO[bytes]) -> bytes | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    size = int.from_bytes(head, "big")
+    data = stream.read(size)
+    return data if len(data) == size else None
 
 
 def _address_space() -> int:
@@ -129,8 +194,7 @@ def _picklable(error: BaseException) -> bool:
         return False
 
 
-def _describe(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        return f"killed by {signal.Signals(number).name}"
-    return f"exit code {os.WEXITSTATUS(status)}"
+def _describe(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
