@@ -66,3 +66,13 @@ def test_a_child_past_its_memory_is_stopped_with_a_clear_error():
     with pytest.raises(RulesEngineError, match=r"durable-rules needed more than 50 MB .*LOCALPAY_DURABLE_MEMORY_MB"):
         in_child(partial(buffer, 200), memory_mb=50)
     assert in_child(partial(buffer, 10), memory_mb=50) == (10 * 1024 * 1024, 0)
+
+
+def noisy() -> int:
+    print("durable-rules may print")
+    os.write(1, b"and write to its standard output\n")
+    return 7
+
+
+def test_what_the_child_prints_never_reaches_the_answer():
+    assert in_child(noisy) == (7, 0)

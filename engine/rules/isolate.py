@@ -111,7 +111,10 @@ class _Server:
 def serve() -> None:
     """The server's loop: read a request, fork a child for it, answer with its exit code
     (negative: the signal that killed it; None: it ran out of time and was killed) and what it sent."""
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    # answers go out on a copy of stdout; anything else printed (by the server, by durable-rules in
+    # a child) goes to stderr, never into the answers
+    source, sink = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     while True:
         request = _read(source)
         if request is None:
