@@ -47,7 +47,7 @@ MAX_CONSTANT = 1000  # characters in a text written in a rule
 DURABLE_BYTES = 60_000  # durable-rules keeps a string's length in 16 bits: stay well below
 LONG_KEPT = 4000  # a longer value is given as its first characters and a mark no constant holds
 LONG_MARK = chr(0xE0FF)
-MATCHED_BYTES = DURABLE_BYTES // 3  # a value this long is never cut, whatever it holds
+MATCHED_BYTES = DURABLE_BYTES // 3  # a value of up to this many bytes is never cut (encoding at most triples it)
 ENCODE = {c: chr(0xE000 + ord(c)) for c in FORBIDDEN}
 ENCODE_TABLE = str.maketrans(ENCODE)
 
@@ -240,7 +240,6 @@ def polars(tree: Alt) -> str:
     return "(?s)^(?:" + _render(tree, _rust_char, _rust_class, ".") + ")$"
 
 
-
 def python(tree: Alt) -> str:
     """For ``re.fullmatch(..., flags=re.DOTALL)``: the tests' third reading."""
     return _render(tree, _python_char, _python_class, ".")
@@ -253,11 +252,7 @@ def matched_key(name: str, text: str) -> str:
 
 def matcher(text: str):
     """RE2's reading of a pattern of the dialect (``.fullmatch(value)``), for durable-rules' facts."""
-    return re2.compile(_body_with_flags(parse(text)))
-
-
-def _body_with_flags(tree: Alt) -> str:
-    return "(?s)" + _render(tree, _rust_char, _rust_class, ".")
+    return re2.compile("(?s)" + _render(parse(text), _rust_char, _rust_class, "."))
 
 
 def durable_prefix(prefix: str) -> str:
