@@ -73,6 +73,7 @@ def _pattern(field: Field, value):
         raise ValueError(f"the pattern '{text}' is outside the pattern dialect: {error}") from None
     return text
 
+
 def _text(field: Field, value):
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected text, found {value!r}")

@@ -15,13 +15,11 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from ..clusters import CLUSTERS
-from .conditions import Test
-from .fields import EPOCH, Field
-from .history import SUPER_CLASSES
-from .model import Rule
 from . import pattern
-from .conditions import tests_of
+from .columnar import SUPER_CLASS_CODES, days
+from .conditions import Test, tests_of
+from .fields import EPOCH, Field
+from .model import Rule
 from .normal_form import dnf
 from .vocabulary import BUILTIN
 
@@ -71,14 +69,13 @@ def episode_facts(frame: pl.DataFrame, fields: dict[str, Field], patterns: Itera
     ``(field, pattern)`` of a ``matches`` test whether the field's value matches it.
 
     durable-rules' own regular expressions answer wrongly for some patterns (``[^a-c]*.`` does
-    not match "a") and refuse others, so the second evaluator reads a pattern with Python's
-    ``re`` (``pattern.matcher``, a third implementation beside Polars'), and durable-rules
-    combines that with the rule's other conditions."""
-    days = lambda column: (pl.col(column) - pl.lit(EPOCH)).dt.total_days()  # noqa: E731
+    not match "a") and refuse others, so the second evaluator reads a pattern with RE2
+    (``pattern.matcher``, another engine than Polars'), and durable-rules combines that with
+    the rule's other conditions."""
     engine_keys = frame.select(
         t=pl.lit("ep"), patient="patient_id", episode="episode_id", provider="provider",
         cluster=pl.col("cluster").cast(pl.Int64),
-        sc=pl.col("cluster").replace_strict(_super_class_codes(), return_dtype=pl.Int64),
+        sc=pl.col("cluster").replace_strict(SUPER_CLASS_CODES, return_dtype=pl.Int64),
         start=days("start_date"),
         # a period starting after the horizon stops on its first day (columnar.history_of alike)
         stop=pl.max_horizontal(days("until"), days("start_date")) if "until" in frame.columns else days("start_date"),
@@ -124,9 +121,10 @@ def durable_text_expr(column: pl.Expr) -> pl.Expr:
 
 
 def inexact(frame: pl.DataFrame, rules: list[Rule], fields: dict[str, Field]) -> pl.Series:
-    """The episodes durable-rules cannot be given exactly (``pattern.durable_exact``): a text
-    holding a character of the block the encoding writes, or one too long for a test that reads
-    all of it (``matches``, a plugin's operator) or for the ids the joins compare."""
+    """The episodes durable-rules cannot be given exactly: a tested text holding a character of
+    the block the encoding writes (``pattern.RESERVED``), or one too long for a plugin's operator
+    (which may read all of it) or for the ids the joins compare. The built-in tests read at most
+    a cut value's first characters, or (``matches``) are answered by RE2 on the whole value."""
     whole = {"patient_id", "episode_id", "provider"}
     tested = set()
     for rule in rules:
@@ -142,10 +140,6 @@ def inexact(frame: pl.DataFrame, rules: list[Rule], fields: dict[str, Field]) ->
     if not checks:
         return pl.Series("episode_id", [], dtype=pl.String)
     return frame.filter(pl.any_horizontal(checks))["episode_id"]
-
-
-def _super_class_codes() -> dict[int, int]:
-    return {code: SUPER_CLASSES[c.super_class] for code, c in CLUSTERS.items()}
 
 
 def review_facts(reviews: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:

@@ -72,6 +72,8 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
         return Evaluation(matches, stats)
     matches = columnar_matches(rules, ordered, reviews)
     stats["rules_polars"] = len(rules)
+    if cross_check <= 0:
+        return Evaluation(matches, stats)
     refused = inexact(ordered, rules, book.fields)  # people durable-rules cannot be given exactly are not sampled
     eligible = ordered.join(ordered.filter(pl.col("episode_id").is_in(refused.implode())).select("patient_id"),
                             on="patient_id", how="anti") if not refused.is_empty() else ordered
