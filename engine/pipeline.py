@@ -17,7 +17,7 @@ import polars as pl
 
 from . import reconcile
 from .errors import LocalpayError, PluginError
-from .inputs.assessments import check_assessments, read_assessments, reviews_of
+from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
 from .inputs.tables import InputTable, given
@@ -96,7 +96,8 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     clock = _Clock(progress)
     with clock.stage("load"):
         raw = read_episodes(inputs.episodes)
-        raw_assessments = read_assessments(inputs.assessments) if inputs.assessments else None
+        assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset, plugins))
+                       if inputs.assessments else None)
         declared = plugins.input_tables
         tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
     with clock.stage("check"):
@@ -105,9 +106,8 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
             [c for c in parsed.columns if c.startswith("_text_")]
         ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
-        usable_assessments, assessment_exceptions = (None, empty_exceptions())
-        if raw_assessments is not None:
-            usable_assessments, assessment_exceptions = check_assessments(raw_assessments, list(ruleset.providers))
+        usable_assessments = assessments.usable if assessments else None
+        assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
         usable, table_exceptions = _check_tables(ruleset, declared, tables)
     reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
@@ -130,7 +130,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).sort(EXCEPTION_ORDER)
         lines = lines.sort(LINE_ORDER, nulls_last=True)
-        summary = reconcile.summary(parsed, lines, exceptions, raw_assessments, usable_assessments)
+        summary = reconcile.summary(parsed, lines, exceptions, assessments)
         for name, (_, raw) in tables.items():
             summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
                              "rows_excepted": raw.height - usable[name].height}
@@ -149,6 +149,16 @@ def _check_tables(ruleset: Ruleset, declared: Mapping[str, InputTable],
         usable[name], found = table.check(raw, list(getattr(ruleset, table.parties)))
         exceptions.append(found)
     return usable, exceptions
+
+
+def _items(ruleset: Ruleset, plugins: Plugins) -> set[int]:
+    """The HoNOS items something in the run reads: an arrangement's option, or an indicator."""
+    items = {item for indicator in plugins.vocabulary.indicators.values() for item in indicator.items}
+    for arrangement in ruleset.arrangements:
+        option = ruleset.option_of(arrangement)
+        if option.assessment_items is not None:
+            items.update(option.assessment_items(arrangement))
+    return items
 
 
 def _needed_from(ruleset: Ruleset, asked: Month) -> Month:

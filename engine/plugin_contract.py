@@ -10,7 +10,7 @@ given and return are in ``plugin_values``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Protocol
@@ -169,6 +169,17 @@ class PlanRowsFunction(Protocol):
         """
 
 
+class ItemsFunction(Protocol):
+    """An option's ``assessment_items``: the HoNOS items it reads from the assessments."""
+
+    def __call__(self, arrangement: Arrangement, /) -> Collection[int]:
+        """The HoNOS items (1 to 12) the arrangement weighs.
+
+        :param arrangement: the arrangement, validated by the option's ``parameters`` model.
+        :return: item numbers; the run reads and checks ``item_<n>`` for each (and no others).
+        """
+
+
 @dataclass(frozen=True)
 class PaymentOption:
     """A payment option, as a plugin declares it from ``localpay_payment_options``.
@@ -193,6 +204,7 @@ class PaymentOption:
     plan_rows: PlanRowsFunction | None = None  # None: no activity plan to chart
     measures: MeasuresFunction | None = None  # None: it counts no measures
     validation: ValidationFunction | None = None  # None: nothing to say in the schedule's validation section
+    assessment_items: ItemsFunction | None = None  # None: it reads no HoNOS item scores
     # whether the option's lines are activity delivered, which a risk share can count as its
     # actual (False for payments that are not activity: a block, an incentive, a share)
     delivers_activity: bool = True

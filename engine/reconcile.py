@@ -73,7 +73,7 @@ def _entries(rows: pl.DataFrame, column: str, value: pl.Expr, code: str, reason:
     ).cast(EXCEPTION_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
-def summary(parsed, lines, exceptions, raw_assessments, usable_assessments) -> dict:
+def summary(parsed, lines, exceptions, assessments) -> dict:
     episodes = exceptions.filter(pl.col("source") == "episodes")
     read = parsed.height
     priced_ids = lines["episode_id"].drop_nulls().unique().implode()
@@ -94,9 +94,9 @@ def summary(parsed, lines, exceptions, raw_assessments, usable_assessments) -> d
         },
         "lines": lines.height,
     }
-    if raw_assessments is not None:
+    if assessments is not None:
         result["assessments"] = {
-            "rows_read": raw_assessments.height, "rows_used": usable_assessments.height,
-            "rows_excepted": raw_assessments.height - usable_assessments.height,
+            "rows_read": assessments.rows_read, "rows_used": assessments.usable.height,
+            "rows_excepted": assessments.rows_read - assessments.usable.height,
         }
     return result

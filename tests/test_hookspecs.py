@@ -55,7 +55,7 @@ def test_every_function_an_option_declares_is_a_protocol():
     hints = typing.get_type_hints(options.PaymentOption)
     functions = {f.name: hints[f.name] for f in dataclasses.fields(options.PaymentOption)
                  if any(t in PROTOCOLS for t in typing.get_args(hints[f.name]) or (hints[f.name],))}
-    assert sorted(functions) == ["activity", "check", "describe", "measures", "needs_from", "plan_rows", "planned",
+    assert sorted(functions) == ["activity", "assessment_items", "check", "describe", "measures", "needs_from", "plan_rows", "planned",
                                  "price", "settle", "timing", "validation"]
     assert len(PROTOCOLS) == len(functions)
 

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from ..clusters import CLUSTERS
 from ..errors import InputError
+from ..lines import EXCEPTION_COLUMNS
+from .checks import RowCheck, run_checks
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
 
 
-def read_table(path: Path, what: str) -> pl.DataFrame:
-    """A CSV or Parquet file as text columns with tidy lower-case headers, blanks as null, and
-    a 1-based ``row`` number (the header is not counted)."""
+def scan_table(path: Path, what: str) -> tuple[pl.LazyFrame, list[str]]:
+    """A CSV or Parquet file, lazily, as text columns with tidy lower-case headers, blanks as
+    null, and a 1-based ``row`` number (the header is not counted); with the tidy names."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
@@ -31,17 +35,97 @@ def read_table(path: Path, what: str) -> pl.DataFrame:
         else:
             lazy = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
         columns = lazy.collect_schema().names()
-        names = [name.replace("\ufeff", "").strip().lower() for name in columns]
-        written = names if path.suffix.lower() in (".parquet", ".pq") else _csv_header(path)
-        repeated = sorted({n for n in written if written.count(n) > 1})
-        if repeated:
-            raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
-        # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
-        text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
-        frame = lazy.select([pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)])
-        return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64)).collect()
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise InputError(f"cannot read {what} file {str(path)!r}: {str(error).splitlines()[0]}") from None
+        raise _unreadable(path, what, error) from None
+    names = [name.replace("\ufeff", "").strip().lower() for name in columns]
+    written = names if path.suffix.lower() in (".parquet", ".pq") else _csv_header(path)
+    repeated = sorted({n for n in written if written.count(n) > 1})
+    if repeated:
+        raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
+    # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
+    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
+    frame = lazy.select([pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)])
+    return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64)), names
+
+
+def read_table(path: Path, what: str) -> pl.DataFrame:
+    """``scan_table``, read whole."""
+    lazy, _ = scan_table(path, what)
+    return collect(lazy, path, what)
+
+
+def collect(lazy: pl.LazyFrame, path: Path, what: str, streaming: bool = False) -> pl.DataFrame:
+    """Run a query over an input file; a file that cannot be read is an ``InputError``."""
+    try:
+        return lazy.collect(engine="streaming" if streaming else "auto")
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise _unreadable(path, what, error) from None
+
+
+def _unreadable(path: Path, what: str, error: Exception) -> InputError:
+    return InputError(f"cannot read {what} file {str(path)!r}: {str(error).splitlines()[0]}")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An input file read and checked: the ``usable`` rows (typed), an ``exceptions`` entry for
+    every other row, and how many rows were read."""
+
+    usable: pl.DataFrame
+    exceptions: pl.DataFrame
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How ``read_checked`` reads a file with given columns: ``parse`` adds the typed columns
+    (beside ``_text_<column>`` for those whose text a check quotes), ``checks`` are the row
+    checks, ``keep`` the columns of a usable row, ``reads`` the columns ``parse`` reads."""
+
+    parse: Callable[[pl.LazyFrame], pl.LazyFrame]
+    checks: list[RowCheck]
+    keep: list[str]
+    reads: list[str]
+
+
+def read_checked(path: Path, what: str, required: tuple[str, ...], optional: tuple[str, ...],
+                 plan: Callable[[list[str]], Plan]) -> Checked:
+    """Read, parse and check a file in one streaming pass that keeps only what later stages use.
+
+    ``plan(columns)`` says how, for a file with those columns (absent optional ones included).
+    Only the typed columns are kept; the rows a check finds bad are read again for the text
+    their exception entries quote, so a large file is never held as text. Checks here are
+    row-local (each row judged on its own values), as the built-in ones are.
+    """
+    lazy, names = scan_table(path, what)
+    _require(names, path, what, required)
+    absent = [c for c in optional if c not in names]
+    lazy = lazy.with_columns([pl.lit(None, pl.String).alias(c) for c in absent])
+    columns = names + absent
+    how = plan(columns)
+    parse, found = how.parse, how.checks
+    bad = pl.any_horizontal([c.bad.fill_null(False) for c in found]) if found else pl.lit(False)
+    frame = collect(parse(lazy).select("row", *how.keep, _bad=bad), path, what, streaming=True)
+    flagged = frame.filter(pl.col("_bad"))["row"]
+    exceptions = pl.DataFrame(schema=EXCEPTION_COLUMNS)
+    if flagged.len():
+        # the flagged rows' text, read again: holding every row's text to report a few would
+        # cost more memory than the file's size; only the columns the checks and parsing read
+        quoted = {name.removeprefix("_text_") for check in found for expr in (check.bad, check.reason)
+                  for name in expr.meta.root_names()}
+        wanted = [c for c in columns if c in quoted or c in how.keep or c in how.reads or c in EXCEPTION_COLUMNS]
+        rows = lazy.select("row", *wanted).filter(pl.col("row").is_in(flagged.implode()))
+        exceptions = run_checks(collect(parse(rows), path, what, streaming=True), found, what)
+    return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height)
+
+
+def _require(names: list[str], path: Path, what: str, required: tuple[str, ...]) -> None:
+    absent = [c for c in required if c not in names]
+    if absent:
+        found = ", ".join(names) or "none"
+        raise InputError(
+            f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found})"
+        )
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -55,12 +139,7 @@ def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple
     """``read_table``, refusing a file without the required columns; absent optional columns
     are added empty, so later stages can rely on them."""
     frame = read_table(path, what)
-    absent = [c for c in required if c not in frame.columns]
-    if absent:
-        found = ", ".join(c for c in frame.columns if c != "row") or "none"
-        raise InputError(
-            f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found})"
-        )
+    _require([c for c in frame.columns if c != "row"], path, what, required)
     return frame.with_columns([pl.lit(None, pl.String).alias(c) for c in optional if c not in frame.columns])
 
 

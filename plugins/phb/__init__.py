@@ -52,6 +52,7 @@ def localpay_payment_options():
         settle=settle,
         describe=describe,
         check=check,
+        assessment_items=lambda arrangement: tuple(arrangement.allocation.item_weights),
         timing=lambda arrangement, ruleset: (
             "Budgets are paid monthly, pro rata to the days held; unbundling reduces the provider's cluster payment in "
             "the same month; unspent direct payments are reclaimed in the month of a review or at the year end."),
