@@ -53,7 +53,7 @@ PERIOD, FROM = "2025-06", "2025-04"
 MONTHS = [(dt.date(2025, 4, 1), dt.date(2025, 5, 1)), (dt.date(2025, 5, 1), dt.date(2025, 6, 1)),
           (dt.date(2025, 6, 1), dt.date(2025, 7, 1))]
 HORIZON = dt.date(2025, 7, 1)
-STAGES = ("load", "check", "rules", "overlaps", "price", "settle", "account", "write")
+STAGES = ("load", "check", "rules", "overlaps", "price", "settle", "account", "cross-check", "write")
 # two of the five history rules combine two history conditions
 COMBINED = {
     "    when: {escalation: {within_days: 90}, service: CRHT}\n":

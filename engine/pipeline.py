@@ -78,8 +78,8 @@ class _Clock:
         self.progress = progress
 
     @contextmanager
-    def stage(self, name: str):
-        if self.progress:
+    def stage(self, name: str, announce: bool = True):
+        if self.progress and announce:
             self.progress(name)
         started = time.perf_counter()
         yield
@@ -96,7 +96,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     clock = _Clock(progress)
     with clock.stage("load"):
         raw = read_episodes(inputs.episodes)
-        assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset, plugins))
+        assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset))
                        if inputs.assessments else None)
         declared = plugins.input_tables
         tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
@@ -134,6 +134,8 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         for name, (_, raw) in tables.items():
             summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
                              "rows_excepted": raw.height - usable[name].height}
+    with clock.stage("cross-check", announce=False):
+        rules.confirm()  # the cross-check ran beside pricing: a disagreement stops the run here
     files = {"episodes": Path(inputs.episodes), "assessments": Path(inputs.assessments) if inputs.assessments else None,
              **{name: path for name, (path, _) in tables.items()}}
     return RunResult(ruleset, period, months, lines, exceptions, summary, files, context, parsed, clock.timings,
@@ -151,9 +153,9 @@ def _check_tables(ruleset: Ruleset, declared: Mapping[str, InputTable],
     return usable, exceptions
 
 
-def _items(ruleset: Ruleset, plugins: Plugins) -> set[int]:
-    """The HoNOS items something in the run reads: an arrangement's option, or an indicator."""
-    items = {item for indicator in plugins.vocabulary.indicators.values() for item in indicator.items}
+def _items(ruleset: Ruleset) -> set[int]:
+    """The HoNOS items the run's arrangements read (indicators see the assessments without them)."""
+    items: set[int] = set()
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.assessment_items is not None:

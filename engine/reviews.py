@@ -29,9 +29,14 @@ def review_anchors(episodes: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFram
     """Each episode's anchors: its start, then every review inside it before ``horizon``.
     Columns: episode_id, cluster, anchor, anchor_kind (start | review), next_anchor (the next
     review, null if none), until (the episode's exclusive end, open periods closed at horizon)."""
+    return _anchors(episodes.lazy(), reviews.lazy()).collect()
+
+
+def _anchors(episodes: pl.LazyFrame, reviews: pl.LazyFrame) -> pl.LazyFrame:
     base = episodes.select("row", "episode_id", "patient_id", "provider", "cluster", "start_date", "until")
     starts = base.select("row", anchor="start_date", anchor_kind=pl.lit("start"))
-    inside = base.join(reviews, on=["patient_id", "provider"]).filter(
+    inside = base.select("row", "patient_id", "provider", "start_date", "until").join(
+        reviews.select("patient_id", "provider", "review_date"), on=["patient_id", "provider"]).filter(
         (pl.col("review_date") > pl.col("start_date")) & (pl.col("review_date") < pl.col("until"))
     ).select("row", anchor="review_date", anchor_kind=pl.lit("review")).unique()
     # sorted by the integer row, the next anchor of the same episode is simply the next line
@@ -45,7 +50,7 @@ def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFra
     """Runs of days with one review state. Columns: episode_id, seg_start, seg_stop, overdue,
     anchor, anchor_kind, due (the date the review fell due), next_anchor (the next review, null
     if none yet), review_after (the same, on overdue runs only: the review that ended them)."""
-    anchors = review_anchors(episodes, reviews).with_columns(
+    anchors = _anchors(episodes.lazy(), reviews.lazy()).with_columns(
         due=due_expr(pl.col("anchor"), pl.col("cluster")),
         end=pl.coalesce("next_anchor", "until"),
     )
@@ -60,4 +65,4 @@ def review_segments(episodes: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFra
         next_anchor="next_anchor",
     )
     segments = pl.concat([in_review, overdue])
-    return segments.filter(pl.col("seg_stop") > pl.col("seg_start"))
+    return segments.filter(pl.col("seg_stop") > pl.col("seg_start")).collect()

@@ -49,7 +49,7 @@ def test_a_planted_columnar_mistake_stops_the_run(price, monkeypatch):
     assert str(stopped.value).startswith(
         "the two rule evaluators disagree for person 'P2', rule 'back-soon' (rules[0]) on episode 'B2': "
         "the columnar evaluator says it matches, durable-rules says it does not (1 disagreement(s) in the sample); "
-        "no money was computed")
+        "nothing was written")
 
 
 def test_without_the_cross_check_the_columnar_answer_is_taken(price, monkeypatch):
@@ -94,3 +94,25 @@ rules:
         signal.signal(signal.SIGALRM, previous)
     held = case.lines.filter(pl.col("status") == "held")["episode_id"].to_list()
     assert held == [f"C{i:02d}" for i in range(10, 24)]
+
+
+def test_a_disagreement_found_beside_pricing_leaves_the_out_folder_as_it_was(tmp_path, monkeypatch):
+    """The check runs while the run prices; the run waits for it before writing anything: a
+    planted mistake ends `localpay run` with the disagreement and no lines, statements or manifest."""
+    from click.testing import CliRunner
+
+    from localpay.cli import cli
+
+    true_answer = history_kinds.RePresentation.columnar
+    monkeypatch.setattr(history_kinds.RePresentation, "columnar",
+                        lambda self, params, history: true_answer(self, params, history) | (
+                            history.episodes["episode_id"] == "B2"))
+    (tmp_path / "r.yaml").write_text(ruleset_text(CLUSTER_PER_DAY) + RULES)
+    (tmp_path / "e.csv").write_text(HEADER + "\n" + "\n".join(line.strip() for line in EPISODES.strip().splitlines()) + "\n")
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["run", str(tmp_path / "r.yaml"), str(tmp_path / "e.csv"), "--period", "2025-06",
+                                    "--out", str(out)])
+    assert done.exit_code != 0
+    assert "the two rule evaluators disagree for person 'P2', rule 'back-soon'" in done.output
+    assert "Traceback" not in done.output
+    assert not out.exists() or not any(out.iterdir())

@@ -128,3 +128,22 @@ def test_long_crisis_histories_with_a_local_condition(history, more_than, crisis
                   if next(e for e in episodes if e["id"] == eid)["provider"] == "RT2")
     assert matches(data, frame, review_frame, "polars") == want
     assert matches(data, frame, review_frame, "durable") == want
+
+
+def test_running_values_are_the_same_by_one_packed_key_or_by_two_columns():
+    """``running`` packs an integer group and day into one key when they fit; where they do not
+    (a day beyond 2^21 from 1970, a null, a text group) it groups by the two columns: both give
+    the same answer."""
+    from localpay.rules.columnar import running
+
+    frame = pl.DataFrame({"person": [3, 3, 3, 1, 1, 7], "start": [10, 10, 12, 5, 9, 0],
+                          "stop": [15, 11, 13, 20, 6, 1]})
+    # person 1: at 5 the largest stop is 20, still 20 at 9; person 3: at 10, 15 (two rows); at 12, 15
+    expected_max = [(1, 5, 20), (1, 9, 20), (3, 10, 15), (3, 12, 15), (7, 0, 1)]
+    expected_count = [(1, 5, 1), (1, 9, 2), (3, 10, 2), (3, 12, 3), (7, 0, 1)]
+    for shape in (frame, frame.with_columns(pl.col("person").cast(pl.String)),
+                  frame.with_columns(pl.col("start") + (1 << 22))):
+        shift = (1 << 22) if shape["start"].max() > 1000 else 0
+        as_found = lambda f: [(int(p), s - shift, v) for p, s, v in f.rows()]  # noqa: E731
+        assert as_found(running(shape, "person", "start", pl.col("stop").max(), "max")) == expected_max
+        assert as_found(running(shape, "person", "start", pl.len().cast(pl.Int64), "sum")) == expected_count

@@ -4,7 +4,7 @@ a date, then scored."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -17,6 +17,9 @@ ASSESSMENT_COLUMNS = {"patient_id": pl.String, "provider": pl.String, "assessmen
                       "tool": pl.String, "cluster": pl.Int8, "total": pl.Int64}
 
 
+KEPT_CUTS = 2
+
+
 @dataclass(frozen=True)
 class MeasureInputs:
     """Everything measures count from in a run: the checked episodes (after local rules), the
@@ -25,6 +28,10 @@ class MeasureInputs:
     episodes: pl.DataFrame
     assessments: pl.DataFrame | None
     returns: pl.DataFrame
+    # the latest cuts of episodes and assessments, by what decides them: the measures of one
+    # settlement share a cut (the assessments are most of a run's rows); only the last few are
+    # kept, since each may hold most of the assessments
+    cuts: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def empty_returns(cls) -> pl.DataFrame:
@@ -40,6 +47,24 @@ def measure_data(measure: Measure, inputs: MeasureInputs, provider: str | tuple[
     the data's ``provider`` is then the codes joined by commas, and its returns are the group's
     (``joint_returns``). Assessments count for the people in scope with the providers whose episodes are in scope."""
     scope = measure.scope
+    several = not isinstance(provider, str)
+    key = (provider, commissioner, scope, start, as_of)
+    if key not in inputs.cuts:
+        while len(inputs.cuts) >= KEPT_CUTS:
+            inputs.cuts.pop(next(iter(inputs.cuts)))
+        inputs.cuts[key] = _cut(scope, inputs, provider, commissioner, start, as_of)
+    episodes, assessments = inputs.cuts[key]
+    if several:
+        return MeasureData(episodes, assessments, joint_returns(inputs.returns, tuple(provider)), measure.id,
+                           ",".join(provider), start, as_of)
+    returns = inputs.returns.filter(pl.col("provider").is_null() | (pl.col("provider") == provider))
+    assert isinstance(provider, str)  # several is false: one provider
+    return MeasureData(episodes, assessments, returns, measure.id, provider, start, as_of)
+
+
+def _cut(scope, inputs: MeasureInputs, provider: str | tuple[str, ...], commissioner: str | None, start: dt.date,
+         as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The episodes and assessments a measure of this scope counts (``measure_data``)."""
     several = not isinstance(provider, str)
     episodes = inputs.episodes.filter(
         (pl.col("start_date") <= as_of) & (pl.col("stop").is_null() | (pl.col("stop") > start)))
@@ -57,12 +82,7 @@ def measure_data(measure: Measure, inputs: MeasureInputs, provider: str | tuple[
         (pl.col("assessment_date") <= as_of)
         & ((pl.col("assessment_date") >= start) | (pl.col("tool") == "MHCT"))  # the latest review may be older
     ).join(seen, on=["patient_id", "provider"], how="semi")
-    if several:
-        return MeasureData(episodes, assessments, joint_returns(inputs.returns, tuple(provider)), measure.id,
-                           ",".join(provider), start, as_of)
-    returns = inputs.returns.filter(pl.col("provider").is_null() | (pl.col("provider") == provider))
-    assert isinstance(provider, str)  # several is false: one provider
-    return MeasureData(episodes, assessments, returns, measure.id, provider, start, as_of)
+    return episodes, assessments
 
 
 def joint_returns(returns: pl.DataFrame, providers: tuple[str, ...]) -> pl.DataFrame:

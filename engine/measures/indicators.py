@@ -76,15 +76,13 @@ class Indicator:
     ``compute(data: MeasureData, parameters) -> Count``. ``describe(parameters) -> str``: the
     numerator and denominator in plain English for the schedule, e.g. "people whose latest
     HoNOS total is lower than their first, of the people with two HoNOS totals at least 14
-    days apart". ``items``: the HoNOS items (1 to 12) ``compute`` reads from the assessments
-    (``item_<n>``, as small integers); a run reads and checks only the items something asks for."""
+    days apart"."""
 
     name: str
     summary: str
     compute: Callable[[MeasureData, Any], Count]
     describe: Callable[[Any], str]
     parameters: type[BaseModel] = NoParameters
-    items: tuple[int, ...] = ()
     plugin: str = field(default="", compare=False)
 
 

@@ -85,9 +85,13 @@ def commissioners(valid: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     moved = {n: d.action.value for n, p in found.plans.items() if (d := p.first("commissioner"))}
     if not moved:
         return valid
-    with_plan = valid.join(found.episodes, on="episode_id", how="left")
-    new = pl.col("plan").replace_strict(moved, default=None, return_dtype=pl.String)
-    return with_plan.with_columns(commissioner=pl.coalesce(new, pl.col("commissioner"))).drop("plan")
+    # the few episodes that move, looked up by id (a join of every episode would cost more)
+    movers = found.episodes.filter(pl.col("plan").is_in(list(moved))).with_columns(
+        payer=pl.col("plan").replace_strict(moved, return_dtype=pl.String))
+    if movers.is_empty():
+        return valid
+    return valid.with_columns(commissioner=pl.col("episode_id").replace_strict(
+        movers["episode_id"], movers["payer"], default=pl.col("commissioner"), return_dtype=pl.String))
 
 
 def price_steps(plan_: Plan, unit_price: int) -> list[tuple]:

@@ -5,7 +5,8 @@ expressions; each history condition is its kind's ``columnar`` answer (as-of joi
 values over each person's periods and reviews); a rule's conditions are one conjunction, so its
 matches are the episodes where every part holds. Then a seeded sample of people
 (``settings.rules_cross_check``) is re-evaluated through durable-rules and the two answers
-compared: a disagreement stops the run before any money is written.
+compared (beside pricing, in the background): a disagreement stops the run before anything is
+written.
 
 ``durable``: every rule through durable-rules. Each part of a rule (its own-field conditions, and
 each history condition) is a durable rule of its own, and the rule matches where all its parts
@@ -17,6 +18,7 @@ earlier period. The sessions run in a child process (``isolate.py``); every fact
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
@@ -46,13 +48,23 @@ class CrossCheckError(LocalpayError):
 class Evaluation:
     matches: pl.DataFrame  # episode_id, rule (index)
     stats: dict = field(default_factory=dict)
+    pending: Future | None = None  # the cross-check, while it runs beside the rest of the run
+
+    def confirm(self) -> None:
+        """Wait for the cross-check, if it is still running: raises ``CrossCheckError`` when the
+        evaluators disagree. Nothing may be written from the matches before this returns."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
 
 
 def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | None,
-             evaluator: Evaluator = "polars", cross_check: int = 0) -> Evaluation:
+             evaluator: Evaluator = "polars", cross_check: int = 0, background: bool = False) -> Evaluation:
     """``episodes``: checked episodes with typed columns and ``until`` (the stop, closed at the
     horizon); ``reviews``: ``patient_id, review_date``; ``cross_check``: how many people the
-    polars evaluator has durable-rules re-evaluate."""
+    polars evaluator has durable-rules re-evaluate; ``background``: return while the
+    cross-check runs (in a thread waiting on its child process, so the run goes on pricing on
+    the other core), for the caller to ``confirm`` before anything is written."""
     rules = list(book.rules)
     stats = {"evaluator": evaluator, "rules_polars": 0, "rules_durable": 0, "sessions": 0, "retries": 0,
              "crashes": 0, "cross_checked_people": 0}
@@ -79,13 +91,24 @@ def evaluate(book: RuleBook, episodes: pl.DataFrame, reviews: pl.DataFrame | Non
                             on="patient_id", how="anti") if not refused.is_empty() else ordered
     sample = sampled_people(eligible, cross_check)
     stats["cross_check_unsampled_episodes"] = refused.len()
-    if sample:
-        chosen = ordered.filter(pl.col("patient_id").is_in(pl.Series(sample).implode()))
-        wanted = reviews.filter(pl.col("patient_id").is_in(pl.Series(sample).implode())) if reviews is not None else None
+    if not sample:
+        return Evaluation(matches, stats)
+    chosen = ordered.filter(pl.col("patient_id").is_in(pl.Series(sample).implode()))
+    wanted = reviews.filter(pl.col("patient_id").is_in(pl.Series(sample).implode())) if reviews is not None else None
+
+    def check() -> None:
         checked, counts = durable_matches(book, chosen, wanted)
         stats.update(counts, cross_checked_people=len(sample))
         compare(rules, chosen, matches, checked)
-    return Evaluation(matches, stats)
+
+    evaluation = Evaluation(matches, stats)
+    if not background:
+        check()
+        return evaluation
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localpay-cross-check")
+    evaluation.pending = worker.submit(check)
+    worker.shutdown(wait=False)
+    return evaluation
 
 
 def columnar_matches(rules: list[Rule], ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> pl.DataFrame:
@@ -153,7 +176,7 @@ def compare(rules: list[Rule], chosen: pl.DataFrame, columnar: pl.DataFrame, dur
     raise CrossCheckError(
         f"the two rule evaluators disagree for person {first['patient_id']!r}, rule {rule.id!r} (rules[{rule.index}]) "
         f"on episode {first['episode_id']!r}: {said} ({differ.height} disagreement(s) in the sample); "
-        "no money was computed. Run again with --rules-engine durable to price on durable-rules' answer, "
+        "nothing was written. Run again with --rules-engine durable to price on durable-rules' answer, "
         "and report the rule and the person's episodes")
 
 

@@ -4,7 +4,6 @@ depends on the clock, the machine or the order plugins answered in."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
             atomic_write(stem.with_suffix(suffix), text)
             files.append(stem.with_suffix(suffix))
     full = {**manifest, "summary": result.summary,
-            "outputs": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
+            "outputs": {f.name: file_sha256(f) for f in files}}
     atomic_write(out_dir / "manifest.json", to_json(full))
     return Written(out_dir, files + [out_dir / "manifest.json"], statements, full)
 

@@ -166,8 +166,9 @@ def _merge_days(lines: pl.DataFrame) -> pl.DataFrame:
     """Runs of days that differ only in where a review fell (a review before the due date)
     become one line: same episode, month, price, status and reasons."""
     days = lines.filter(pl.col("stop").is_not_null())
-    # only an episode with several lines at one price and status in a month can merge
-    alone = pl.len().over("episode_id", "period", "unit_price", "status") == 1
+    # only an episode with several lines at one price and status in a month can merge: found
+    # by a hash of those keys (a collision only sends a line through the exact merge below)
+    alone = ~pl.struct("episode_id", "period", "unit_price", "status").hash().is_duplicated()
     single, days = days.filter(alone), days.filter(~alone)
     ordered = days.sort([*_SAME_LINE, "from_date"], nulls_last=True).with_columns(
         _new=(pl.col("from_date") != pl.col("stop").shift(1)).over(_SAME_LINE).fill_null(True)
