@@ -17,7 +17,9 @@ that each peak resident memory is that step's own:
   prices joined, lines written as CSV.
 - "run": ``localpay run`` (the pipeline and every output) with the Stockport ruleset and 20
   local rules (15 row-local, 5 across history, two of those combining two history conditions),
-  April to June 2025; seconds per stage. "ratio" is run s / tight s.
+  April to June 2025; seconds per stage ("cross-check": the time the run waited, after
+  accounting, for the durable-rules cross-check that ran beside pricing). "ratio" is run s /
+  tight s.
 - "rules x": the rules stage alone, every rule columnar (no cross-check), and every rule through
   durable-rules (sizes up to ``--durable-max``), on the same checked episodes: the speed-up, and
   whether the two found the same matches (the script exits 1 when they differ).

@@ -116,6 +116,8 @@ def read_checked(path: Path, what: str, required: tuple[str, ...], optional: tup
         wanted = [c for c in columns if c in quoted or c in how.keep or c in how.reads or c in EXCEPTION_COLUMNS]
         rows = lazy.select("row", *wanted).filter(pl.col("row").is_in(flagged.implode()))
         exceptions = run_checks(collect(parse(rows), path, what, streaming=True), found, what)
+        if not exceptions["row"].unique().sort().equals(flagged.sort()):  # every bad row reported, no other
+            raise InputError(f"{what} file {str(path)!r} changed while it was being read; run again")
     return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height)
 
 
