@@ -44,7 +44,6 @@ import argparse
 import datetime as dt
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -62,7 +61,7 @@ from localpay.periods import Month, months_between
 from localpay.pipeline import Inputs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale import RESULT, peak_mib  # noqa: E402  (as the other benchmarks print and measure)
+from scale import RESULT, peak_mib, result_of  # noqa: E402  (as the other benchmarks print and measure)
 
 AS_OF = dt.date(2026, 3, 31)
 FIRST, LAST = Month(2025, 4), Month(2026, 3)
@@ -194,13 +193,7 @@ def _adjustments(work: Path) -> int:
 
 def child(flag: str, people: int, scratch: Path) -> dict | None:
     """Run this script with a hidden flag in a fresh process; its last RESULT line, or None."""
-    done = subprocess.run([sys.executable, __file__, flag, str(people), "--out", str(scratch)],
-                          stdout=subprocess.PIPE, text=True)
-    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    if done.returncode or not found:
-        print(f"{people:,} people: {flag} failed (exit {done.returncode})", file=sys.stderr)
-        return None
-    return json.loads(found[-1][len(RESULT):])
+    return result_of([sys.executable, __file__, flag, str(people), "--out", str(scratch)], f"{people:,} people: {flag}")
 
 
 def table(head: list[str], body: list[list[str]]) -> str:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ from localpay.statement.writing import write_outputs
 
 sys.path.insert(0, str(Path(__file__).parent))
 import rules as rules_bench  # noqa: E402  (the 20 rules and the rules stage's children)
-from scale import RESULT, peak_mib, synth_one  # noqa: E402  (the same data as the scale benchmark)
+from scale import RESULT, peak_mib, result_of, synth_one  # noqa: E402  (the same data as the scale benchmark)
 
 PERIOD, FROM = "2025-06", "2025-04"
 MONTHS = [(dt.date(2025, 4, 1), dt.date(2025, 5, 1)), (dt.date(2025, 5, 1), dt.date(2025, 6, 1)),
@@ -160,13 +159,7 @@ def run_one(work: Path, ruleset_path: Path) -> dict:
 
 
 def child(flag: str, size: int, out: Path, extra: list[str] = ()) -> dict | None:
-    command = [sys.executable, __file__, flag, str(size), "--out", str(out), *extra]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    if done.returncode or not found:
-        print(f"size {size:,}: {flag} failed (exit {done.returncode})", file=sys.stderr)
-        return None
-    return json.loads(found[-1][len(RESULT):])
+    return result_of([sys.executable, __file__, flag, str(size), "--out", str(out), *extra], f"size {size:,}: {flag}")
 
 
 def _rules_children(size: int, out: Path, durable: bool) -> dict:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ from localpay.rules.model import RuleBook
 from localpay.ruleset.load import resolve_ruleset_path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale import RESULT, peak_mib, synth_one  # noqa: E402  (the same data as the scale benchmark)
+from scale import RESULT, peak_mib, result_of, synth_one  # noqa: E402  (the same data as the scale benchmark)
 
 PERIOD, FROM = "2025-06", "2025-04"
 
@@ -219,12 +218,7 @@ def child(flag: str, size: int, args, evaluator: str | None = None) -> dict | No
     for option in ("episodes_per_session", "people_per_session"):
         if getattr(args, option):
             command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    if done.returncode or not found:
-        print(f"size {size:,}: {flag} {evaluator or ''} failed (exit {done.returncode})", file=sys.stderr)
-        return None
-    return json.loads(found[-1][len(RESULT):])
+    return result_of(command, f"size {size:,}: {flag} {evaluator or ''}")
 
 
 def best(results) -> dict | None:

@@ -81,15 +81,21 @@ def run_one(size: int, work: Path) -> dict:
             "timings": timings, "run_s": sum(timings.values()), "run_mib": peak_mib()}
 
 
-def child(flag: str, size: int, scratch: Path, fmt: str) -> dict | None:
-    """Run this script with a hidden flag in a fresh process; its last RESULT line, or None."""
-    done = subprocess.run([sys.executable, __file__, flag, str(size), "--out", str(scratch), "--format", fmt],
-                          stdout=subprocess.PIPE, text=True)
-    found = [l for l in done.stdout.splitlines() if l.startswith(RESULT)]
+def result_of(command: list[str], what: str) -> dict | None:
+    """Run a benchmark step in a fresh process: the last RESULT line it prints, or None (and
+    ``what`` failed, with its exit status, on stderr)."""
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode or not found:
-        print(f"size {size:,}: {flag} failed (exit {done.returncode})", file=sys.stderr)
+        print(f"{what} failed (exit {done.returncode})", file=sys.stderr)
         return None
     return json.loads(found[-1][len(RESULT):])
+
+
+def child(flag: str, size: int, scratch: Path, fmt: str) -> dict | None:
+    """Run this script with a hidden flag in a fresh process; its last RESULT line, or None."""
+    return result_of([sys.executable, __file__, flag, str(size), "--out", str(scratch), "--format", fmt],
+                     f"size {size:,}: {flag}")
 
 
 def table(rows: list[dict]) -> str:
