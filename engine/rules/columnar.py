@@ -31,19 +31,27 @@ def history_of(ordered: pl.DataFrame, reviews: pl.DataFrame | None) -> History:
         start=days("start_date"), stop=pl.max_horizontal(days("until"), days("start_date")),
         # people numbered in their sorted order, providers by their codes' order: integer keys
         person=(pl.col("patient_id") != pl.col("patient_id").shift(1)).fill_null(True).cum_sum().cast(pl.Int64),
-    ).with_columns(
+    )
+    providers = episodes["provider"].unique().sort()
+    episodes = episodes.with_columns(
         # place among the person's episodes: the rows are sorted by person, so count from the
         # row where the person's run begins
         seq=pl.col("row").cast(pl.Int64) - pl.when(pl.col("person") != pl.col("person").shift(1).fill_null(0))
         .then(pl.col("row").cast(pl.Int64)).forward_fill() + 1,
-        person_provider=pl.struct("person", "provider").rank("dense").cast(pl.Int64),
+        # ordered as (person, provider) are: the provider's place among the codes, within the person
+        person_provider=pl.col("person") * (providers.len() + 1) + pl.col("provider").replace_strict(
+            providers, pl.int_range(providers.len(), eager=True), return_dtype=pl.Int64),
     )
-    people = episodes.select("patient_id", "person").unique("patient_id")
-    found = [episodes.select("person", date="start")]
+    # the first row of each person (people are in runs); both sides sorted by patient id
+    people = episodes.filter(pl.col("seq") == 1).select(pl.col("patient_id").set_sorted(), "person")
+    found = [episodes.lazy().select("person", date="start")]
     if reviews is not None and not reviews.is_empty():
-        found.append(reviews.join(people, on="patient_id").select("person", date=days("review_date")))
+        mine = reviews.lazy().select("patient_id", "review_date")
+        if reviews["patient_id"].is_sorted():
+            mine = mine.with_columns(pl.col("patient_id").set_sorted())
+        found.append(mine.join(people.lazy(), on="patient_id").select("person", date=days("review_date")))
     # a review twice is harmless to an as-of join (the same date either way): no need to drop it
-    every = pl.concat(found).drop_nulls().sort("person", "date")
+    every = pl.concat(found).drop_nulls().sort("person", "date").collect()
     return History(episodes, every)
 
 
@@ -68,15 +76,25 @@ def latest(left: pl.DataFrame, right: pl.DataFrame, *, by: str, left_on: str, ri
         return pl.col(by).cast(pl.Int64) * (1 << DAY_BITS) + pl.col(day).cast(pl.Int64) + ((1 << (DAY_BITS - 1)) - shift)
 
     # strictly below a day is at most the day before it: days are whole numbers
-    keys = left.select("row", pl.col(by).cast(pl.Int64).alias("_group"), key(left_on, 1 if strict else 0).alias("_key"))
-    found = keys.sort("_key").join_asof(
-        right.select(pl.col(by).cast(pl.Int64).alias("_found"), key(right_on, 0).alias("_key"),
-                     pl.col(value).alias("_value")).sort("_key"),
+    keys = _by_key(left.select("row", pl.col(by).cast(pl.Int64).alias("_group"),
+                                key(left_on, 1 if strict else 0).alias("_key")))
+    found = keys.join_asof(
+        _by_key(right.select(pl.col(by).cast(pl.Int64).alias("_found"), key(right_on, 0).alias("_key"),
+                             pl.col(value).alias("_value"))),
         on="_key", strategy="backward", check_sortedness=False)
     answer = found.select("row", pl.when(pl.col("_found") == pl.col("_group")).then(pl.col("_value")).alias("_value"))
+    if answer["row"].is_sorted():  # the usual case: episodes in order of person and start
+        return answer["_value"].alias(value)
     if left["row"].is_sorted():
         return answer.sort("row")["_value"].alias(value)
     return left.select("row").join(answer, on="row", how="left", maintain_order="left")["_value"].alias(value)
+
+
+def _by_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by ``_key`` (often it already is: then only checked) and flagged so."""
+    if not frame["_key"].is_sorted():
+        frame = frame.sort("_key")
+    return frame.with_columns(pl.col("_key").set_sorted())
 
 
 def running(frame: pl.DataFrame, by: str, on: str, at: pl.Expr, carry: str) -> pl.DataFrame:
@@ -85,11 +103,13 @@ def running(frame: pl.DataFrame, by: str, on: str, at: pl.Expr, carry: str) -> p
     ``sum``, a running total). With ``latest``: "of the person's periods starting up to this
     day, the latest stop" is ``running(periods, "person", "start", pl.col("stop").max(), "max")``."""
     if _packable(frame, by, on):
-        # one integer key (group, day), as ``latest`` makes it: hashing and sorting one
-        # number costs half what two columns do
+        # one integer key (group, day), as ``latest`` makes it: sorting one number costs half
+        # what two columns do
+        # and once sorted, the groups are runs of rows
+        # (a group-by over sorted keys slices them rather than hashing)
         one = (pl.col(by).cast(pl.Int64) * (1 << DAY_BITS) + pl.col(on).cast(pl.Int64) + (1 << (DAY_BITS - 1)))
-        at_key = frame.group_by(one.alias("_key")).agg(
-            pl.col(by).first(), pl.col(on).first(), at.alias("value")).sort("_key").drop("_key")
+        at_key = _by_key(frame.with_columns(one.alias("_key"))).group_by("_key", maintain_order=True).agg(
+            pl.col(by).first(), pl.col(on).first(), at.alias("value")).drop("_key")
     else:
         at_key = frame.group_by(by, on).agg(at.alias("value")).sort(by, on)
     # the groups lie in runs once sorted: carry along the whole column and restart at each run,

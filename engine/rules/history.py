@@ -22,6 +22,7 @@ pattern ``e``. The helpers below (``ref``, ``minus``, ``same_person``, ``whole_d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -67,6 +68,15 @@ class History:
 
     episodes: pl.DataFrame
     reviews: pl.DataFrame
+    _shared: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """``make()``, made once per ``key`` for this history: a part of an answer that several
+        conditions (or one condition with different parameters) have in common, such as the
+        latest review before each period starts. The key must say everything the part depends on."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     @property
     def none(self) -> pl.Series:

@@ -66,19 +66,17 @@ class Escalation(WithinDays):
         # reaches e.start. Each period stands once for each higher cluster of its super class
         # that an episode steps up to (at most seven), so one running maximum and one as-of join
         # answer every step up at once.
-        ep = history.episodes
-        subjects = ep.filter(pl.col("cluster").is_in(STEP_UPS))
+        # the latest review does not depend on N: found once for every escalation condition
+        subjects = history.shared(("escalation",), lambda: _reviewed_step_ups(history)).filter(
+            pl.col("review") >= pl.col("start") - params["within_days"])
         if subjects.is_empty():
             return history.none
-        reviewed = latest(subjects, history.reviews, by="person", left_on="start", right_on="date", value="date",
-                          strict=True)
-        subjects = subjects.with_columns(review=reviewed).filter(
-            pl.col("review") >= pl.col("start") - params["within_days"]).with_columns(
-            step=pl.col("person") * 32 + pl.col("cluster"))
+        ep = history.episodes
         targets = subjects.select("sc", up_to="cluster").unique()
-        lower = ep.join(subjects.select("person").unique(), on="person", how="semi").select(
-            "person", "sc", "cluster", "start", "stop").join(targets, on="sc").filter(
-            pl.col("cluster") < pl.col("up_to")).with_columns(step=pl.col("person") * 32 + pl.col("up_to"))
+        lower = ep.lazy().select("person", "sc", "cluster", "start", "stop").join(
+            subjects.lazy().select("person").unique(), on="person", how="semi").join(targets.lazy(), on="sc").filter(
+            pl.col("cluster") < pl.col("up_to")).select(
+            "start", "stop", step=pl.col("person") * 32 + pl.col("up_to")).collect()
         reach = latest(subjects, running(lower, "step", "start", pl.col("stop").max(), "max"), by="step",
                        left_on="review", right_on="start", value="value", strict=False)
         return marked(history, subjects.filter(reach >= subjects["start"])["row"])
@@ -111,13 +109,9 @@ class RePresentation(WithinDays):
         # the latest stop before e.start of the provider's periods (e's own among them, as in
         # durable-rules), and the latest stop of those starting before e.start: still in care
         # when it reaches e.start
-        ep = history.episodes
-        stops = ep.select("person_provider", "stop").unique()
-        ended = latest(ep, stops, by="person_provider", left_on="start", right_on="stop", value="stop", strict=True)
-        in_care = latest(ep, running(ep, "person_provider", "start", pl.col("stop").max(), "max"), by="person_provider",
-                         left_on="start", right_on="start", value="value", strict=True)
-        recent = (ended >= ep["start"] - params["within_days"]).fill_null(False)
-        return (recent & ~(in_care >= ep["start"]).fill_null(False)).alias("match")
+        ended, in_care = history.shared(("re_presentation",), lambda: _previous_stops(history))
+        recent = (ended >= history.episodes["start"] - params["within_days"]).fill_null(False)
+        return (recent & ~in_care).alias("match")
 
     def describe(self, params: dict) -> str:
         return (f"the period starts within {wording.days(params['within_days'])} of the end of the "
@@ -190,6 +184,30 @@ class RepeatCrisis:
 
     def clusters(self, params: dict) -> tuple[int, ...] | None:
         return tuple(params["clusters"])
+
+
+def _reviewed_step_ups(history: History) -> pl.DataFrame:
+    """The episodes in a step-up cluster with a review before they start, with ``review`` (the
+    latest) and ``step`` (the person and the cluster as one number)."""
+    subjects = history.episodes.filter(pl.col("cluster").is_in(STEP_UPS))
+    if subjects.is_empty():
+        return subjects.with_columns(review=pl.col("start"), step=pl.col("person"))
+    reviewed = latest(subjects, history.reviews, by="person", left_on="start", right_on="date", value="date",
+                      strict=True)
+    return subjects.with_columns(review=reviewed).filter(pl.col("review").is_not_null()).with_columns(
+        step=pl.col("person") * 32 + pl.col("cluster"))
+
+
+def _previous_stops(history: History) -> tuple[pl.Series, pl.Series]:
+    """For each episode: the latest stop before its start of the person's periods with the
+    provider (its own among them, as in durable-rules), and whether a period with the provider
+    starting before it is still in care when it starts (the latest stop reaches its start)."""
+    ep = history.episodes
+    stops = ep.select("person_provider", "stop").unique()
+    ended = latest(ep, stops, by="person_provider", left_on="start", right_on="stop", value="stop", strict=True)
+    in_care = latest(ep, running(ep, "person_provider", "start", pl.col("stop").max(), "max"), by="person_provider",
+                     left_on="start", right_on="start", value="value", strict=True)
+    return ended, (in_care >= ep["start"]).fill_null(False)
 
 
 def _in_clusters(clusters: tuple[int, ...]) -> dict:
