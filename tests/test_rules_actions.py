@@ -157,6 +157,35 @@ def test_share_out_gives_largest_remainders_the_pennies():
     assert share_out(1, [Decimal(50), Decimal(50)]) == [1, 0]
 
 
+def test_lines_shared_all_at_once_match_share_out_line_by_line():
+    """The split of every line at once (64-bit arithmetic) against ``share_out`` (Decimal), on
+    random values of both signs, zero, odd pennies and shares with up to six decimal places;
+    and values too large for 64 bits are refused, for the caller to share line by line."""
+    import random
+
+    from localpay.rules.apply import _shared_out, share_out
+
+    rng = random.Random(14)
+    splits = {0: (("01W", Decimal(65)), ("01Y", Decimal(35))),
+              1: (("A", Decimal("33.333333")), ("B", Decimal("33.333333")), ("C", Decimal("33.333334"))),
+              2: (("A", Decimal("0.5")), ("B", Decimal("99.5"))),
+              3: (("A", Decimal(25)), ("B", Decimal(25)), ("C", Decimal(25)), ("D", Decimal(25)))}
+    values = [0, 1, -1, 2, 3, 99, -6895, 6895, 10 ** 10, -(10 ** 10) - 7] + [rng.randint(-10 ** 9, 10 ** 9) for _ in range(400)]
+    plans = [rng.randrange(4) for _ in values]
+    lines = pl.DataFrame({"plan": plans, "value": values, "commissioner": ["X"] * len(values), "share": [None] * len(values)},
+                         schema={"plan": pl.Int32, "value": pl.Int64, "commissioner": pl.String, "share": pl.String})
+    got = _shared_out(lines, splits)
+    expected = [(funder, value) for plan, total in zip(plans, values)
+                for (funder, _), value in zip(splits[plan], share_out(total, [s for _, s in splits[plan]]))]
+    assert got is not None and list(zip(got["commissioner"], got["value"])) == expected
+    # every line's parts add back to it exactly
+    assert got.height == sum(len(splits[p]) for p in plans)
+    assert got["value"].sum() == sum(values)
+    # 10^13 pence x 99,500,000 parts (99.5% in millionths) passes 2^62: refused, not overflowed
+    huge = lines.head(1).with_columns(plan=pl.lit(1, pl.Int32), value=pl.lit(10 ** 13, pl.Int64))
+    assert _shared_out(huge, splits) is None
+
+
 def test_durable_evaluator_gives_the_same_lines(price):
     rules = with_rules("""
   - {id: eip-uplift, clause: c1, when: {all: [{service: EIP}, {not: {cluster: [4, 5]}}]}, then: {uplift: 10%}}

@@ -140,14 +140,43 @@ def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     if not shares:
         return lines
     whole = lines.filter(~pl.col("plan").is_in(list(shares)) | pl.col("plan").is_null())
-    parts = []
-    columns = lines.columns
-    for line in lines.filter(pl.col("plan").is_in(list(shares))).iter_rows(named=True):
-        split = shares[line["plan"]]
-        for (funder, share), value in zip(split, share_out(line["value"], [s for _, s in split])):
-            parts.append({**line, "commissioner": funder, "share": percent(share), "value": value})
-    split_lines = pl.DataFrame(parts, schema=lines.schema).with_columns(statement_id=statement_id_expr(), amount=paid_expr())
-    return pl.concat([whole, split_lines.select(columns)])
+    chosen = lines.filter(pl.col("plan").is_in(list(shares)))
+    split_lines = _shared_out(chosen, shares)
+    if split_lines is None:  # values too large for 64-bit arithmetic: line by line, exactly
+        parts = []
+        for line in chosen.iter_rows(named=True):
+            split = shares[line["plan"]]
+            for (funder, share), value in zip(split, share_out(line["value"], [s for _, s in split])):
+                parts.append({**line, "commissioner": funder, "share": percent(share), "value": value})
+        split_lines = pl.DataFrame(parts, schema=lines.schema)
+    split_lines = split_lines.with_columns(statement_id=statement_id_expr(), amount=paid_expr())
+    return pl.concat([whole, split_lines.select(lines.columns)])
+
+
+def _shared_out(chosen: pl.DataFrame, shares: dict[int, tuple[tuple[str, Decimal], ...]]) -> pl.DataFrame | None:
+    """``share_out`` for every line at once: one line per line and funder, in the funders'
+    order, with ``commissioner``, ``share`` and ``value``; None if a value times a share's
+    digits could pass 2^62 (the caller then shares line by line)."""
+    places = max(max(-share.as_tuple().exponent, 0) for split in shares.values() for _, share in split)  # type: ignore[operator]
+    whole = 10 ** places  # each share as a whole number of 1/(100 x whole) parts
+    funders = pl.DataFrame(
+        [(n, i, funder, percent(share), int(share * whole)) for n, split in shares.items()
+         for i, (funder, share) in enumerate(split)],
+        schema={"plan": pl.Int32, "_i": pl.Int64, "_funder": pl.String, "_share": pl.String, "_parts": pl.Int64},
+        orient="row")
+    largest = chosen["value"].abs().max() if chosen.height else 0
+    if largest is not None and int(largest) * int(funders["_parts"].max() or 0) >= 1 << 62:  # type: ignore[arg-type]
+        return None
+    denominator = 100 * whole
+    exact = pl.col("value").abs() * pl.col("_parts")
+    # each part rounded down; the pennies left go to the largest remainders, ties to the earlier funder
+    order = (denominator - exact % denominator) * len(funders) + pl.col("_i")
+    parts = chosen.with_row_index("_line").join(funders, on="plan").sort("_line", "_i").with_columns(
+        _floor=exact // denominator, _order=order)
+    parts = parts.with_columns(_left=pl.col("value").abs() - pl.col("_floor").sum().over("_line"),
+                               _rank=pl.col("_order").rank("ordinal").over("_line").cast(pl.Int64) - 1)
+    value = (pl.col("_floor") + (pl.col("_rank") < pl.col("_left")).cast(pl.Int64)) * pl.col("value").sign()
+    return parts.with_columns(commissioner="_funder", share="_share", value=value).select(chosen.columns)
 
 
 def share_out(amount: int, shares: list[Decimal]) -> list[int]:
