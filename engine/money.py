@@ -78,8 +78,12 @@ def pence_text_expr(pence: pl.Expr) -> pl.Expr:
 def micros_text_expr(micros: pl.Expr) -> pl.Expr:
     """Micros as a decimal string with two to six places (3100000 -> "3.10", 3123400 -> "3.1234")."""
     magnitude = micros.abs()
-    fraction = (magnitude % MICROS_PER_POUND).cast(pl.String).str.pad_start(PRICE_PLACES, "0")
-    fraction = fraction.str.replace(r"^(\d\d\d*?)0*$", "${1}")
+    part = magnitude % MICROS_PER_POUND
+    # the places the fraction needs, at least two: trailing zeros counted arithmetically
+    places = pl.lit(PRICE_PLACES)
+    for fewer in range(PRICE_PLACES - 1, 1, -1):
+        places = pl.when(part % 10 ** (PRICE_PLACES - fewer) == 0).then(pl.lit(fewer)).otherwise(places)
+    fraction = part.cast(pl.String).str.pad_start(PRICE_PLACES, "0").str.head(places)
     body = pl.concat_str((magnitude // MICROS_PER_POUND).cast(pl.String), pl.lit("."), fraction)
     return pl.when(micros < 0).then(pl.lit("-") + body).otherwise(body)
 

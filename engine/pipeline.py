@@ -109,7 +109,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         usable_assessments = assessments.usable if assessments else None
         assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
         usable, table_exceptions = _check_tables(ruleset, declared, tables)
-    reviews = reviews_of(usable_assessments, horizon)
+        reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
         valid = rules.kept
@@ -121,15 +121,18 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     with clock.stage("price"):
         lines, priced_exceptions = _price(ruleset, context, details)
         lines = shadowed(on_lines(lines, rules.outcomes), [a.id for a in ruleset.arrangements if a.shadow])
+        context.forget_review_segments()  # priced: their memory is the later stages' (made again if asked)
     with clock.stage("settle"):
         data = MeasureInputs(valid, usable_assessments, usable.get("returns", MeasureInputs.empty_returns()))
         lines, settled_exceptions = _settle(ruleset, lines, context, data, details)
+        data.cuts.clear()
     with clock.stage("account"):
         plugin_exceptions = reconcile.settle_actions(pl.concat([priced_exceptions, settled_exceptions]), lines)
         exceptions = pl.concat([found, rules.excluded, rules.flagged, no_days, overlaps, plugin_exceptions])
         exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
-        exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).sort(EXCEPTION_ORDER)
-        lines = lines.sort(LINE_ORDER, nulls_last=True)
+        # sorted lazily: the query engine's sort of these many keys costs a quarter less
+        exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).lazy().sort(EXCEPTION_ORDER).collect()
+        lines = lines.lazy().sort(LINE_ORDER, nulls_last=True).collect()
         summary = reconcile.summary(parsed, lines, exceptions, assessments)
         for name, (_, raw) in tables.items():
             summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,

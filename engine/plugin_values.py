@@ -51,6 +51,11 @@ class PricingContext:
         once per run for all the options that need them."""
         return review_segments(self.episodes, self.reviews)
 
+    def forget_review_segments(self) -> None:
+        """Let the review segments' memory go once pricing is done; asked for again, they are
+        made again."""
+        self.__dict__.pop("review_segments", None)
+
 
 @dataclass(frozen=True)
 class SettlementContext:

@@ -76,13 +76,13 @@ def _cut(scope, inputs: MeasureInputs, provider: str | tuple[str, ...], commissi
         episodes = episodes.filter(pl.col("commissioner") == commissioner)
     if scope is not None:
         episodes = episodes.filter(scope.expr())
-    seen = episodes.select("patient_id", "provider").unique()
-    assessments = (inputs.assessments if inputs.assessments is not None else pl.DataFrame(schema=ASSESSMENT_COLUMNS))
-    assessments = assessments.select(list(ASSESSMENT_COLUMNS)).filter(
+    every = (inputs.assessments if inputs.assessments is not None else pl.DataFrame(schema=ASSESSMENT_COLUMNS))
+    # one lazy query: the filter and the join read only the columns they test
+    assessments = every.lazy().select(list(ASSESSMENT_COLUMNS)).filter(
         (pl.col("assessment_date") <= as_of)
         & ((pl.col("assessment_date") >= start) | (pl.col("tool") == "MHCT"))  # the latest review may be older
-    ).join(seen, on=["patient_id", "provider"], how="semi")
-    return episodes, assessments
+    ).join(episodes.lazy().select("patient_id", "provider").unique(), on=["patient_id", "provider"], how="semi")
+    return episodes, assessments.collect()
 
 
 def joint_returns(returns: pl.DataFrame, providers: tuple[str, ...]) -> pl.DataFrame:

@@ -68,7 +68,7 @@ class History:
 
     episodes: pl.DataFrame
     reviews: pl.DataFrame
-    _shared: dict = field(default_factory=dict, compare=False, repr=False)
+    _shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def shared(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """``make()``, made once per ``key`` for this history: a part of an answer that several

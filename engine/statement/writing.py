@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from .. import __version__
-from ..fileio import atomic_write, atomic_write_with
+from ..fileio import atomic_write, atomic_write_csv
 from ..inputs.read import file_sha256
 from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
@@ -68,11 +68,13 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
     if issued:
         manifest["ledger"] = issued.about
     statements = build_statements(result, manifest, issued.sections if issued else None)
-    files = [_write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
-             _write_csv(out_dir / "exceptions.csv", result.exceptions)]
+    # each file's SHA-256 taken as it is written
+    digests = {"lines.csv": _write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
+               "exceptions.csv": _write_csv(out_dir / "exceptions.csv", result.exceptions)}
     if issued:
-        files.append(_write_csv(out_dir / "adjustments.csv", adjustments_for_csv(issued.adjustments)))
-    files += [_write_csv(out_dir / f"{kind}.csv", details_for_csv(frame)) for kind, frame in result.details.items()]
+        digests["adjustments.csv"] = _write_csv(out_dir / "adjustments.csv", adjustments_for_csv(issued.adjustments))
+    for kind, frame in result.details.items():
+        digests[f"{kind}.csv"] = _write_csv(out_dir / f"{kind}.csv", details_for_csv(frame))
     for statement in statements:
         stem = out_dir / f"statement-{statement['id']}"
         for suffix, text in (
@@ -80,10 +82,9 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
             (".md", render(env, "statement.md.j2", s=statement)),
             (".json", to_json(statement)),
         ):
-            atomic_write(stem.with_suffix(suffix), text)
-            files.append(stem.with_suffix(suffix))
-    full = {**manifest, "summary": result.summary,
-            "outputs": {f.name: file_sha256(f) for f in files}}
+            digests[stem.with_suffix(suffix).name] = atomic_write(stem.with_suffix(suffix), text)
+    files = [out_dir / name for name in digests]
+    full = {**manifest, "summary": result.summary, "outputs": digests}
     atomic_write(out_dir / "manifest.json", to_json(full))
     return Written(out_dir, files + [out_dir / "manifest.json"], statements, full)
 
@@ -111,6 +112,5 @@ def details_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 
-def _write_csv(path: Path, frame: pl.DataFrame) -> Path:
-    atomic_write_with(path, lambda tmp: frame.write_csv(tmp, date_format="%Y-%m-%d"))
-    return path
+def _write_csv(path: Path, frame: pl.DataFrame) -> str:
+    return atomic_write_csv(path, frame, date_format="%Y-%m-%d")

@@ -29,8 +29,9 @@ def price_cluster(arrangement, ctx) -> Priced:
     # held days are released by a later review, so in hold mode the whole contract year counts
     first = ruleset.period.start if mode == "hold" else ctx.months[0].start
     floor, horizon = max(first, ruleset.period.start), ctx.horizon
-    segments = ctx.review_segments.join(episodes.select("episode_id"), on="episode_id", how="semi")
-    spans = ctx.spans.join(episodes.select("episode_id"), on="episode_id", how="semi")
+    mine = episodes.lazy().select("episode_id")
+    segments = ctx.review_segments.lazy().join(mine, on="episode_id", how="semi").collect()
+    spans = ctx.spans.lazy().join(mine, on="episode_id", how="semi").collect()
     table = _table(arrangement, ruleset.period.start)
     days = _day_runs(episodes.filter(pl.col("kind").is_in(["per_day", INPATIENT])), spans, segments, floor, horizon)
     events = pl.concat([
@@ -65,20 +66,21 @@ def _table(arrangement, start) -> pl.DataFrame:
 
 
 def _day_runs(episodes, spans, segments, floor, horizon) -> pl.DataFrame:
-    runs = spans.join(segments, on="episode_id").filter(
+    # one lazy query: each join reads only the columns the runs keep
+    runs = spans.lazy().join(segments.lazy(), on="episode_id").filter(
         (pl.col("seg_start") < pl.col("span_stop")) & (pl.col("seg_stop") > pl.col("span_start"))
     ).with_columns(
         from_date=pl.max_horizontal("span_start", "seg_start", pl.lit(floor)),
         stop=pl.min_horizontal("span_stop", "seg_stop", pl.lit(horizon)),
     ).filter(pl.col("stop") > pl.col("from_date"))
-    runs = runs.join(episodes.select("episode_id", "row", "patient_id", "cluster", "kind"), on="episode_id")
+    runs = runs.join(episodes.lazy().select("episode_id", "row", "patient_id", "cluster", "kind"), on="episode_id")
     return runs.select(
         "episode_id", "row", "patient_id", "cluster", "from_date", "stop", "overdue", "due", "anchor",
         "anchor_kind", "review_after",
         price_key=pl.when(pl.col("kind") == INPATIENT).then(pl.lit(INPATIENT)).otherwise(pl.col("cluster").cast(pl.String)),
         unit=pl.when(pl.col("kind") == INPATIENT).then(pl.lit("bed day")).otherwise(pl.lit("day")),
         quantity=None,
-    )
+    ).collect()
 
 
 def _review_period_starts(episodes, segments) -> pl.DataFrame:
@@ -106,7 +108,7 @@ def _review_period_starts(episodes, segments) -> pl.DataFrame:
 
 
 def _episode_starts(episodes, segments) -> pl.DataFrame:
-    started = episodes.join(segments.select("episode_id").unique(), on="episode_id", how="semi")
+    started = episodes.join(segments.select("episode_id"), on="episode_id", how="semi")
     return started.select(
         "episode_id", "row", "patient_id", "cluster", from_date="start_date",
         to_date=pl.col("stop") - pl.duration(days=1), overdue=pl.lit(False), due=pl.lit(None, pl.Date),
