@@ -113,25 +113,30 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     """Priced lines with every applied rule: unit price, status, rule ids, and split lines."""
     if not found.plans or lines.is_empty():
         return lines
-    lines = lines.join(found.episodes, on="episode_id", how="left")
+    # each line's plan and new price looked up as columns of their own: a join of the lines
+    # would copy every column of millions of lines, twice
+    lines = lines.with_columns(plan=pl.col("episode_id").replace_strict(
+        found.episodes["episode_id"], found.episodes["plan"], default=None, return_dtype=pl.Int32))
     pairs = lines.filter(pl.col("plan").is_not_null()).select("plan", "unit_price").unique()
     prices = pl.DataFrame(
         [(n, p, price_steps(found.plans[n], p)[-1][2] if found.plans[n].price_steps else p) for n, p in pairs.iter_rows()],
         schema={"plan": pl.Int32, "unit_price": pl.Int64, "_price": pl.Int64}, orient="row")
+    new_price = lines.select("plan", "unit_price").join(prices, on=["plan", "unit_price"], how="left",
+                                                        maintain_order="left")["_price"]
     ids = {n: ";".join(p.rule_ids) for n, p in found.plans.items()}
     holds = {n: "withheld pending validation by rule " + _rule_text(p.applied("hold"))
              for n, p in found.plans.items() if p.applied("hold")}
     plan = pl.col("plan")
     held = plan.is_in(list(holds)) & (pl.col("status") == "payable")
-    lines = lines.join(prices, on=["plan", "unit_price"], how="left").with_columns(
-        unit_price=pl.coalesce("_price", "unit_price"),
+    lines = lines.with_columns(
+        unit_price=pl.coalesce(new_price, "unit_price"),
         rules=pl.when(plan.is_in(list(ids))).then(
             pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
                           separator=";", ignore_nulls=True)).otherwise(pl.col("rules")),
         status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
         reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
     ).with_columns(value=amount_expr(pl.col("quantity"), pl.col("unit_price")).cast(pl.Int64)).with_columns(
-        amount=paid_expr()).drop("_price")
+        amount=paid_expr())
     return _split(lines, found).drop("plan")
 
 

@@ -20,19 +20,43 @@ INPATIENT, INITIAL = "inpatient", "initial"
 _MIN_DAYS = {code: c.review_days or (181 if c.review_months == 6 else 365) for code, c in CLUSTERS.items()}
 
 
+# episodes priced at once: the frames a batch makes on its way to lines (runs of days, months,
+# prices) are a fraction of what the whole would make at once, and every episode's lines are
+# its own, so batches give the same lines
+BATCH = 250_000
+
+
 def price_cluster(arrangement, ctx) -> Priced:
     ruleset = ctx.ruleset
     mode = arrangement.overdue_review or ruleset.settings.overdue_review
     episodes = ctx.episodes.filter(
         (pl.col("provider") == arrangement.provider) & (pl.col("commissioner") == arrangement.commissioner)
-    ).with_columns(kind=_kind(arrangement))
+    ).with_columns(kind=_kind(arrangement), _batch=pl.int_range(pl.len(), dtype=pl.Int64) // BATCH)
     # held days are released by a later review, so in hold mode the whole contract year counts
     first = ruleset.period.start if mode == "hold" else ctx.months[0].start
     floor, horizon = max(first, ruleset.period.start), ctx.horizon
-    mine = episodes.lazy().select("episode_id")
-    segments = ctx.review_segments.lazy().join(mine, on="episode_id", how="semi").collect()
-    spans = ctx.spans.lazy().join(mine, on="episode_id", how="semi").collect()
     table = _table(arrangement, ruleset.period.start)
+    batch_of = episodes.lazy().select("episode_id", "_batch")
+    segments = _batches(ctx.review_segments.lazy().join(batch_of, on="episode_id").collect())
+    spans = _batches(ctx.spans.lazy().join(batch_of, on="episode_id").collect())
+    priced, unpriced = [], []
+    for batch, mine in _batches(episodes).items():
+        lines = _price_batch(mine, spans.get(batch, ctx.spans.clear()), segments.get(batch, ctx.review_segments.clear()),
+                             table, mode, floor, horizon, [m.label for m in ctx.months])
+        priced.append(_finish(lines.filter(pl.col("unit_price").is_not_null()), arrangement))
+        unpriced.append(_unpriced(lines, arrangement))
+    if not priced:
+        return Priced(_finish(_price_batch(episodes.drop("_batch"), ctx.spans.clear(), ctx.review_segments.clear(), table,
+                                           mode, floor, horizon, [m.label for m in ctx.months]), arrangement),
+                      empty_exceptions())
+    return Priced(pl.concat(priced, how="diagonal_relaxed"), pl.concat(unpriced))
+
+
+def _batches(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    return {key[0]: part for key, part in frame.partition_by("_batch", as_dict=True, include_key=False).items()}
+
+
+def _price_batch(episodes, spans, segments, table, mode, floor, horizon, months) -> pl.DataFrame:
     days = _day_runs(episodes.filter(pl.col("kind").is_in(["per_day", INPATIENT])), spans, segments, floor, horizon)
     events = pl.concat([
         _review_period_starts(episodes.filter(pl.col("kind") == "per_review_period"), segments),
@@ -43,9 +67,7 @@ def price_cluster(arrangement, ctx) -> Priced:
         price_days(split_months(days), table),
         price_points(events.with_columns(**_month_of("from_date")), table),
     ], how="diagonal_relaxed")
-    lines = _merge_days(_decide(priced, mode, [m.label for m in ctx.months]))
-    return Priced(_finish(lines.filter(pl.col("unit_price").is_not_null()), arrangement),
-                  _unpriced(lines, arrangement))
+    return _merge_days(_decide(priced, mode, months))
 
 
 def _kind(arrangement) -> pl.Expr:
