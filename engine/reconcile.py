@@ -35,9 +35,11 @@ def settle_actions(found: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
 def unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset) -> pl.DataFrame:
     """Entries for valid rows that have no line and no reason yet."""
     explained = exceptions.filter((pl.col("source") == "episodes") & pl.col("action").is_in(NOT_PRICED))
-    rest = parsed.join(explained.select("row").unique(), on="row", how="anti").join(
-        lines.select("episode_id").unique(), on="episode_id", how="anti"
-    )
+    # one lazy query over the columns the entries quote
+    rest = parsed.lazy().select("row", "episode_id", "provider", "commissioner", "start_date", "_text_start_date",
+                                "_text_end_date").join(explained.lazy().select("row").unique(), on="row", how="anti").join(
+        lines.lazy().select("episode_id").unique(), on="episode_id", how="anti"
+    ).collect()
     if rest.is_empty():
         return pl.DataFrame(schema=EXCEPTION_COLUMNS)
     first = months[0].start
@@ -78,17 +80,17 @@ def summary(parsed, lines, exceptions, assessments) -> dict:
     read = parsed.height
     priced_ids = lines["episode_id"].drop_nulls().unique().implode()
     excepted = episodes.filter(pl.col("action").is_in(NOT_PRICED))
-    priced_rows = parsed.filter(pl.col("episode_id").is_in(priced_ids)).join(
-        excepted.select("row").unique(), on="row", how="anti")
+    priced = parsed.lazy().select("row", "episode_id").filter(pl.col("episode_id").is_in(priced_ids)).join(
+        excepted.lazy().select("row").unique(), on="row", how="anti").select(pl.len()).collect().item()
     excepted_rows = excepted["row"].n_unique()
-    if priced_rows.height + excepted_rows != read:
+    if priced + excepted_rows != read:
         raise RuntimeError(
-            f"rows do not reconcile: read {read}, priced {priced_rows.height}, excepted {excepted_rows}"
+            f"rows do not reconcile: read {read}, priced {priced}, excepted {excepted_rows}"
         )
     by_reason = excepted.group_by("reason_code").agg(pl.col("row").n_unique()).sort("reason_code")
     result = {
         "episodes": {
-            "rows_read": read, "rows_priced": priced_rows.height, "rows_excepted": excepted_rows,
+            "rows_read": read, "rows_priced": priced, "rows_excepted": excepted_rows,
             "rows_trimmed": episodes.filter(pl.col("action") == "trimmed")["row"].n_unique(),
             "excepted_by_reason": dict(by_reason.iter_rows()),
         },

@@ -113,39 +113,44 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     """Priced lines with every applied rule: unit price, status, rule ids, and split lines."""
     if not found.plans or lines.is_empty():
         return lines
-    # each line's plan and new price looked up as columns of their own: a join of the lines
-    # would copy every column of millions of lines, twice
-    lines = lines.with_columns(plan=pl.col("episode_id").replace_strict(
-        found.episodes["episode_id"], found.episodes["plan"], default=None, return_dtype=pl.Int32))
-    pairs = lines.filter(pl.col("plan").is_not_null()).select("plan", "unit_price").unique()
+    # each line's plan, found by a join of the episode ids alone (a join of the lines would
+    # copy every column of them)
+    plans = lines.select("episode_id").join(found.episodes, on="episode_id", how="left", maintain_order="left")["plan"]
+    pairs = pl.DataFrame({"plan": plans, "unit_price": lines["unit_price"]}).drop_nulls("plan").unique()
     prices = pl.DataFrame(
         [(n, p, price_steps(found.plans[n], p)[-1][2] if found.plans[n].price_steps else p) for n, p in pairs.iter_rows()],
         schema={"plan": pl.Int32, "unit_price": pl.Int64, "_price": pl.Int64}, orient="row")
-    new_price = lines.select("plan", "unit_price").join(prices, on=["plan", "unit_price"], how="left",
-                                                        maintain_order="left")["_price"]
     ids = {n: ";".join(p.rule_ids) for n, p in found.plans.items()}
     holds = {n: "withheld pending validation by rule " + _rule_text(p.applied("hold"))
              for n, p in found.plans.items() if p.applied("hold")}
     plan = pl.col("plan")
     held = plan.is_in(list(holds)) & (pl.col("status") == "payable")
-    lines = lines.with_columns(
-        unit_price=pl.coalesce(new_price, "unit_price"),
-        rules=pl.when(plan.is_in(list(ids))).then(
-            pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
-                          separator=";", ignore_nulls=True)).otherwise(pl.col("rules")),
-        status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
-        reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
-    ).with_columns(value=amount_expr(pl.col("quantity"), pl.col("unit_price")).cast(pl.Int64)).with_columns(
-        amount=paid_expr())
-    return _split(lines, found).drop("plan")
 
+    def applied(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.join(
+            prices.lazy(), on=["plan", "unit_price"], how="left", maintain_order="left").with_columns(
+            unit_price=pl.coalesce("_price", "unit_price"),
+            rules=pl.when(plan.is_in(list(ids))).then(
+                pl.concat_str(pl.col("rules"), plan.replace_strict(ids, default=None, return_dtype=pl.String),
+                              separator=";", ignore_nulls=True)).otherwise(pl.col("rules")),
+            status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
+            reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
+        ).with_columns(value=amount_expr(pl.col("quantity"), pl.col("unit_price")).cast(pl.Int64)).with_columns(
+            amount=paid_expr()).drop("_price")
 
-def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
+    # one query from the priced lines to the ruled ones: the lines are copied once, not once a step
     shares = {n: d.action.value for n, p in found.plans.items() if (d := p.first("split"))}
+    planned = lines.lazy().with_columns(plan=pl.lit(plans))
     if not shares:
-        return lines
-    whole = lines.filter(~pl.col("plan").is_in(list(shares)) | pl.col("plan").is_null())
-    chosen = lines.filter(pl.col("plan").is_in(list(shares)))
+        return applied(planned).drop("plan").collect()
+    split = plan.is_in(list(shares)).fill_null(False)
+    chosen = applied(planned.filter(split)).collect()
+    whole = applied(planned.filter(~split))
+    return pl.concat([whole, _split_lines(chosen, shares).lazy().select(chosen.columns)]).drop("plan").collect()
+
+
+def _split_lines(chosen: pl.DataFrame, shares: dict[int, tuple[tuple[str, Decimal], ...]]) -> pl.DataFrame:
+    """The lines a split rule shares: one per line and funder, in the funders' order."""
     split_lines = _shared_out(chosen, shares)
     if split_lines is None:  # values too large for 64-bit arithmetic: line by line, exactly
         parts = []
@@ -153,9 +158,8 @@ def _split(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
             split = shares[line["plan"]]
             for (funder, share), value in zip(split, share_out(line["value"], [s for _, s in split])):
                 parts.append({**line, "commissioner": funder, "share": percent(share), "value": value})
-        split_lines = pl.DataFrame(parts, schema=lines.schema)
-    split_lines = split_lines.with_columns(statement_id=statement_id_expr(), amount=paid_expr())
-    return pl.concat([whole, split_lines.select(lines.columns)])
+        split_lines = pl.DataFrame(parts, schema=chosen.schema)
+    return split_lines.with_columns(statement_id=statement_id_expr(), amount=paid_expr())
 
 
 def _shared_out(chosen: pl.DataFrame, shares: dict[int, tuple[tuple[str, Decimal], ...]]) -> pl.DataFrame | None:
