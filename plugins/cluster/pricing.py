@@ -35,21 +35,20 @@ def price_cluster(arrangement, ctx) -> Priced:
     # held days are released by a later review, so in hold mode the whole contract year counts
     first = ruleset.period.start if mode == "hold" else ctx.months[0].start
     floor, horizon = max(first, ruleset.period.start), ctx.horizon
-    table = _table(arrangement, ruleset.period.start)
+    table, months = _table(arrangement, ruleset.period.start), [m.label for m in ctx.months]
     batch_of = episodes.lazy().select("episode_id", "_batch")
     segments = _batches(ctx.review_segments.lazy().join(batch_of, on="episode_id").collect())
     spans = _batches(ctx.spans.lazy().join(batch_of, on="episode_id").collect())
+    no_segments, no_spans = ctx.review_segments.clear(), ctx.spans.clear()
     priced, unpriced = [], []
-    for batch, mine in _batches(episodes).items():
-        lines = _price_batch(mine, spans.get(batch, ctx.spans.clear()), segments.get(batch, ctx.review_segments.clear()),
-                             table, mode, floor, horizon, [m.label for m in ctx.months])
+    # no episodes: one empty batch, for lines of the right shape
+    batches = _batches(episodes) or {0: episodes.drop("_batch")}
+    for batch, mine in batches.items():
+        lines = _price_batch(mine, spans.get(batch, no_spans), segments.get(batch, no_segments), table, mode, floor,
+                             horizon, months)
         priced.append(_finish(lines.filter(pl.col("unit_price").is_not_null()), arrangement))
         unpriced.append(_unpriced(lines, arrangement))
-    if not priced:
-        return Priced(_finish(_price_batch(episodes.drop("_batch"), ctx.spans.clear(), ctx.review_segments.clear(), table,
-                                           mode, floor, horizon, [m.label for m in ctx.months]), arrangement),
-                      empty_exceptions())
-    return Priced(pl.concat(priced, how="diagonal_relaxed"), pl.concat(unpriced))
+    return Priced(pl.concat(priced, how="diagonal_relaxed"), pl.concat(unpriced, how="diagonal_relaxed"))
 
 
 def _batches(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
