@@ -147,3 +147,36 @@ def test_running_values_are_the_same_by_one_packed_key_or_by_two_columns():
         as_found = lambda f: [(int(p), s - shift, v) for p, s, v in f.rows()]  # noqa: E731
         assert as_found(running(shape, "person", "start", pl.col("stop").max(), "max")) == expected_max
         assert as_found(running(shape, "person", "start", pl.len().cast(pl.Int64), "sum")) == expected_count
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-5, 40)), min_size=1, max_size=25),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(-5, 40), st.integers(0, 99)), max_size=25),
+       st.booleans(), st.randoms(use_true_random=False))
+def test_latest_answers_in_the_left_frames_order_whatever_its_rows(left, right, strict, rnd):
+    """``latest`` against its definition: for each left row (in the left frame's order, its
+    ``row`` numbers sorted, shuffled, or in the order of the keys), the value of the last right
+    row of the same group at or (strict) before its day (on a day with several, one of them)."""
+    from localpay.rules.columnar import latest
+
+    rows = list(range(len(left)))
+    by_key = sorted(rows, key=lambda i: (left[i][0], left[i][1], i))
+    rank = {i: n for n, i in enumerate(by_key)}
+    shuffled = rnd.sample(rows, len(rows))
+    # (the frame's order, each entry's row number): rows in order; shuffled; in the keys' order;
+    # and numbered in the keys' order but shuffled (the answer then comes out by key in row order)
+    for order, number in ((rows, rows), (shuffled, shuffled), (by_key, by_key), (shuffled, [rank[i] for i in shuffled])):
+        frame = pl.DataFrame({"row": number, "g": [left[i][0] for i in order], "day": [left[i][1] for i in order]},
+                             schema={"row": pl.UInt32, "g": pl.Int64, "day": pl.Int64})
+        found = pl.DataFrame({"g": [r[0] for r in right], "day": [r[1] for r in right], "v": [r[2] for r in right]},
+                             schema={"g": pl.Int64, "day": pl.Int64, "v": pl.Int64})
+        got = latest(frame, found, by="g", left_on="day", right_on="day", value="v", strict=strict).to_list()
+        expected = []
+        for i in order:
+            group, day = left[i]
+            before = [(d, v) for g, d, v in right if g == group and (d < day if strict else d <= day)]
+            latest_day = max((d for d, _ in before), default=None)
+            expected.append(None if latest_day is None else {v for d, v in before if d == latest_day})
+        assert len(got) == len(expected)
+        for value, allowed in zip(got, expected):
+            assert (value is None) if allowed is None else value in allowed

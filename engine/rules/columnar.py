@@ -83,9 +83,9 @@ def latest(left: pl.DataFrame, right: pl.DataFrame, *, by: str, left_on: str, ri
                              pl.col(value).alias("_value"))),
         on="_key", strategy="backward", check_sortedness=False)
     answer = found.select("row", pl.when(pl.col("_found") == pl.col("_group")).then(pl.col("_value")).alias("_value"))
-    if answer["row"].is_sorted():  # the usual case: episodes in order of person and start
-        return answer["_value"].alias(value)
     if left["row"].is_sorted():
+        if answer["row"].is_sorted():  # the usual case: episodes in order of person and start
+            return answer["_value"].alias(value)
         return answer.sort("row")["_value"].alias(value)
     return left.select("row").join(answer, on="row", how="left", maintain_order="left")["_value"].alias(value)
 
