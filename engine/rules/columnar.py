@@ -104,9 +104,8 @@ def running(frame: pl.DataFrame, by: str, on: str, at: pl.Expr, carry: str) -> p
     day, the latest stop" is ``running(periods, "person", "start", pl.col("stop").max(), "max")``."""
     if _packable(frame, by, on):
         # one integer key (group, day), as ``latest`` makes it: sorting one number costs half
-        # what two columns do
-        # and once sorted, the groups are runs of rows
-        # (a group-by over sorted keys slices them rather than hashing)
+        # what two columns do, and once sorted the groups are runs of rows (a group-by over
+        # sorted keys slices them rather than hashing)
         one = (pl.col(by).cast(pl.Int64) * (1 << DAY_BITS) + pl.col(on).cast(pl.Int64) + (1 << (DAY_BITS - 1)))
         at_key = _by_key(frame.with_columns(one.alias("_key"))).group_by("_key", maintain_order=True).agg(
             pl.col(by).first(), pl.col(on).first(), at.alias("value")).drop("_key")
