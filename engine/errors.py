@@ -42,5 +42,10 @@ class RulesetError(LocalpayError):
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
+class MoneyError(LocalpayError):
+    """A figure beyond the bounds money is computed within: the run stops before anything is
+    written, rather than store a figure an integer could not hold (see ``localpay.money``)."""
+
+
 class PluginError(LocalpayError):
     """Installed plugins cannot be composed (two plugins declare one option, a bad declaration)."""

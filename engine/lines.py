@@ -13,8 +13,8 @@ import datetime as dt
 
 import polars as pl
 
-from .errors import PluginError
-from .money import MICROS_PER_PENNY, amount_expr
+from .errors import MoneyError, PluginError
+from .money import MAX_UNIT_MICROS, MICROS_PER_PENNY, checked_amounts, format_price, wide_amount_expr
 from .periods import Month
 from .ruleset import Arrangement
 
@@ -87,11 +87,16 @@ def payment_line(*, arrangement: Arrangement, month: Month, unit: str, pence: in
     if (pence is None) == (micros is None):
         raise ValueError("a payment line has its unit price in pence or in micros, not both or neither")
     start = start or month.start
+    unit_price = pence * MICROS_PER_PENNY if pence is not None else micros
+    assert unit_price is not None  # exactly one of them was given (checked above)
+    if abs(unit_price) > MAX_UNIT_MICROS:  # beyond what a line's 64-bit unit price may hold
+        raise MoneyError(f"arrangement {arrangement.id!r}, {month}: a unit price of {format_price(unit_price)} is beyond "
+                         f"the {format_price(MAX_UNIT_MICROS)} a unit price of a run may reach; nothing was written")
     return {
         "arrangement": arrangement.id, "option": arrangement.option, "provider": provider or arrangement.provider,
         "commissioner": arrangement.commissioner, "period": month.label, "episode_id": None, "patient_id": None,
         "cluster": None, "from_date": start, "to_date": month.last_day, "quantity": quantity, "unit": unit,
-        "unit_price": micros if pence is None else pence * MICROS_PER_PENNY, "price_from": price_from or start,
+        "unit_price": unit_price, "price_from": price_from or start,
         "status": status, "rules": None, "clause": arrangement.clause, "reason": reason, "note": note,
     }
 
@@ -117,13 +122,14 @@ def finalise_lines(frame: pl.DataFrame, who: str) -> pl.DataFrame:
     bad = frame.filter(~pl.col("status").is_in(STATUSES))["status"].unique().to_list()
     if bad:
         raise PluginError(f"{who} returned lines with unknown statuses {bad}; expected one of {list(STATUSES)}")
-    amount = amount_expr(pl.col("quantity"), pl.col("unit_price"))
-    return frame.with_columns(
+    amount = wide_amount_expr(pl.col("quantity"), pl.col("unit_price"))
+    frame = frame.with_columns(
         statement_id=statement_id_expr(),
         option_price=pl.col("unit_price"),
         share=pl.lit(None, pl.String),
-        value=amount.cast(pl.Int64),
-    ).with_columns(amount=paid_expr()).select(list(LINE_COLUMNS))
+        value=amount,
+    )
+    return checked_amounts(frame, who).with_columns(amount=paid_expr()).select(list(LINE_COLUMNS))
 
 
 def paid_expr() -> pl.Expr:

@@ -13,10 +13,42 @@ from typing import cast
 
 import polars as pl
 
+from .errors import MoneyError
+
 PRICE_PLACES = 6
 MICROS_PER_POUND = 10**PRICE_PLACES
 MICROS_PER_PENNY = MICROS_PER_POUND // 100
 PENNY = Decimal("0.01")
+
+# The bounds money is computed within, so that no figure can overflow the 64-bit integers it is
+# held in (2^63 micros is about £9.2 trillion) into a wrong one. No mental health contract states
+# a price, a budget or an annual value of more than a billion pounds, and a run's lines together
+# (every month, every arrangement) stay far below a trillion: the whole NHS spends well under that
+# in a year. Every sum of lines is then at most MAX_AMOUNT, which is 10^18 micros, below 2^63.
+MAX_STATED = Decimal("1000000000")  # pounds: any sum of money a ruleset or a budgets file states
+MAX_QUANTITY = 1_000_000_000  # units a ruleset plans (an activity plan's days, episodes)
+MAX_AMOUNT_PENCE = 100_000_000_000_000  # £1,000,000,000,000.00: any figure a run computes
+MAX_UNIT_MICROS = MAX_AMOUNT_PENCE * MICROS_PER_PENNY  # a unit price, once local rules have moved it
+
+
+def stated_money(value: Decimal) -> Decimal:
+    """A sum of money as a ruleset states it, refused beyond ``MAX_STATED`` (a pydantic validator:
+    its ValueError becomes the ruleset's error, with file, line and key)."""
+    if value > MAX_STATED:
+        raise ValueError(f"a sum of money in a ruleset is at most {format_money(MAX_STATED)}; found {value}")
+    return value
+
+
+def check_pence(pence: int, what: str) -> int:
+    """``pence``, or a ``MoneyError`` naming ``what`` if it is beyond the bounds of a run's money."""
+    if abs(pence) > MAX_AMOUNT_PENCE:
+        raise MoneyError(out_of_range(what, format_money(pence)))
+    return pence
+
+
+def out_of_range(what: str, found: str) -> str:
+    return (f"{what} comes to {found}, beyond the {format_money(MAX_AMOUNT_PENCE)} any figure of a run may reach; "
+            "nothing was written (is a price or a quantity mistyped?)")
 
 
 def to_micros(pounds: Decimal) -> int:
@@ -45,10 +77,19 @@ def round_pence(quantity: int, unit_micros: int) -> int:
 
 
 def amount_expr(quantity: pl.Expr, unit_micros: pl.Expr) -> pl.Expr:
-    """The vectorised twin of ``round_pence``: integer arithmetic only, half away from zero."""
-    product = quantity.cast(pl.Int64) * unit_micros.cast(pl.Int64)
+    """The vectorised twin of ``round_pence``: integer arithmetic only, half away from zero.
+
+    A 64-bit integer: an amount that does not fit is an error when the query runs, never a
+    wrapped figure (the product is taken in 128 bits, where it cannot overflow)."""
+    return wide_amount_expr(quantity, unit_micros).cast(pl.Int64, strict=True)
+
+
+def wide_amount_expr(quantity: pl.Expr, unit_micros: pl.Expr) -> pl.Expr:
+    """``amount_expr`` as a 128-bit integer, for ``checked_amounts`` to bound before it is stored
+    in 64 bits: the product of two 64-bit integers cannot overflow 128."""
+    product = quantity.cast(pl.Int64).cast(pl.Int128) * unit_micros.cast(pl.Int64).cast(pl.Int128)
     magnitude = (product.abs() + MICROS_PER_PENNY // 2) // MICROS_PER_PENNY
-    return pl.when(product < 0).then(-magnitude).otherwise(magnitude)
+    return pl.when(product < 0).then(pl.lit(0, pl.Int128) - magnitude).otherwise(magnitude)  # i128 has no negation
 
 
 def pence_price_expr(pence: pl.Expr) -> pl.Expr:
@@ -120,3 +161,36 @@ def instalments(total_pence: int, count: int) -> list[int]:
     83.33, 83.34, 83.33, ... and never leaves a penny over at the year end)."""
     cumulative = [round_half_up(Decimal(total_pence) * k / count) for k in range(count + 1)]
     return [after - before for before, after in zip(cumulative, cumulative[1:])]
+
+
+def checked_amounts(frame: pl.DataFrame, who: str) -> pl.DataFrame:
+    """``frame`` with its ``value`` (pence, any integer type) as 64-bit integers, once each line
+    is known to be within ``MAX_AMOUNT_PENCE`` and so is their sum; else a ``MoneyError`` naming
+    ``who`` and the first line beyond it."""
+    money_total(frame, who)
+    return frame.with_columns(pl.col("value").cast(pl.Int64))
+
+
+def money_total(frame: pl.DataFrame, who: str) -> int:
+    """The sum of the lines' values, each taken positive: a ``MoneyError`` naming ``who`` (and the
+    first line beyond the bound) if a line or the sum passes ``MAX_AMOUNT_PENCE``. Summed in 128
+    bits, so the check itself cannot wrap; any sum of these lines then fits in 64."""
+    wide = pl.col("value").cast(pl.Int128).abs()
+    biggest, total = frame.select(wide.max().alias("_biggest"), wide.sum().alias("_total")).row(0)
+    if biggest is not None and biggest > MAX_AMOUNT_PENCE:
+        row = frame.filter(wide > MAX_AMOUNT_PENCE).row(0, named=True)
+        raise MoneyError(out_of_range(f"{who}: a line{_line_words(row)}", format_money(int(row["value"]))))
+    total = int(total or 0)
+    if total > MAX_AMOUNT_PENCE:
+        raise MoneyError(out_of_range(f"{who}: the sum of {frame.height:,} lines", format_money(total)))
+    return total
+
+
+def _line_words(row: dict) -> str:
+    """Where a line is and what it multiplies: (arrangement a, episode E1, 2025-06: 30 x £3.10)."""
+    where = [f"arrangement {row['arrangement']}" if row.get("arrangement") is not None else "",
+             f"episode {row['episode_id']}" if row.get("episode_id") is not None else "", row.get("period") or ""]
+    text = ", ".join(part for part in where if part)
+    if row.get("quantity") is not None and row.get("unit_price") is not None:
+        text += f": {row['quantity']:,} x {format_price(int(row['unit_price']))}"
+    return f" ({text})" if text else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from . import reconcile
-from .errors import LocalpayError, PluginError
+from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
@@ -25,6 +25,7 @@ from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_excep
                     shadowed)
 from .manager import Plugins
 from .measures.compute import MeasureInputs
+from .money import MAX_AMOUNT_PENCE, format_money, money_total, out_of_range
 from .plugin_values import PricingContext, SettlementContext
 from .periods import Month, statement_months
 from .rules.apply import Outcomes, on_lines
@@ -199,19 +200,45 @@ def _price(ruleset: Ruleset, context: PricingContext, details: dict) -> tuple[pl
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.price is not None:
-            _take(option, option.price(arrangement, context), lines, exceptions, details)
-    return pl.concat(lines), pl.concat(exceptions)
+            with _bounded(arrangement):
+                _take(option, option.price(arrangement, context), lines, exceptions, details)
+    priced = pl.concat(lines)
+    money_total(priced, "the priced lines")
+    return priced, pl.concat(exceptions)
+
+
+@contextmanager
+def _bounded(arrangement):
+    """An integer overflow in an option's arithmetic (a Python int too large for a frame's 64-bit
+    column, say) stops the run with an error naming the arrangement, never a traceback."""
+    try:
+        yield
+    except OverflowError as error:
+        raise MoneyError(f"arrangement {arrangement.id!r}: a figure is too large to compute ({error}); money is "
+                         f"computed only within {format_money(MAX_AMOUNT_PENCE)}; nothing was written") from None
+    except pl.exceptions.PolarsError as error:
+        if "overflow" not in str(error) and "from `i128`" not in str(error):  # a wrapped figure, refused
+            raise
+        raise MoneyError(f"arrangement {arrangement.id!r}: a figure is too large to compute ({str(error).splitlines()[0]}); "
+                         f"money is computed only within {format_money(MAX_AMOUNT_PENCE)}; nothing was written") from None
 
 
 def _settle(ruleset: Ruleset, lines: pl.DataFrame, pricing: PricingContext, data: MeasureInputs,
             details: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Contract-level lines, in ruleset order: each settlement sees every line before it."""
     done, exceptions = [lines], [empty_exceptions()]
+    # every line so far, each taken positive, stays within the bound: so any sum a settlement
+    # takes of them fits in 64 bits
+    running = money_total(lines, "the priced lines")
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
         if option.settle is not None:
             context = SettlementContext(ruleset, pl.concat(done), pricing.months, data, pricing)
-            _take(option, option.settle(arrangement, context), done, exceptions, details)
+            with _bounded(arrangement):
+                _take(option, option.settle(arrangement, context), done, exceptions, details)
+            running += money_total(done[-1], f"arrangement {arrangement.id!r}")
+            if running > MAX_AMOUNT_PENCE:
+                raise MoneyError(out_of_range("the sum of the run's lines", format_money(running)))
     return pl.concat(done), pl.concat(exceptions)
 
 

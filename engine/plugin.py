@@ -17,7 +17,10 @@ built-in ones keep to it). The names, by what they are for:
   commissioner).
 - **Money**: integer pence and micros (millionths of a pound) and their words: ``format_money``,
   ``format_price``, ``pence_to_decimal``, ``pounds_to_pence``, ``round_half_up``, ``round_pence``,
-  ``to_micros``, ``instalments``, ``amount_expr``, ``MICROS_PER_PENNY``; for a frame of lines,
+  ``to_micros``, ``instalments``, ``amount_expr``, ``MICROS_PER_PENNY``; the bounds money is
+  computed within (``MAX_STATED`` for money a ruleset states, ``MAX_AMOUNT_PENCE`` for any
+  figure, ``MAX_QUANTITY`` for planned units) and
+  ``check_pence`` (a figure beyond them stops the run, naming it); for a frame of lines,
   ``pence_price_expr`` (pence as a unit price) and ``share_price_expr`` (pence spread over units); a contract's money by
   month: ``instalments_of``, ``value_by_month``, ``to_date``.
 - **Time**: ``Month``, ``months_between``, ``days_in_financial_year``, ``DAY_COUNTS``; the
@@ -68,7 +71,7 @@ from .measures.incentives import (MEASURE_DETAILS, IncentiveTerms, Staked, measu
                                   share_of, timing_words, value_of)
 from .measures.model import Measure, Measures, weights_add_up
 from .measures.score import Score
-from .money import (MICROS_PER_PENNY, amount_expr, pence_price_expr, share_price_expr, format_money, format_price, instalments, pence_to_decimal,
+from .money import (MAX_AMOUNT_PENCE, MAX_QUANTITY, MAX_STATED, MICROS_PER_PENNY, amount_expr, check_pence, pence_price_expr, share_price_expr, format_money, format_price, instalments, pence_to_decimal,
                     pounds_to_pence, round_half_up, round_pence, to_micros)
 from .plugin_contract import (ActivityFunction, CheckFunction, DescribeFunction, MeasuresFunction, NeedsFromFunction,
                               PaymentOption, ValidationFunction,
@@ -103,7 +106,8 @@ __all__ = [
     "unknown", "same_parties", "settles_too_late", "check_named", "named_words", "repeated_parties",
     # money
     "format_money", "format_price", "pence_to_decimal", "pounds_to_pence", "round_half_up", "round_pence",
-    "to_micros", "instalments", "amount_expr", "pence_price_expr", "share_price_expr", "MICROS_PER_PENNY", "instalments_of", "value_by_month", "to_date",
+    "to_micros", "instalments", "amount_expr", "pence_price_expr", "share_price_expr", "MICROS_PER_PENNY",
+    "MAX_AMOUNT_PENCE", "MAX_QUANTITY", "MAX_STATED", "check_pence", "instalments_of", "value_by_month", "to_date",
     # time
     "Month", "months_between", "days_in_financial_year", "DAY_COUNTS", "contract_months", "settlement_months",
     "window", "from_contract_start",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..money import MAX_STATED, format_money
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
 from .read import DATE_WORDS, date_expr, integer_expr, read_input
 
@@ -35,7 +36,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 def pence_expr(column: str) -> pl.Expr:
     """Pounds written as text ("1234.5", "1,234.50", "£700") as integer pence; null if not money."""
     text = pl.col(column).str.replace_all(r"[£,]", "")
-    valid = text.str.contains(r"^\d{1,12}(\.\d{1,2})?$")
+    valid = text.str.contains(r"^\d{1,15}(\.\d{1,2})?$")  # at most 10^17 pence, in 64 bits; bounded by the checks
     pounds = text.str.split(".").list.get(0, null_on_oob=True)
     pence = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
     return pl.when(valid).then(pounds.cast(pl.Int64, strict=False) * 100 + pence.cast(pl.Int64, strict=False))
@@ -65,8 +66,18 @@ def budget_checks(commissioners: list[str]) -> list[RowCheck]:
                                pl.lit("'"))),
         unparsed("agreed_annual_amount", "bad_amount", "an amount in pounds with at most two decimal places"),
         unparsed("spent_to_date", "bad_amount", "an amount in pounds with at most two decimal places"),
+        beyond_stated("agreed_annual_amount"),
+        beyond_stated("spent_to_date"),
         not_in("commissioner", "unknown_commissioner", commissioners, "a commissioner party to the ruleset"),
     ]
+
+
+def beyond_stated(column: str) -> RowCheck:
+    """An amount above the most a ruleset may state (``money.MAX_STATED``): no budget is that large,
+    so it is a slip of the keyboard, reported rather than paid."""
+    return RowCheck("bad_amount", column, pl.col(column) > int(MAX_STATED * 100),
+                    pl.concat_str(pl.lit(f"expected an amount of at most {format_money(MAX_STATED)}, found '"),
+                                  pl.col(f"_text_{column}"), pl.lit("'")))
 
 
 def check_budgets(frame: pl.DataFrame, commissioners: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -8,8 +8,9 @@ from decimal import ROUND_FLOOR, Decimal
 
 import polars as pl
 
+from ..errors import MoneyError
 from ..lines import EXCEPTION_COLUMNS, paid_expr, statement_id_expr
-from ..money import amount_expr
+from ..money import MAX_UNIT_MICROS, checked_amounts, format_price, money_total, wide_amount_expr
 from .model import RuleBook
 from .policy import Plan, plan
 from .wording import percent
@@ -118,7 +119,7 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
     plans = lines.select("episode_id").join(found.episodes, on="episode_id", how="left", maintain_order="left")["plan"]
     pairs = pl.DataFrame({"plan": plans, "unit_price": lines["unit_price"]}).drop_nulls("plan").unique()
     prices = pl.DataFrame(
-        [(n, p, price_steps(found.plans[n], p)[-1][2] if found.plans[n].price_steps else p) for n, p in pairs.iter_rows()],
+        [(n, p, _ruled_price(found.plans[n], p)) for n, p in pairs.iter_rows()],
         schema={"plan": pl.Int32, "unit_price": pl.Int64, "_price": pl.Int64}, orient="row")
     ids = {n: ";".join(p.rule_ids) for n, p in found.plans.items()}
     holds = {n: "withheld pending validation by rule " + _rule_text(p.applied("hold"))
@@ -135,18 +136,35 @@ def on_lines(lines: pl.DataFrame, found: Outcomes) -> pl.DataFrame:
                               separator=";", ignore_nulls=True)).otherwise(pl.col("rules")),
             status=pl.when(held).then(pl.lit("held")).otherwise(pl.col("status")),
             reason=pl.when(held).then(plan.replace_strict(holds, default=None, return_dtype=pl.String)).otherwise(pl.col("reason")),
-        ).with_columns(value=amount_expr(pl.col("quantity"), pl.col("unit_price")).cast(pl.Int64)).with_columns(
-            amount=paid_expr()).drop("_price")
+        ).with_columns(value=wide_amount_expr(pl.col("quantity"), pl.col("unit_price"))).drop("_price")
+
+    def paid(frame: pl.DataFrame) -> pl.DataFrame:
+        # a value is bounded (128-bit until then) before it is stored in 64 bits and paid
+        return checked_amounts(frame, "local rules").with_columns(amount=paid_expr())
 
     # one query from the priced lines to the ruled ones: the lines are copied once, not once a step
     shares = {n: d.action.value for n, p in found.plans.items() if (d := p.first("split"))}
     planned = lines.lazy().with_columns(plan=pl.lit(plans))
     if not shares:
-        return applied(planned).drop("plan").collect()
+        return paid(applied(planned).drop("plan").collect())
     split = plan.is_in(list(shares)).fill_null(False)
-    chosen = applied(planned.filter(split)).collect()
-    whole = applied(planned.filter(~split))
-    return pl.concat([whole, _split_lines(chosen, shares).lazy().select(chosen.columns)]).drop("plan").collect()
+    chosen = paid(applied(planned.filter(split)).collect())
+    whole = paid(applied(planned.filter(~split)).collect())
+    money_total(pl.concat([whole.select("value"), chosen.select("value")]), "local rules")
+    return pl.concat([whole, _split_lines(chosen, shares).select(chosen.columns)]).drop("plan")
+
+
+def _ruled_price(plan_: Plan, unit_price: int) -> int:
+    """The unit price once the plan's price rules and adjustments apply; a ``MoneyError`` if they
+    move it beyond what a unit price may reach (a chain of uplifts, say)."""
+    if not plan_.price_steps:
+        return unit_price
+    after = price_steps(plan_, unit_price)[-1][2]
+    if abs(after) > MAX_UNIT_MICROS:
+        raise MoneyError(f"the local rules {', '.join(plan_.rule_ids)} move a unit price of {format_price(unit_price)} to "
+                         f"{format_price(after)}, beyond the {format_price(MAX_UNIT_MICROS)} a unit price of a run may "
+                         "reach; nothing was written")
+    return after
 
 
 def _split_lines(chosen: pl.DataFrame, shares: dict[int, tuple[tuple[str, Decimal], ...]]) -> pl.DataFrame:

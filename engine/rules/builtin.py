@@ -11,7 +11,7 @@ import polars as pl
 from ..hookspecs import hookimpl
 from ..measures import builtin as measures_builtin  # the module, not its hook: imported here, a hook registers twice
 from ..measures.indicators import compose_indicators
-from ..money import MICROS_PER_POUND, to_micros
+from ..money import MICROS_PER_POUND, stated_money, to_micros
 from . import pattern
 from .fields import ORDERED, Field, durable_value, encode, parse_value, polars_literal
 from .vocabulary import ActionContext, Operator, RuleAction, Vocabulary, compose_vocabulary
@@ -168,7 +168,7 @@ def _price(value, context) -> int:
     # a number, not a letter
     if cast(int, Decimal(value).as_tuple().exponent) < -6:
         raise ValueError(f"a price has at most 6 decimal places, found {value}")
-    return to_micros(Decimal(value))
+    return to_micros(stated_money(Decimal(value)))
 
 
 def _commissioner(value, context) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, TypeVar, Union, cast
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from ..clusters import parse_cluster
+from ..money import stated_money
 
 
 class StrictModel(BaseModel):
@@ -29,7 +30,8 @@ Code = Annotated[
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 ClusterCode = Annotated[int, BeforeValidator(parse_cluster)]
-Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False)]
+# any sum of money a ruleset states (a price, a budget, an annual value): at most MAX_STATED
+Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False), AfterValidator(stated_money)]
 
 
 def _pounds_and_pence(value: Decimal) -> Decimal:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from localpay.plugin import (EXCEPTION_COLUMNS, Month, Priced, contract_months, format_price, lines_frame, payment_line,
-                             round_pence)
+from localpay.plugin import (EXCEPTION_COLUMNS, Month, Priced, check_pence, contract_months, format_price, lines_frame,
+                             payment_line, round_pence)
 
 from .terms import UNIT, CapitationArrangement, monthly_micros, price_on, price_words
 
@@ -33,7 +33,9 @@ def settle(arrangement: CapitationArrangement, context) -> Priced:
         note = f"{people:,} people in {month} at {format_price(unit)} a person-month{twelfth}"
         lines.append(payment_line(arrangement=arrangement, month=month, unit=UNIT, micros=unit, quantity=people,
                                   price_from=since, note=note))
-        rows.append(_detail(arrangement, month, people, words, since, unit, round_pence(people, unit), note))
+        pence = check_pence(round_pence(people, unit), f"arrangement {arrangement.id!r}, {month}: {people:,} people at "
+                            f"{format_price(unit)} a person-month")
+        rows.append(_detail(arrangement, month, people, words, since, unit, pence, note))
     return Priced(lines_frame(lines),
                   pl.DataFrame(missing, schema=EXCEPTION_COLUMNS, orient="row"),
                   {"capitation": pl.DataFrame(rows, schema=CAPITATION_DETAILS, orient="row")})

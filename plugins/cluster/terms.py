@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from localpay.plugin import Arrangement, ClusterCode, Code, Dated, OverdueMode, Price, one_code_each
+from localpay.plugin import MAX_QUANTITY, Arrangement, ClusterCode, Code, Dated, OverdueMode, Price, one_code_each
 
 BASIS_UNITS = {"per_day": "day", "per_review_period": "review period", "per_episode": "episode"}
 
@@ -43,6 +43,8 @@ def _not_empty(mapping: dict) -> dict:
     return mapping
 
 
+# planned units a year: a national year is some 550 million cluster-days, so a billion bounds it
+PlannedUnits = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 ClusterPrices = Annotated[dict[ClusterCode, Price], BeforeValidator(one_code_each), AfterValidator(_not_empty)]
 
 
@@ -55,7 +57,7 @@ class ClusterArrangement(Arrangement):
     inpatient_per_day: Dated[Price] | None = None
     initial_assessment: Dated[Price] | None = None
     overdue_review: OverdueMode | None = Field(default=None, description="overrides settings.overdue_review")
-    activity_plan: Annotated[dict[ClusterCode, NonNegativeInt], BeforeValidator(one_code_each)] | None = None
+    activity_plan: Annotated[dict[ClusterCode, PlannedUnits], BeforeValidator(one_code_each)] | None = None
 
     def effective_dates(self) -> Iterator[tuple[tuple, dt.date]]:
         for day in self.prices:

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from localpay.plugin import Arrangement, ClusterCode, Code, Identifier, Percent, Price, StrictModel, When, one_code_each
+from localpay.plugin import (MAX_STATED, Arrangement, ClusterCode, Code, Identifier, Percent, Price, StrictModel, When,
+                             format_money, one_code_each)
 
 # HoNOS items 1 to 12 (Wing et al.; NHS Digital's MHSDS item list), each rated 0 to 4
 HONOS_ITEMS = {
@@ -40,6 +41,20 @@ class Allocation(StrictModel):
     bands: list[Band] | None = Field(default=None, validate_default=True)
     moderation: Percent = Field(description="how far either side of the indicative budget an agreed amount may be")
     excluded: When | None = None
+
+    @field_validator("price_per_point")
+    @classmethod
+    def _budget_in_bounds(cls, per_point: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """The most points anyone can score, at the price a point, is a budget a ruleset states."""
+        if per_point is None or "item_weights" not in info.data or "cluster_points" not in info.data:
+            return per_point  # the weights are wrong themselves, and reported there
+        most = sum(info.data["item_weights"].values(), Decimal(0)) * 4 + max((info.data["cluster_points"] or {}).values(),
+                                                                             default=Decimal(0))
+        if most * per_point > MAX_STATED:
+            raise ValueError(f"at {per_point} a point, the most points a person can score ({most}) come to "
+                             f"{format_money(most * per_point)} a year, beyond the {format_money(MAX_STATED)} a "
+                             "budget a ruleset states may be")
+        return per_point
 
     @field_validator("bands")
     @classmethod
