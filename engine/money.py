@@ -8,6 +8,8 @@ sums of rounded lines. Decimal appears only at the edges: the ruleset and the do
 
 from __future__ import annotations
 
+import decimal
+from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
@@ -61,19 +63,30 @@ def to_micros(pounds: Decimal) -> int:
 
 def micros_to_decimal(micros: int) -> Decimal:
     """Integer micros as a Decimal in pounds, with at least two places (3.1 -> 3.10)."""
-    value = Decimal(micros).scaleb(-PRICE_PLACES).normalize()
-    # a whole number of micros is finite, so its exponent is a number, not NaN's or infinity's letter
-    return value.quantize(PENNY) if -cast(int, value.as_tuple().exponent) < 2 else value
+    with _digits_for(micros):
+        value = Decimal(micros).scaleb(-PRICE_PLACES).normalize()
+        # a whole number of micros is finite, so its exponent is a number, not NaN's or infinity's letter
+        return value.quantize(PENNY) if -cast(int, value.as_tuple().exponent) < 2 else value
 
 
 def pence_to_decimal(pence: int) -> Decimal:
-    return Decimal(pence).scaleb(-2).quantize(PENNY)
+    with _digits_for(pence):
+        return Decimal(pence).scaleb(-2).quantize(PENNY)
+
+
+def _digits_for(number: int | Decimal) -> AbstractContextManager[decimal.Context]:
+    """A Decimal context exact for ``number`` and a few places more: the default keeps 28 digits,
+    and a figure past them (one named in an error, say) would be rounded or refused."""
+    digits = len(str(abs(int(number))))
+    return decimal.localcontext(prec=max(decimal.getcontext().prec, digits + PRICE_PLACES + 2))
 
 
 def round_pence(quantity: int, unit_micros: int) -> int:
-    """quantity x unit price in pence, rounded half up: the rule for every payment line."""
-    value = Decimal(quantity) * Decimal(unit_micros) / MICROS_PER_PENNY
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """quantity x unit price in pence, rounded half up (away from zero on a tie): the rule for every
+    payment line. In Python's integers, exact however large (a Decimal keeps only 28 digits)."""
+    product = quantity * unit_micros
+    magnitude = (abs(product) + MICROS_PER_PENNY // 2) // MICROS_PER_PENNY
+    return -magnitude if product < 0 else magnitude
 
 
 def amount_expr(quantity: pl.Expr, unit_micros: pl.Expr) -> pl.Expr:
@@ -133,7 +146,8 @@ def format_money(value: int | Decimal) -> str:
     """£1,234.50 from integer pence or a Decimal in pounds. Floats are refused, never rounded."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise TypeError(f"money must be integer pence or a Decimal, not {type(value).__name__}")
-    pounds = pence_to_decimal(value) if isinstance(value, int) else value.quantize(PENNY, ROUND_HALF_UP)
+    with _digits_for(value if isinstance(value, int) or value.is_finite() else 0):
+        pounds = pence_to_decimal(value) if isinstance(value, int) else value.quantize(PENNY, ROUND_HALF_UP)
     sign = "-" if pounds < 0 else ""
     return f"{sign}£{abs(pounds):,.2f}"
 
