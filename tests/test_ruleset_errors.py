@@ -94,6 +94,12 @@ EXPECTED: dict[str, list[Expect]] = {
     "price_too_many_decimals.yaml": [
         E(23, f"{PRICE0}[3]", "expected at most 6 decimal places", "found 7.8000001"),
     ],
+    "price_too_large.yaml": [
+        E(23, f"{PRICE0}[3]", "a sum of money in a ruleset is at most £1,000,000,000.00", "found 400000000000.00"),
+    ],
+    "activity_plan_too_large.yaml": [
+        E(28, f"{A0}.activity_plan[11]", "expected a number at most 1000000000", "found 38000000000"),
+    ],
     "price_not_a_number.yaml": [
         E(23, f"{PRICE0}[3]", "expected a number", "found 'seven'"),
     ],
@@ -155,6 +161,10 @@ EXPECTED: dict[str, list[Expect]] = {
     # --- CSV price tables ---------------------------------------------------------------------
     "csv_negative_price.yaml": [
         E(3, f"{PRICE0}[3]", "expected a number at least 0", "found -7.80", file="csv_negative_price.csv"),
+    ],
+    "csv_price_too_large.yaml": [
+        E(3, f"{PRICE0}[3]", "a sum of money in a ruleset is at most £1,000,000,000.00", "found 9.3E+12",
+          file="csv_price_too_large.csv"),
     ],
     "csv_wrong_columns.yaml": [
         E(3, "", "expected 3 columns, found 2", file="csv_wrong_columns.csv"),
