@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localpay.money import (
@@ -19,6 +19,7 @@ def test_round_half_up_at_the_half_penny():
     assert round_pence(-3, to_micros(Decimal("0.005"))) == -2  # away from zero
 
 
+@settings(deadline=None)
 @given(st.integers(-10_000, 10_000), st.integers(-10**10, 10**10))
 def test_the_vectorised_rounding_matches_decimal(quantity, micros):
     frame = pl.DataFrame({"q": [quantity], "p": [micros]})
@@ -27,6 +28,7 @@ def test_the_vectorised_rounding_matches_decimal(quantity, micros):
     assert fast == round_pence(quantity, micros) == int(exact)
 
 
+@settings(deadline=None)
 @given(st.integers(-10**12, 10**12))
 def test_pence_and_micros_render_as_exact_decimals(value):
     frame = pl.DataFrame({"v": [value]})
@@ -55,6 +57,7 @@ def test_floats_are_refused_not_rounded():
         to_micros(Decimal("0.0000001"))
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10**12), st.integers(1, 9_999))
 def test_a_sum_spread_over_units_rounds_back_to_itself(pence, units):
     from localpay.money import amount_expr, pence_price_expr, share_price_expr
