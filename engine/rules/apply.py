@@ -161,7 +161,8 @@ def _ruled_price(plan_: Plan, unit_price: int) -> int:
         return unit_price
     after = price_steps(plan_, unit_price)[-1][2]
     if abs(after) > MAX_UNIT_MICROS:
-        raise MoneyError(f"the local rules {', '.join(plan_.rule_ids)} move a unit price of {format_price(unit_price)} to "
+        rules = ", ".join(decision.rule.id for decision in plan_.price_steps)
+        raise MoneyError(f"the local rules {rules} move a unit price of {format_price(unit_price)} to "
                          f"{format_price(after)}, beyond the {format_price(MAX_UNIT_MICROS)} a unit price of a run may "
                          "reach; nothing was written")
     return after
