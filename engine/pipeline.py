@@ -20,6 +20,7 @@ from .errors import LocalpayError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
+from .inputs.reading import ReadOptions, reading
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -94,22 +95,24 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
-    with clock.stage("load"):
-        raw = read_episodes(inputs.episodes)
-        assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset))
-                       if inputs.assessments else None)
-        declared = plugins.input_tables
-        tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
-    with clock.stage("check"):
-        parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
-        found = check_episodes(parsed, plugins.episode_checks(ruleset))
-        valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
-            [c for c in parsed.columns if c.startswith("_text_")]
-        ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
-        usable_assessments = assessments.usable if assessments else None
-        assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
-        usable, table_exceptions = _check_tables(ruleset, declared, tables)
-        reviews = reviews_of(usable_assessments, horizon)
+    years = ruleset.settings.data_years
+    with reading(ReadOptions((years.first, years.last))):
+        with clock.stage("load"):
+            raw = read_episodes(inputs.episodes)
+            assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset))
+                           if inputs.assessments else None)
+            declared = plugins.input_tables
+            tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
+        with clock.stage("check"):
+            parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
+            found = check_episodes(parsed, plugins.episode_checks(ruleset))
+            valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
+                [c for c in parsed.columns if c.startswith("_text_")]
+            ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
+            usable_assessments = assessments.usable if assessments else None
+            assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
+            usable, table_exceptions = _check_tables(ruleset, declared, tables)
+            reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
         valid = rules.kept

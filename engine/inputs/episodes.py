@@ -15,7 +15,7 @@ from ..clusters import EXPECTED as CLUSTER_WORDS
 from ..lines import EXCEPTION_COLUMNS
 from ..periods import DAY_COUNTS
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .read import DATE_WORDS, cluster_expr, date_expr, read_input
+from .read import cluster_expr, date_expr, date_words, read_input
 
 REQUIRED = ("episode_id", "patient_id", "provider", "commissioner", "cluster", "start_date", "end_date")
 SETTINGS = ("community", "inpatient")
@@ -43,8 +43,8 @@ def default_checks(providers: list[str], commissioners: list[str]) -> list[RowCh
     return [
         *(missing(c, parsed=c in PARSED) for c in REQUIRED if c != "end_date"),
         unparsed("cluster", "unknown_cluster", CLUSTER_WORDS),
-        unparsed("start_date", "bad_date", DATE_WORDS),
-        unparsed("end_date", "bad_date", DATE_WORDS),
+        unparsed("start_date", "bad_date", date_words()),
+        unparsed("end_date", "bad_date", date_words()),
         RowCheck("end_before_start", "end_date", pl.col("end_date") < pl.col("start_date"),
                  pl.concat_str(pl.lit("the period ends ("), pl.col("_text_end_date"),
                                pl.lit(") before it starts ("), pl.col("_text_start_date"), pl.lit(")"))),

@@ -18,9 +18,19 @@ from ..clusters import CLUSTERS
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
 from .checks import RowCheck, run_checks
+from .reading import options
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
+# the year written in four digits (a two-digit year would be read as the first century); day and
+# month in one or two
+DATE_PATTERN = r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$"
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
+
+
+def date_words() -> str:
+    """What a date in the data must be, with the years of the reading in progress."""
+    first, last = options().years
+    return f"{DATE_WORDS} (a four-digit year, from {first} to {last})"
 
 
 def scan_table(path: Path, what: str) -> tuple[pl.LazyFrame, list[str]]:
@@ -154,8 +164,12 @@ def file_sha256(path: Path) -> str:
 
 
 def date_expr(column: str) -> pl.Expr:
+    """A date written YYYY-MM-DD or DD/MM/YYYY with a four-digit year inside the reading's years
+    (``date_words``); null otherwise."""
     text = pl.col(column)
-    return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    first, last = options().years
+    parsed = pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    return pl.when(text.str.contains(DATE_PATTERN) & parsed.dt.year().is_between(first, last)).then(parsed)
 
 
 def cluster_expr(column: str) -> pl.Expr:
