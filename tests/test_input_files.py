@@ -254,3 +254,59 @@ def test_the_byte_pass_agrees_with_a_csv_reader_on_plain_files(tmp_path):
     found = csvfile.layout(path, "t", "utf-8", tmp_path)
     assert (found.path, found.records, found.numbered) == (path, 5000, False)
     assert found.records == len(list(csv.reader(io.StringIO(text.getvalue())))) - 1
+
+
+def test_malformed_assessments_and_budgets_are_bad_rows_of_their_own_file(ruleset, plugins, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    inputs = Inputs(write(folder / "e.csv", HEADER, EPISODES),
+                    write(folder / "a.csv", ASSESSMENTS_HEADER, [ASSESSMENTS[0], "P2,RT2,2025-06-01,MHCT,1,,9",
+                                                                 *ASSESSMENTS[1:]]),
+                    {"budgets": write(folder / "b.csv", BUDGETS_HEADER, [BUDGETS[0], 'P3,"2025-05-01,,notional',
+                                                                         BUDGETS[1]], "\r")})
+    result = run(ruleset, plugins, inputs, Month(2025, 6), Month(2025, 4))
+    bad = result.exceptions.filter(pl.col("reason_code") == "malformed_row").select("source", "row", "value", "reason")
+    assert bad.rows() == [
+        ("assessments", 2, "P2,RT2,2025-06-01,MHCT,1,,9",
+         "line 3: 7 values where the header has 6 columns; the row is not read"),
+        ("budgets", 2, 'P3,"2025-05-01,,notional', "line 3: the quote that opens value 2 is not closed; the row is not read"),
+    ]
+    assert result.summary["assessments"] == {"rows_read": 4, "rows_used": 3, "rows_excepted": 1}
+    assert result.summary["budgets"] == {"rows_read": 3, "rows_used": 2, "rows_excepted": 1}
+
+
+def test_the_command_takes_the_encoding_and_records_it(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from localpay.cli import cli
+
+    (tmp_path / "r.yaml").write_text(RULES)
+    write(tmp_path / "e.csv", HEADER, EPISODES, encoding="cp1252")
+    args = ["run", str(tmp_path / "r.yaml"), str(tmp_path / "e.csv"), "--period", "2025-06", "--out", str(tmp_path / "o")]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2
+    assert "localpay: error: episodes file" in refused.output and "is not valid UTF-8: line 4, column 7" in refused.output
+    done = CliRunner().invoke(cli, [*args, "--encoding", "cp1252"])
+    assert done.exit_code == 0, done.output
+    assert "rows read 4 = priced 4 + excepted 0" in done.output
+    assert "--encoding cp1252" in " ".join(json.loads((tmp_path / "o" / "manifest.json").read_text())["command"])
+    unknown = CliRunner().invoke(cli, [*args, "--encoding", "klingon"])
+    assert unknown.exit_code == 2 and "localpay: error: unknown encoding 'klingon'" in unknown.output
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(VALUES.map(lambda v: v.replace("\r", "").replace("\n", "")), min_size=3, max_size=3),
+                max_size=10), st.sampled_from(["\n", "\r\n"]))
+def test_a_well_formed_file_takes_the_byte_pass_alone(tmp_path_factory, rows, ending):
+    """Quoted or not, a file of well-formed single-line records is parsed as it is, once its
+    bytes are checked, and reads back as written."""
+    folder = tmp_path_factory.mktemp("w")
+    path = write(folder / "t.csv", "a,b,c", [",".join(_cell(v) for v in values) for values in rows], ending)
+    found = csvfile.layout(path, "t", "utf-8", folder)
+    assert (found.path, found.records, found.numbered) == (path, len(rows), False)
+    with malformed_rows() as bad:
+        frame = read_input(path, "t", ("a", "b", "c"), ())
+    assert not bad
+    assert frame.select("a", "b", "c").rows() == [tuple(v.strip(" \t") or None for v in values) for values in rows]

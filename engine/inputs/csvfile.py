@@ -7,17 +7,13 @@ quotes only around whole values. Such a file, in UTF-8 with LF or CRLF line endi
 it is. Any other is first copied as UTF-8 with LF line endings: from another encoding, from CR
 line endings (a spreadsheet's "CSV (Macintosh)"), and, only for a file with a record that is not
 plain (a value too many or too few, a stray or unclosed quote, a blank line, a quoted value over
-several lines), record by record, each record numbered and each malformed one left out and
-reported with its line, so that the rest of the file is still read.
+several lines), record by record (``records``), each record numbered and each malformed one left
+out and reported with its line, so that the rest of the file is still read.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
-from collections import deque
-from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,21 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .records import Malformed, copy_records, split_record
 
 CHUNK = 1 << 22
-ROW = "_localpay_row"  # the first column of a copy made record by record: each record's row number
-MAX_LINES = 1000  # the most lines one quoted value may run over
 QUOTE, COMMA, CR, LF = 34, 44, 13, 10
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """A record that cannot be read as a row: its row number, first line, text and why."""
-
-    row: int
-    line: int
-    text: str
-    reason: str
 
 
 @dataclass
@@ -67,7 +52,7 @@ def layout(path: Path, what: str, encoding: str, scratch: Path) -> Layout:
     if records is not None:
         return Layout(source, header, records)
     copy = scratch / "records.csv"
-    records, malformed = _copy_records(source, start, len(header), header, copy)
+    records, malformed = copy_records(source, start, header, copy)
     return Layout(copy, header, records, True, malformed)
 
 
@@ -99,7 +84,8 @@ def _checked_source(path: Path, what: str, codec: codecs.CodecInfo, scratch: Pat
                 try:
                     text = decoder.decode(chunk, final=final)
                 except UnicodeDecodeError as error:
-                    raise _not_valid(path, what, "UTF-8" if utf8 else codec.name, offset - pending + error.start) from None
+                    where = offset - pending + error.start
+                    raise _not_valid(path, what, "UTF-8" if utf8 else codec.name, where) from None
             data = chunk
             if out is not None:
                 data = (text or "").encode("utf-8")
@@ -180,12 +166,11 @@ def _plain_lines(data: bytes, end: int, fields: int) -> int | None:
     commas = body == COMMA
     if b'"' in data:
         quotes = body == QUOTE
-        per_line = np.add.reduceat(quotes.view(np.uint8), starts, dtype=np.int64)
-        if (per_line & 1).any():  # a quote left open at the end of a line
+        at = np.flatnonzero(quotes)
+        if (np.diff(np.searchsorted(at, ends), prepend=0) & 1).any():  # a quote left open at a line's end
             return None
         # every line holds an even number of quotes, so the running count is even at each line's start
         inside = (np.cumsum(quotes, dtype=np.uint8) & 1).astype(bool) ^ quotes  # after an opening quote
-        at = np.flatnonzero(quotes)
         before = np.where(at > 0, body[np.maximum(at - 1, 0)], LF)
         after = body[np.minimum(at + 1, body.size - 1)]
         opening = ~inside[at]
@@ -193,135 +178,23 @@ def _plain_lines(data: bytes, end: int, fields: int) -> int | None:
         if not edge.all():  # a quote inside an unquoted value, or text after a closing quote
             return None
         commas &= ~inside
-    per_line = np.add.reduceat(commas.view(np.uint8), starts, dtype=np.int64)
-    wrong = per_line != fields - 1
-    if wrong.any():
+    if not _each_line_has(np.flatnonzero(commas), fields - 1, starts, ends):
+        per_line = np.diff(np.searchsorted(np.flatnonzero(commas), ends), prepend=0)
         length = ends - starts
         blank = (length == 0) | ((length == 1) & (body[np.maximum(ends - 1, 0)] == CR))
-        if (wrong & ~blank).any():
+        if ((per_line != fields - 1) & ~blank).any():
             return None
     if b"\r" in data and data.count(b"\r", 0, end) != data.count(b"\r\n", 0, end):  # a CR ending no line
         return None
     return int(ends.size)
 
 
-def split_record(text: str) -> list[str]:
-    """A record's values (RFC 4180: a value in quotes may hold commas, line breaks and doubled
-    quotes); ValueError saying what is wrong with a record that is not well formed."""
-    values: list[str] = []
-    i, n = 0, len(text)
-    while True:
-        if i < n and text[i] == '"':
-            parts, j = [], i + 1
-            while True:
-                k = text.find('"', j)
-                if k < 0:
-                    raise ValueError(f"the quote that opens value {len(values) + 1} is not closed")
-                parts.append(text[j:k])
-                if text.startswith('"', k + 1):
-                    parts.append('"')
-                    j = k + 2
-                    continue
-                break
-            values.append("".join(parts))
-            i = k + 1
-            if i == n:
-                return values
-            if text[i] != ",":
-                raise ValueError(f"value {len(values)} has text after its closing quote")
-            i += 1
-        else:
-            k = text.find(",", i)
-            raw = text[i:] if k < 0 else text[i:k]
-            if '"' in raw:
-                raise ValueError(f"value {len(values) + 1} has a quote inside it but does not start with one")
-            values.append(raw)
-            if k < 0:
-                return values
-            i = k + 1
-
-
-def _copy_records(source: Path, start: int, fields: int, header: list[str],
-                  copy: Path) -> tuple[int, list[Malformed]]:
-    """Every record from ``start`` into ``copy`` (UTF-8, LF, each record numbered in ``ROW``),
-    but the malformed ones, which are returned; and the number of records."""
-    malformed: list[Malformed] = []
-    row = 0
-    with open(source, "rb") as raw, open(copy, "w", encoding="utf-8", newline="") as out:
-        raw.seek(start)
-        handle = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([ROW, *header])
-        for line, _, text in _records(handle, fields):
-            row += 1
-            body = text.rstrip("\r\n")
-            if not body.strip():
-                writer.writerow([row, *([""] * fields)])
-                continue
-            try:
-                values = split_record(body)
-            except ValueError as error:
-                malformed.append(Malformed(row, line, body, str(error)))
-                continue
-            if len(values) != fields:
-                malformed.append(Malformed(row, line, body, f"{len(values)} values where the header has {fields} "
-                                                            "columns"))
-                continue
-            writer.writerow([row, *values])
-    return row, malformed
-
-
-def _records(handle, fields: int) -> Iterator[tuple[int, int, str]]:
-    """Each record's first line number, its line count and its text. A line that leaves a quoted
-    value open takes the lines after it when that gives a well-formed record of ``fields`` values
-    (a quoted value over several lines, at most ``MAX_LINES``); otherwise it is a record of its
-    own, reported as malformed by the caller, and the lines after it are read afresh (so a row is
-    never lost inside another's stray quote)."""
-    lines = iter(handle)
-    ahead: deque[str] = deque()
-    number = 1  # the header's line
-
-    def take() -> str | None:
-        return ahead.popleft() if ahead else next(lines, None)
-
-    while (line := take()) is not None:
-        number += 1
-        if '"' not in line or not left_open(line):
-            yield number, 1, line
-            continue
-        taken: list[str] = []
-        joined = line
-        while left_open(joined) and len(taken) < MAX_LINES and (more := take()) is not None:
-            taken.append(more)
-            joined += more
-        if not left_open(joined) and _values(joined.rstrip("\r\n")) == fields:
-            yield number, 1 + len(taken), joined
-            number += len(taken)
-        else:
-            ahead.extendleft(reversed(taken))
-            yield number, 1, line
-
-
-def left_open(text: str) -> bool:
-    """Whether a quoted value is still open at the end of ``text``: a quote opens a value only at
-    its start (a quote elsewhere is stray, and its record malformed), and inside one "" is a quote."""
-    i = 0
-    while (j := text.find('"', i)) >= 0:
-        if j and text[j - 1] != ",":
-            i = j + 1
-            continue
-        k = j + 1
-        while (k := text.find('"', k)) >= 0 and text.startswith('"', k + 1):
-            k += 2
-        if k < 0:
-            return True
-        i = k + 1
-    return False
-
-
-def _values(text: str) -> int | None:
-    """How many values a well-formed record has; None for one that is not well formed."""
-    try:
-        return len(split_record(text))
-    except ValueError:
-        return None
+def _each_line_has(commas: np.ndarray, each: int, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether each line holds exactly ``each`` of the sorted ``commas`` positions: as many in
+    all, and the i-th run of ``each`` of them inside the i-th line."""
+    if commas.size != each * ends.size:
+        return False
+    if not each:
+        return True
+    runs = commas.reshape(ends.size, each)
+    return bool(((runs[:, 0] >= starts) & (runs[:, -1] < ends)).all())

@@ -19,7 +19,8 @@ from ..clusters import CLUSTERS
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
 from .checks import RowCheck, run_checks
-from .csvfile import ROW, Malformed, layout
+from .csvfile import layout
+from .records import ROW, Malformed
 from .reading import entries, hand_over, options
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year

@@ -21,7 +21,8 @@ import polars as pl
 
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
-from .csvfile import Malformed, codec_of
+from .csvfile import codec_of
+from .records import Malformed
 
 QUOTED = 200  # the most characters of a malformed record quoted in its exception entry
 
