@@ -4,6 +4,7 @@ above all, is a bad row with its value quoted, never a date of the first century
 start of the contract."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import polars as pl
@@ -84,7 +85,7 @@ def test_a_date_in_the_years_reads_in_either_format():
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)), st.booleans(),
-       st.integers(min_value=1, max_value=9999), st.integers(min_value=0, max_value=300))
+       st.integers(min_value=1000, max_value=9999), st.integers(min_value=0, max_value=300))
 def test_a_date_reads_as_itself_exactly_when_its_year_is_inside(day, uk, first, span):
     years = (first, min(first + span, 9999))
     text = day.strftime("%d/%m/") + f"{day.year:04d}" if uk else f"{day.year:04d}" + day.strftime("-%m-%d")
@@ -95,10 +96,14 @@ def test_a_date_reads_as_itself_exactly_when_its_year_is_inside(day, uk, first, 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from("0123456789-/+ .T:٠١"), max_size=12))
-def test_no_text_reads_as_a_date_outside_the_years(text):
+def test_only_a_date_in_the_formats_reads_and_inside_the_years(text):
     with reading(ReadOptions()):
         got = pl.DataFrame({"d": [text]}).select(date_expr("d")).item()
-    assert got is None or 1900 <= got.year <= 2100
+    written = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})|([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", text)
+    if got is not None:
+        assert written and 1900 <= got.year <= 2100
+        year, month, day = (written[1], written[2], written[3]) if written[1] else (written[6], written[5], written[4])
+        assert got == dt.date(int(year), int(month), int(day))
 
 
 @pytest.mark.parametrize("written", ["0000-06-01", "-5000-01-01"])

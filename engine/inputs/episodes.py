@@ -31,12 +31,13 @@ def parse_episodes(frame: pl.DataFrame, day_count: str) -> pl.DataFrame:
     day not paid under the day-count convention (null while the period is open)."""
     texts = {f"_text_{c}": pl.col(c) for c in PARSED}
     setting = pl.col("setting").str.to_lowercase().fill_null("community")
-    return frame.with_columns(**texts).with_columns(
+    # lazily, so that each date is parsed once however often its checks name it
+    return frame.lazy().with_columns(**texts).with_columns(
         cluster=cluster_expr("_text_cluster"),
         start_date=date_expr("_text_start_date"),
         end_date=date_expr("_text_end_date"),
         setting=setting,
-    ).with_columns(stop=pl.col("end_date") + pl.duration(days=DAY_COUNTS[day_count]))
+    ).with_columns(stop=pl.col("end_date") + pl.duration(days=DAY_COUNTS[day_count])).collect()
 
 
 def default_checks(providers: list[str], commissioners: list[str]) -> list[RowCheck]:

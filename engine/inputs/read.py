@@ -24,9 +24,6 @@ from .records import ROW, Malformed
 from .reading import entries, hand_over, options
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
-# the year written in four digits (a two-digit year would be read as the first century); day and
-# month in one or two
-DATE_PATTERN = r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$"
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
 PARQUET = (".parquet", ".pq")
 
@@ -209,11 +206,12 @@ def file_sha256(path: Path) -> str:
 
 def date_expr(column: str) -> pl.Expr:
     """A date written YYYY-MM-DD or DD/MM/YYYY with a four-digit year inside the reading's years
-    (``date_words``); null otherwise."""
+    (``date_words``); null otherwise. The years are four-digit ones (``DataYears``), so a year in
+    them was written in four digits; at most ten characters leave no room for a sign or a fifth."""
     text = pl.col(column)
     first, last = options().years
     parsed = pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
-    return pl.when(text.str.contains(DATE_PATTERN) & parsed.dt.year().is_between(first, last)).then(parsed)
+    return pl.when((text.str.len_bytes() <= 10) & parsed.dt.year().is_between(first, last)).then(parsed)
 
 
 def cluster_expr(column: str) -> pl.Expr:

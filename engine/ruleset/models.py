@@ -40,8 +40,9 @@ class DataYears(StrictModel):
     """The years a date in the data may fall in: a date outside them (a two-digit year read as the
     first century, a slip of the keyboard) is a bad row."""
 
-    first: int = Field(default=1900, alias="from", ge=1, le=9999)
-    last: int = Field(default=2100, alias="to", ge=1, le=9999)
+    # four-digit years, so that a date of a two-digit year can never fall inside them
+    first: int = Field(default=1900, alias="from", ge=1000, le=9999)
+    last: int = Field(default=2100, alias="to", ge=1000, le=9999)
 
     @model_validator(mode="after")
     def _ordered(self) -> "DataYears":
