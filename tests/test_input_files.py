@@ -5,7 +5,6 @@ the file holds."""
 
 import csv
 import io
-from decimal import Decimal as D
 
 import polars as pl
 import pytest
