@@ -20,6 +20,7 @@ from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
+from .inputs.reading import ReadOptions, malformed_rows, reading
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -46,13 +47,15 @@ class Inputs:
     any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the
     names plugins declare through ``localpay_input_tables``), a name given None being not given.
     ``evaluator``: ``polars`` (every rule columnar, a sample of people cross-checked in
-    durable-rules) or ``durable`` (every rule through durable-rules).
+    durable-rules) or ``durable`` (every rule through durable-rules). ``encoding``: the text
+    encoding of every CSV file given.
     """
 
     episodes: Path
     assessments: Path | None = None
     tables: Mapping[str, Path | None] = field(default_factory=dict)
     evaluator: Evaluator = "polars"
+    encoding: str = "utf-8"
 
 
 @dataclass
@@ -95,22 +98,26 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
-    with clock.stage("load"):
-        raw = read_episodes(inputs.episodes)
-        assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset))
-                       if inputs.assessments else None)
-        declared = plugins.input_tables
-        tables = {name: (path, declared[name].read(path)) for name, path in given(declared, inputs.tables).items()}
-    with clock.stage("check"):
-        parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
-        found = check_episodes(parsed, plugins.episode_checks(ruleset))
-        valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
-            [c for c in parsed.columns if c.startswith("_text_")]
-        ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
-        usable_assessments = assessments.usable if assessments else None
-        assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
-        usable, table_exceptions = _check_tables(ruleset, declared, tables)
-        reviews = reviews_of(usable_assessments, horizon)
+    years = ruleset.settings.data_years
+    with reading(ReadOptions(inputs.encoding, (years.first, years.last))):
+        with clock.stage("load"):
+            with malformed_rows() as malformed:
+                raw = read_episodes(inputs.episodes)
+            assessments = (read_assessments(inputs.assessments, list(ruleset.providers), _items(ruleset))
+                           if inputs.assessments else None)
+            declared = plugins.input_tables
+            tables = {name: (path, *_read_table(declared[name], path))
+                      for name, path in given(declared, inputs.tables).items()}
+        with clock.stage("check"):
+            parsed = typed_columns(parse_episodes(raw, ruleset.settings.day_count), ruleset.rulebook)
+            found = pl.concat([check_episodes(parsed, plugins.episode_checks(ruleset)), *malformed])
+            valid = parsed.join(found.select("row").unique(), on="row", how="anti").drop(
+                [c for c in parsed.columns if c.startswith("_text_")]
+            ).with_columns(until=pl.min_horizontal(pl.col("stop").fill_null(horizon), pl.lit(horizon)))
+            usable_assessments = assessments.usable if assessments else None
+            assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
+            usable, table_exceptions = _check_tables(ruleset, declared, tables)
+            reviews = reviews_of(usable_assessments, horizon)
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
         valid = rules.kept
@@ -134,26 +141,35 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         # sorted lazily: the query engine's sort of these many keys costs a quarter less
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).lazy().sort(EXCEPTION_ORDER).collect()
         lines = lines.lazy().sort(LINE_ORDER, nulls_last=True).collect()
-        summary = reconcile.summary(parsed, lines, exceptions, assessments)
-        for name, (_, raw) in tables.items():
-            summary[name] = {"rows_read": raw.height, "rows_used": usable[name].height,
-                             "rows_excepted": raw.height - usable[name].height}
+        summary = reconcile.summary(parsed, lines, exceptions, assessments, sum(m.height for m in malformed))
+        for name, (_, raw, bad) in tables.items():
+            read = raw.height + bad.height
+            summary[name] = {"rows_read": read, "rows_used": usable[name].height,
+                             "rows_excepted": read - usable[name].height}
     with clock.stage("cross-check", announce=False):
         rules.confirm()  # the cross-check ran beside pricing: a disagreement stops the run here
     files = {"episodes": Path(inputs.episodes), "assessments": Path(inputs.assessments) if inputs.assessments else None,
-             **{name: path for name, (path, _) in tables.items()}}
+             **{name: path for name, (path, *_) in tables.items()}}
     return RunResult(ruleset, period, months, lines, exceptions, summary, files, context, parsed, clock.timings,
                      rules.outcomes, rules.stats, _gather(details), asked[0] if months != asked else None)
 
 
+def _read_table(table: InputTable, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A table's rows as its declaration reads them, and its malformed records' exception entries."""
+    with malformed_rows() as malformed:
+        raw = table.read(path)
+    return raw, pl.concat(malformed) if malformed else empty_exceptions()
+
+
 def _check_tables(ruleset: Ruleset, declared: Mapping[str, InputTable],
                   tables: dict) -> tuple[dict[str, pl.DataFrame], list[pl.DataFrame]]:
-    """Each table given, checked row by row against the ruleset's parties its declaration names."""
+    """Each table given, checked row by row against the ruleset's parties its declaration names;
+    its malformed records are bad rows too."""
     usable, exceptions = {}, []
-    for name, (_, raw) in tables.items():
+    for name, (_, raw, malformed) in tables.items():
         table = declared[name]
         usable[name], found = table.check(raw, list(getattr(ruleset, table.parties)))
-        exceptions.append(found)
+        exceptions += [found, malformed]
     return usable, exceptions
 
 

@@ -75,9 +75,11 @@ def _entries(rows: pl.DataFrame, column: str, value: pl.Expr, code: str, reason:
     ).cast(EXCEPTION_COLUMNS)  # type: ignore[arg-type]  # polars types a cast's keys as names, selectors or types
 
 
-def summary(parsed, lines, exceptions, assessments) -> dict:
+def summary(parsed, lines, exceptions, assessments, malformed: int = 0) -> dict:
+    """The run's counts; ``malformed``: episode records that could not be read as rows (each
+    excepted, and not in ``parsed``)."""
     episodes = exceptions.filter(pl.col("source") == "episodes")
-    read = parsed.height
+    read = parsed.height + malformed
     priced_ids = lines["episode_id"].drop_nulls().unique().implode()
     excepted = episodes.filter(pl.col("action").is_in(NOT_PRICED))
     priced = parsed.lazy().select("row", "episode_id").filter(pl.col("episode_id").is_in(priced_ids)).join(

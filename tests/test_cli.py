@@ -73,7 +73,7 @@ def test_explain_an_excepted_episode(files):
     (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "2025-06", "--from", "2025-03", "--out", "{d}/o"], "--from 2025-03 and --period 2025-06 are in different financial years"),
     (["run", "nowhere.yaml", "{d}/e.csv", "--period", "2025-06", "--out", "{d}/o"], "no ruleset file 'nowhere.yaml'"),
     (["explain", "{d}/r.yaml", "{d}/e.csv", "--episode", "E9", "--period", "2025-06"], "no episode with episode_id 'E9'"),
-    (["run", "{d}/r.yaml", "{d}/r.yaml", "--period", "2025-06", "--out", "{d}/o"], "cannot read episodes file '{d}/r.yaml'"),
+    (["run", "{d}/r.yaml", "{d}/r.yaml", "--period", "2025-06", "--out", "{d}/o"], "episodes file '{d}/r.yaml' lacks the required columns"),
 ])
 def test_user_mistakes_exit_2_with_a_message(files, args, message):
     result = invoke(*[a.format(d=files) for a in args])

@@ -48,6 +48,9 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The statement month.")
 ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
+ENCODING = click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
+                        help="The text encoding of the CSV input files (e.g. latin-1, cp1252); a UTF-8 file may "
+                        "start with a byte order mark.")
 
 
 class TablesCommand(click.Command):
@@ -66,13 +69,14 @@ class TablesCommand(click.Command):
 
 def input_files(command):
     """--assessments and the optional input tables the plugins declare, the tables handed to the
-    command together as ``tables`` (name -> path or None). The command is a ``TablesCommand``."""
+    command together as ``tables`` (name -> path or None), and --encoding. The command is a
+    ``TablesCommand``."""
     @functools.wraps(command)
     def gathered(*args, **kwargs):
         declared = click.get_current_context().ensure_object(App).plugins.input_tables
         return command(*args, tables={name: kwargs.pop(name, None) for name in declared}, **kwargs)
 
-    return ASSESSMENTS(gathered)
+    return ASSESSMENTS(ENCODING(gathered))
 
 
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")

@@ -22,11 +22,12 @@ from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the comparison.")
 @TEMPLATES
 @pass_app
-def diff_command(app: App, old, new, episodes, assessments, tables, period, from_period, out, templates) -> None:
+def diff_command(app: App, old, new, episodes, assessments, tables, encoding, period, from_period, out,
+                 templates) -> None:
     """Price EPISODES under the OLD and the NEW ruleset and show what the change does to the money."""
     before, after = app.ruleset(old), app.ruleset(new)
-    diffed = api.diff_rulesets(before, after, app.plugins, Inputs(episodes, assessments, tables), period, out,
-                               from_period, templates)
+    inputs = Inputs(episodes, assessments, tables, encoding=encoding)
+    diffed = api.diff_rulesets(before, after, app.plugins, inputs, period, out, from_period, templates)
     totals, counts = diffed.document["totals"], diffed.document["episodes"]
     click.echo(f"before {format_money(totals['before'])}, after {format_money(totals['after'])}, "
                f"change {format_money(totals['change'])}; {counts['changed']:,} of {counts['compared']:,} episodes change")

@@ -36,7 +36,7 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @click.option("--final", is_flag=True, help="With --ledger: issue the contract's last month and close the year, "
               "with the year's reconciliation.")
 @pass_app
-def run_command(app: App, ruleset, episodes, assessments, tables, period, from_period, out, templates,
+def run_command(app: App, ruleset, episodes, assessments, tables, encoding, period, from_period, out, templates,
                 evaluator, ledger, submission, issued_on, reissue, reason, final) -> None:
     """Price EPISODES under RULESET for a month and write the statements; with --ledger, issue
     the month, with its prior-period adjustments."""
@@ -46,7 +46,7 @@ def run_command(app: App, ruleset, episodes, assessments, tables, period, from_p
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
     for flag, value in (("--from", from_period), ("--assessments", assessments),
                         *((app.plugins.input_tables[name].option, path) for name, path in tables.items()),
-                        ("--templates", templates),
+                        ("--encoding", encoding if encoding != "utf-8" else None), ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
@@ -56,7 +56,7 @@ def run_command(app: App, ruleset, episodes, assessments, tables, period, from_p
         command += ["--ledger", describe(ledger), "--submission", submission,
                     *(["--issued-on", issued_on.date().isoformat()] if issued_on else []),
                     *(["--reissue", "--reason", reason] if reissue else []), *(["--final"] if final else [])]
-    inputs = Inputs(episodes, assessments, tables, evaluator)
+    inputs = Inputs(episodes, assessments, tables, evaluator, encoding)
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, inputs, period, out, from_period, templates, command,
                                             progress, request)

@@ -16,7 +16,7 @@ import polars as pl
 
 from ..clusters import EXPECTED as CLUSTER_WORDS
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .read import DATE_WORDS, Checked, Plan, cluster_expr, date_expr, integer_expr, read_checked
+from .read import Checked, Plan, cluster_expr, date_expr, date_words, integer_expr, read_checked
 
 REQUIRED = ("patient_id", "provider", "assessment_date", "tool")
 TOOLS = {"mhct": "MHCT", "honos": "HoNOS", "wemwbs": "WEMWBS", "swemwbs": "SWEMWBS"}
@@ -56,7 +56,7 @@ def assessment_checks(providers: list[str]) -> list[RowCheck]:
     high = pl.col("tool").replace_strict({t: r[1] for t, r in TOTAL_RANGES.items()}, default=None, return_dtype=pl.Int64)
     return [
         *(missing(c, parsed=c in PARSED) for c in REQUIRED),
-        unparsed("assessment_date", "bad_date", DATE_WORDS),
+        unparsed("assessment_date", "bad_date", date_words()),
         unparsed("tool", "unknown_tool", "one of " + ", ".join(TOOLS.values())),
         unparsed("cluster", "unknown_cluster", CLUSTER_WORDS),
         RowCheck("missing_value", "cluster", mhct & pl.col("_text_cluster").is_null(),

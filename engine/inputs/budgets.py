@@ -19,7 +19,7 @@ import polars as pl
 
 from ..money import MAX_STATED, format_money
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .read import DATE_WORDS, date_expr, integer_expr, read_input
+from .read import date_expr, date_words, integer_expr, read_input
 
 BUDGET_TYPES = ("direct_payment", "third_party", "notional")
 BUDGET_REQUIRED = ("patient_id", "start_date", "type", "agreed_annual_amount", "spent_to_date")
@@ -55,9 +55,9 @@ def read_budgets(path: Path) -> pl.DataFrame:
 def budget_checks(commissioners: list[str]) -> list[RowCheck]:
     return [
         *(missing(c, parsed=c in BUDGET_PARSED) for c in BUDGET_REQUIRED),
-        unparsed("start_date", "bad_date", DATE_WORDS),
-        unparsed("end_date", "bad_date", DATE_WORDS),
-        unparsed("last_review", "bad_date", DATE_WORDS),
+        unparsed("start_date", "bad_date", date_words()),
+        unparsed("end_date", "bad_date", date_words()),
+        unparsed("last_review", "bad_date", date_words()),
         RowCheck("end_before_start", "end_date", pl.col("end_date") < pl.col("start_date"),
                  pl.concat_str(pl.lit("the budget ends ("), pl.col("_text_end_date"), pl.lit(") before it starts ("),
                                pl.col("_text_start_date"), pl.lit(")"))),

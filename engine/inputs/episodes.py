@@ -15,7 +15,7 @@ from ..clusters import EXPECTED as CLUSTER_WORDS
 from ..lines import EXCEPTION_COLUMNS
 from ..periods import DAY_COUNTS
 from .checks import RowCheck, missing, not_in, run_checks, unparsed
-from .read import DATE_WORDS, cluster_expr, date_expr, read_input
+from .read import cluster_expr, date_expr, date_words, read_input
 
 REQUIRED = ("episode_id", "patient_id", "provider", "commissioner", "cluster", "start_date", "end_date")
 SETTINGS = ("community", "inpatient")
@@ -31,20 +31,21 @@ def parse_episodes(frame: pl.DataFrame, day_count: str) -> pl.DataFrame:
     day not paid under the day-count convention (null while the period is open)."""
     texts = {f"_text_{c}": pl.col(c) for c in PARSED}
     setting = pl.col("setting").str.to_lowercase().fill_null("community")
-    return frame.with_columns(**texts).with_columns(
+    # lazily, so that each date is parsed once however often its checks name it
+    return frame.lazy().with_columns(**texts).with_columns(
         cluster=cluster_expr("_text_cluster"),
         start_date=date_expr("_text_start_date"),
         end_date=date_expr("_text_end_date"),
         setting=setting,
-    ).with_columns(stop=pl.col("end_date") + pl.duration(days=DAY_COUNTS[day_count]))
+    ).with_columns(stop=pl.col("end_date") + pl.duration(days=DAY_COUNTS[day_count])).collect()
 
 
 def default_checks(providers: list[str], commissioners: list[str]) -> list[RowCheck]:
     return [
         *(missing(c, parsed=c in PARSED) for c in REQUIRED if c != "end_date"),
         unparsed("cluster", "unknown_cluster", CLUSTER_WORDS),
-        unparsed("start_date", "bad_date", DATE_WORDS),
-        unparsed("end_date", "bad_date", DATE_WORDS),
+        unparsed("start_date", "bad_date", date_words()),
+        unparsed("end_date", "bad_date", date_words()),
         RowCheck("end_before_start", "end_date", pl.col("end_date") < pl.col("start_date"),
                  pl.concat_str(pl.lit("the period ends ("), pl.col("_text_end_date"),
                                pl.lit(") before it starts ("), pl.col("_text_start_date"), pl.lit(")"))),

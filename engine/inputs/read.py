@@ -6,9 +6,10 @@ wrote it instead of being silently turned into null by type inference.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,40 +19,87 @@ from ..clusters import CLUSTERS
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
 from .checks import RowCheck, run_checks
+from .csvfile import layout
+from .records import ROW, Malformed
+from .reading import entries, hand_over, options
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
+PARQUET = (".parquet", ".pq")
 
 
-def scan_table(path: Path, what: str) -> tuple[pl.LazyFrame, list[str]]:
+def date_words() -> str:
+    """What a date in the data must be, with the years of the reading in progress."""
+    first, last = options().years
+    return f"{DATE_WORDS} (a four-digit year, from {first} to {last})"
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input file opened for reading: ``lazy`` its rows as text columns with tidy names and a
+    1-based ``row`` number, ``names`` the tidy names, ``records`` the data records the file holds
+    (None for Parquet, whose rows are counted by its reader), ``malformed`` the records that are
+    not rows (left out of ``lazy``; their row numbers are skipped)."""
+
+    lazy: pl.LazyFrame
+    names: list[str]
+    records: int | None
+    malformed: list[Malformed]
+
+
+@contextmanager
+def opened(path: Path, what: str) -> Iterator[Table]:
     """A CSV or Parquet file, lazily, as text columns with tidy lower-case headers, blanks as
-    null, and a 1-based ``row`` number (the header is not counted); with the tidy names."""
+    null, and a 1-based ``row`` number (the header is not counted). A CSV file is checked as
+    bytes first (``csvfile``): in the reading's encoding, with any line endings, each malformed
+    record reported rather than the whole file refused. Query the table inside the block."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            lazy = pl.scan_parquet(path)
+    with tempfile.TemporaryDirectory(prefix="localpay-input-") as scratch:
+        try:
+            if path.suffix.lower() in PARQUET:
+                lazy, records, malformed, numbered = pl.scan_parquet(path), None, [], False
+                written = None
+            else:
+                found = layout(path, what, options().encoding, Path(scratch))
+                lazy = pl.scan_csv(found.path, infer_schema=False, encoding="utf8")
+                records, malformed, numbered = found.records, found.malformed, found.numbered
+                written = [name.strip().lower() for name in found.header]
+            columns = lazy.collect_schema().names()
+        except (pl.exceptions.PolarsError, OSError) as error:
+            raise _unreadable(path, what, error) from None
+        if numbered:
+            columns = [c for c in columns if c != ROW]
+        names = [name.replace("\ufeff", "").strip().lower() for name in columns]
+        repeated = sorted({n for n in (written or names) if (written or names).count(n) > 1})
+        if repeated:
+            raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
+        # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
+        text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
+        cleaned = [pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)]
+        if numbered:
+            frame = lazy.select(pl.col(ROW).cast(pl.Int64).alias("row"), *cleaned)
         else:
-            lazy = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
-        columns = lazy.collect_schema().names()
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise _unreadable(path, what, error) from None
-    names = [name.replace("\ufeff", "").strip().lower() for name in columns]
-    written = names if path.suffix.lower() in (".parquet", ".pq") else _csv_header(path)
-    repeated = sorted({n for n in written if written.count(n) > 1})
-    if repeated:
-        raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
-    # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
-    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
-    frame = lazy.select([pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)])
-    return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64)), names
+            frame = lazy.select(cleaned).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+        yield Table(frame, names, records, malformed)
+
+
+def check_count(table: Table, produced: int, path: Path, what: str) -> None:
+    """The rows the reader produced are the records counted in the file, but the malformed."""
+    if table.records is not None and produced != table.records - len(table.malformed):
+        raise InputError(f"{what} file {str(path)!r} holds {table.records} records but "
+                         f"{produced + len(table.malformed)} were read; nothing was computed from it")
 
 
 def read_table(path: Path, what: str) -> pl.DataFrame:
-    """``scan_table``, read whole."""
-    lazy, _ = scan_table(path, what)
-    return collect(lazy, path, what)
+    """An input file read whole (see ``opened``); its malformed records handed to the collector
+    open (``reading.malformed_rows``)."""
+    with opened(path, what) as table:
+        frame = collect(table.lazy, path, what)
+        check_count(table, frame.height, path, what)
+        hand_over(table.malformed, path, what)
+    return frame
 
 
 def collect(lazy: pl.LazyFrame, path: Path, what: str, streaming: bool = False) -> pl.DataFrame:
@@ -97,7 +145,14 @@ def read_checked(path: Path, what: str, required: tuple[str, ...], optional: tup
     their exception entries quote, so a large file is never held as text. Checks here are
     row-local (each row judged on its own values), as the built-in ones are.
     """
-    lazy, names = scan_table(path, what)
+    with opened(path, what) as table:
+        checked = _checked(table, path, what, required, optional, plan)
+    return checked
+
+
+def _checked(table: Table, path: Path, what: str, required: tuple[str, ...], optional: tuple[str, ...],
+             plan: Callable[[list[str]], Plan]) -> Checked:
+    lazy, names = table.lazy, table.names
     _require(names, path, what, required)
     absent = [c for c in optional if c not in names]
     lazy = lazy.with_columns([pl.lit(None, pl.String).alias(c) for c in absent])
@@ -106,6 +161,7 @@ def read_checked(path: Path, what: str, required: tuple[str, ...], optional: tup
     parse, found = how.parse, how.checks
     bad = pl.any_horizontal([c.bad.fill_null(False) for c in found]) if found else pl.lit(False)
     frame = collect(parse(lazy).select("row", *how.keep, _bad=bad), path, what, streaming=True)
+    check_count(table, frame.height, path, what)
     flagged = frame.filter(pl.col("_bad"))["row"]
     exceptions = pl.DataFrame(schema=EXCEPTION_COLUMNS)
     if flagged.len():
@@ -118,7 +174,9 @@ def read_checked(path: Path, what: str, required: tuple[str, ...], optional: tup
         exceptions = run_checks(collect(parse(rows), path, what, streaming=True), found, what)
         if not exceptions["row"].unique().sort().equals(flagged.sort()):  # every bad row reported, no other
             raise InputError(f"{what} file {str(path)!r} changed while it was being read; run again")
-    return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height)
+    if table.malformed:
+        exceptions = pl.concat([exceptions, entries(table.malformed, what)])
+    return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height + len(table.malformed))
 
 
 def _require(names: list[str], path: Path, what: str, required: tuple[str, ...]) -> None:
@@ -128,13 +186,6 @@ def _require(names: list[str], path: Path, what: str, required: tuple[str, ...])
         raise InputError(
             f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found})"
         )
-
-
-def _csv_header(path: Path) -> list[str]:
-    """The header as written: Polars quietly renames a repeated column, which would hide it."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    return [name.strip().lower() for name in header]
 
 
 def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple[str, ...]) -> pl.DataFrame:
@@ -154,8 +205,13 @@ def file_sha256(path: Path) -> str:
 
 
 def date_expr(column: str) -> pl.Expr:
+    """A date written YYYY-MM-DD or DD/MM/YYYY with a four-digit year inside the reading's years
+    (``date_words``); null otherwise. The years are four-digit ones (``DataYears``), so a year in
+    them was written in four digits; at most ten characters leave no room for a sign or a fifth."""
     text = pl.col(column)
-    return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    first, last = options().years
+    parsed = pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    return pl.when((text.str.len_bytes() <= 10) & parsed.dt.year().is_between(first, last)).then(parsed)
 
 
 def cluster_expr(column: str) -> pl.Expr:

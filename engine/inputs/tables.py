@@ -52,7 +52,9 @@ class InputTable:
     ``<episodes>-<name>.csv``. ``help``: the CLI option's help. ``columns``: the columns a file
     must have (a ruleset test case's file is written with them first, so a key left out is a
     blank cell). ``read(path)``: the file as text columns with a 1-based ``row`` (raise
-    ``InputError`` for a file that cannot be read). ``check(frame, parties)``: ``(usable rows,
+    ``InputError`` for a file that cannot be read; ``read_input`` does, and reads the file in the
+    run's encoding with any line endings, its malformed records reported as bad rows of the table
+    and left out, their row numbers skipped). ``check(frame, parties)``: ``(usable rows,
     exception rows)``, each bad row in the exceptions with source ``name``. ``parties``: which of
     the ruleset's parties ``check`` is given. ``order``: where the table is listed among the
     inputs (help, manifest, summary), ties by name. ``synthesise``: its synthetic rows, if it has

@@ -9,7 +9,7 @@ import polars as pl
 
 from ..errors import InputError
 from ..inputs.checks import RowCheck, not_in, unparsed
-from ..inputs.read import DATE_WORDS, date_expr
+from ..inputs.read import date_expr, date_words
 from .model import RuleBook
 
 NUMBER = r"^-?\d{1,12}(\.\d{1,6})?$"
@@ -44,7 +44,7 @@ def column_checks(book: RuleBook | None) -> list[RowCheck]:
     checks = []
     for f in (book.declared.values() if book else ()):
         if f.type == "date":
-            checks.append(unparsed(f.name, "bad_date", DATE_WORDS))
+            checks.append(unparsed(f.name, "bad_date", date_words()))
         elif f.type == "number":
             checks.append(unparsed(f.name, "bad_number", NUMBER_WORDS))
         elif f.values:

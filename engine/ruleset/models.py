@@ -36,6 +36,21 @@ class Period(StrictModel):
         return self.start <= day <= self.end
 
 
+class DataYears(StrictModel):
+    """The years a date in the data may fall in: a date outside them (a two-digit year read as the
+    first century, a slip of the keyboard) is a bad row."""
+
+    # four-digit years, so that a date of a two-digit year can never fall inside them
+    first: int = Field(default=1900, alias="from", ge=1000, le=9999)
+    last: int = Field(default=2100, alias="to", ge=1000, le=9999)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DataYears":
+        if self.last < self.first:
+            raise ValueError(f"the years end ({self.last}) before they start ({self.first})")
+        return self
+
+
 class Settings(StrictModel):
     overdue_review: OverdueMode = "pay"
     day_count: Literal["exclusive_end", "inclusive_end"] = "exclusive_end"
@@ -45,6 +60,7 @@ class Settings(StrictModel):
     # people whose rule matches durable-rules re-evaluates in every run, as a check on the
     # columnar evaluator (0: no check)
     rules_cross_check: int = Field(default=500, ge=0, le=1_000_000)
+    data_years: DataYears = DataYears()
 
 
 class RulesetDocument(StrictModel):
@@ -60,6 +76,14 @@ class RulesetDocument(StrictModel):
     # checked by localpay.rules.model against the vocabulary of operators and actions
     inputs: Any = None
     rules: Any = None
+
+    @model_validator(mode="after")
+    def _dates_cover_the_period(self) -> "RulesetDocument":
+        years = self.settings.data_years
+        if not years.first <= self.period.start.year <= self.period.end.year <= years.last:
+            raise ValueError(f"settings.data_years ({years.first} to {years.last}) must cover the ruleset's period "
+                             f"({self.period.start} to {self.period.end})")
+        return self
 
 
 class Arrangement(StrictModel):

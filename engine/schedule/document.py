@@ -29,6 +29,8 @@ CHECK_WORDS = {
     "bad_number": "the value is not a number",
 }
 ROW_RULES = (
+    ("malformed_row", "a record that cannot be read as a row (a value too many or too few, a stray or unclosed "
+                      "quote) is set aside, named by its line in the file"),
     ("repeated_row", "a row repeated exactly is counted once"),
     ("duplicate_episode_id", "two different rows with one episode id are both set aside"),
     ("overlap", "days a person has in two periods with one provider are paid once, to the later-starting period"),
@@ -106,8 +108,11 @@ def _option_notes(ruleset: Ruleset) -> list[str]:
 def _validation(ruleset: Ruleset, plugins) -> dict:
     checks = sorted({(c.code, c.column) for c in plugins.episode_checks(ruleset)})
     flags = [r for r in ruleset.rules if any(a.name in ("flag", "hold", "exclude") for a in r.then)]
+    years = ruleset.settings.data_years
+    words = {**CHECK_WORDS, "bad_date": f"a date is not a date (YYYY-MM-DD or DD/MM/YYYY, with a four-digit year from "
+                                        f"{years.first} to {years.last})"}
     return {
-        "checks": [{"code": code, "column": column, "text": CHECK_WORDS.get(code, code.replace("_", " "))}
+        "checks": [{"code": code, "column": column, "text": words.get(code, code.replace("_", " "))}
                    for code, column in checks],
         "rows": [{"code": code, "text": text} for code, text in ROW_RULES],
         "notes": _option_notes(ruleset),

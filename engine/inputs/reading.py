@@ -1,0 +1,95 @@
+"""How a run reads its input files, and the records it could not read as rows.
+
+A run reads every input file (episodes, assessments and each plugin's input tables, read through
+``read_input``) with the same options: the files' encoding (``--encoding``, UTF-8 unless
+declared) and the years a date may fall in (the ruleset's ``settings.data_years``). A malformed
+record (a value too many or too few, a stray or unclosed quote) is reported as a bad row of its
+file with its line; a reader that has no exceptions report of its own (``read_input``) hands them
+to the ``malformed_rows`` collector the run holds open while it reads, and without one the read
+stops with an error naming them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputError
+from ..lines import EXCEPTION_COLUMNS
+from .csvfile import codec_of
+from .records import Malformed
+
+QUOTED = 200  # the most characters of a malformed record quoted in its exception entry
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """``encoding``: the input files' text encoding (a UTF-8 byte order mark is allowed in UTF-8).
+    ``years``: the first and last year a date in the data may fall in."""
+
+    encoding: str = "utf-8"
+    years: tuple[int, int] = (1900, 2100)
+
+    def __post_init__(self) -> None:
+        codec_of(self.encoding)  # an unknown encoding is refused before any file is read
+
+
+_OPTIONS: ContextVar[ReadOptions] = ContextVar("localpay_read_options", default=ReadOptions())
+_MALFORMED: ContextVar[list[pl.DataFrame] | None] = ContextVar("localpay_malformed_rows", default=None)
+
+
+def options() -> ReadOptions:
+    """The options of the reading in progress (the defaults outside one)."""
+    return _OPTIONS.get()
+
+
+@contextmanager
+def reading(given: ReadOptions) -> Iterator[ReadOptions]:
+    """Read input files with these options while the block runs."""
+    token = _OPTIONS.set(given)
+    try:
+        yield given
+    finally:
+        _OPTIONS.reset(token)
+
+
+@contextmanager
+def malformed_rows() -> Iterator[list[pl.DataFrame]]:
+    """Collect the exception entries of malformed records that ``read_input`` finds in the block."""
+    found: list[pl.DataFrame] = []
+    token = _MALFORMED.set(found)
+    try:
+        yield found
+    finally:
+        _MALFORMED.reset(token)
+
+
+def entries(malformed: list[Malformed], what: str) -> pl.DataFrame:
+    """Exception entries (source ``what``, reason ``malformed_row``) for malformed records."""
+    return pl.DataFrame({
+        "source": [what] * len(malformed),
+        "row": [m.row for m in malformed],
+        "episode_id": [None] * len(malformed), "provider": [None] * len(malformed),
+        "commissioner": [None] * len(malformed), "column": [None] * len(malformed),
+        "value": [m.text if len(m.text) <= QUOTED else m.text[:QUOTED] + "..." for m in malformed],
+        "reason_code": ["malformed_row"] * len(malformed),
+        "reason": [f"line {m.line}: {m.reason}; the row is not read" for m in malformed],
+        "action": ["excluded"] * len(malformed),
+    }, schema=EXCEPTION_COLUMNS)
+
+
+def hand_over(malformed: list[Malformed], path: Path, what: str) -> None:
+    """Give malformed records to the collector open, or stop the read naming them."""
+    if not malformed:
+        return
+    found = _MALFORMED.get()
+    if found is None:
+        listed = "; ".join(f"row {m.row} (line {m.line}): {m.reason}" for m in malformed[:10])
+        more = f"; and {len(malformed) - 10} more" if len(malformed) > 10 else ""
+        raise InputError(f"{what} file {str(path)!r} has rows that cannot be read: {listed}{more}")
+    found.append(entries(malformed, what))
