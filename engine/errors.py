@@ -42,5 +42,9 @@ class RulesetError(LocalpayError):
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
+class OutputError(LocalpayError):
+    """An output file or folder cannot be used or written (named, with the reason)."""
+
+
 class PluginError(LocalpayError):
     """Installed plugins cannot be composed (two plugins declare one option, a bad declaration)."""

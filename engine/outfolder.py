@@ -1,0 +1,401 @@
+"""An output folder (``--out``) written as one unit.
+
+A command's files are written into a new folder beside ``--out`` (same parent, so the same
+filesystem) and moved into place only when every file is written, so that after a crash, a kill
+or a concurrent run ``--out`` holds the earlier complete run or the new complete run, never a mix:
+
+- Linux: ``renameat2(RENAME_EXCHANGE)`` swaps the new folder and the earlier one in one step;
+  macOS: ``renamex_np(RENAME_SWAP)``. Elsewhere (or on a filesystem that cannot swap) the earlier
+  folder is renamed aside and the new one renamed into place: between the two renames ``--out``
+  is absent, and the next run into it puts the complete folder back before anything else.
+- A lock file beside ``--out`` (``flock``) lets one run at a time write it; a second waits up to
+  ``LOCALPAY_OUT_WAIT`` seconds, then stops with a clear message.
+- ``--out`` is checked before any work: a folder (or one that can be made), writable, with
+  ``LOCALPAY_OUT_SPACE_MB`` to spare beyond the size of the earlier run it replaces. It is replaced
+  only when empty or an earlier localpay output folder whose manifest lists every file in it with
+  its SHA-256: a folder holding anything else is refused, never emptied.
+- Folders a killed run left beside ``--out`` are removed by the next run into it, except a
+  complete one whose manifest says it issued into a ledger: that one is kept and reported.
+
+Paths written while the folder is staged are shown as they will be once it is in place
+(``fileio.shown``), so no output names the staging folder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__
+from .errors import OutputError
+from .fileio import STAGED, WriteError, atomic_write, failure, shown
+
+MANIFEST = "manifest.json"
+SPACE_SETTING, SPACE_DEFAULT_MB = "LOCALPAY_OUT_SPACE_MB", 64
+WAIT_SETTING, WAIT_DEFAULT_S = "LOCALPAY_OUT_WAIT", 30.0
+
+log = logging.getLogger("localpay.outputs")
+
+
+def _setting(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise OutputError(f"{name}={text!r} is not a number (default {default:g})") from None
+    if not 0 <= value < 10**9:
+        raise OutputError(f"{name}={text!r} must be a number from 0 (default {default:g})")
+    return value
+
+
+def space_margin() -> int:
+    """Bytes to keep free beyond the outputs, ``LOCALPAY_OUT_SPACE_MB`` (default 64)."""
+    return int(_setting(SPACE_SETTING, SPACE_DEFAULT_MB) * 1024 * 1024)
+
+
+def lock_wait() -> float:
+    """Seconds a run waits for another run writing the same folder, ``LOCALPAY_OUT_WAIT`` (default 30)."""
+    return _setting(WAIT_SETTING, WAIT_DEFAULT_S)
+
+
+def _side(out: Path, kind: str) -> str:
+    return f".{out.name}.localpay-{kind}"
+
+
+class Staged:
+    """A staged output folder: ``path`` is where the files go until ``commit`` moves it to ``out``."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(os.path.abspath(out))
+        self.shown_as = Path(out)
+        self.path = self.out  # the staging folder, once opened
+        self.issued: str | None = None  # what a ledger holds of this run, once it is committed there
+        self._lock: int | None = None
+        self._committed = False
+
+    # before any work
+    def open(self) -> Path:
+        out, parent = self.out, self.out.parent
+        if out.name in ("", ".", ".."):
+            raise OutputError(f"--out {str(self.shown_as)!r} names no folder of its own")
+        if out.is_symlink() or (out.exists() and not out.is_dir()):
+            raise OutputError(f"--out {str(self.shown_as)!r} is a file, not a folder; name a folder for the outputs")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(f"--out {str(self.shown_as)!r} cannot be made: a file stands in the way of "
+                              f"{str(_blocking(parent))!r}") from None
+        except OSError as error:
+            raise OutputError(f"--out {str(self.shown_as)!r} cannot be made: {failure(error)}") from None
+        self._take_lock()
+        try:
+            self._recover()
+            earlier = _refuse_foreign(out, self.shown_as)
+            if earlier and not os.access(out, os.W_OK | os.X_OK):
+                raise OutputError(f"--out {str(self.shown_as)!r} is not writable; nothing was computed")
+            _check_space(parent, earlier, self.shown_as)
+            self.path = Path(tempfile.mkdtemp(prefix=_side(out, "staging-"), dir=parent))
+        except OSError as error:
+            self._release()
+            raise OutputError(f"--out {str(self.shown_as)!r} cannot be written: {failure(error)}; "
+                              "nothing was computed") from None
+        except BaseException:
+            self._release()
+            raise
+        return self.path
+
+    def _take_lock(self) -> None:
+        path = self.out.parent / _side(self.out, "lock")
+        deadline = time.monotonic() + lock_wait()
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise OutputError(f"--out {str(self.shown_as)!r} cannot be written: {failure(error)} "
+                                  f"(making the lock file {str(path)!r}); nothing was computed") from None
+            if _try_lock(fd):
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(path))
+                except FileNotFoundError:
+                    same = False
+                if same:  # the lock file was not removed by the run that held it just before
+                    self._lock, self._lock_path = fd, path
+                    return
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise OutputError(f"another localpay run is writing {str(self.shown_as)!r} (its lock {str(path)!r} "
+                                  f"was held for {lock_wait():g} s, {WAIT_SETTING}); run again when it has finished")
+            time.sleep(0.05)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            try:
+                os.unlink(self._lock_path)  # removed while held: a waiting run sees it went and opens afresh
+            except OSError:
+                pass
+            os.close(self._lock)
+            self._lock = None
+
+    def _recover(self) -> None:
+        """What a run killed before it finished left beside ``--out``."""
+        out, parent = self.out, self.out.parent
+        leftovers = sorted(p for p in parent.iterdir()
+                           if p.name.startswith(_side(out, "staging-")) or p.name.startswith(_side(out, "old-")))
+        if not out.exists():  # killed between the two renames where folders cannot be swapped
+            complete = [p for p in leftovers if p.is_dir() and not verify(p)]
+            staged = [p for p in complete if p.name.startswith(_side(out, "staging-"))]
+            back = next(iter(staged or complete), None)
+            if back is not None:
+                os.rename(back, out)
+                leftovers.remove(back)
+                log.warning("%s was put back in place from %s, left by a run that was stopped", self.shown_as, back.name)
+        for left in leftovers:
+            if left.is_dir() and not left.is_symlink() and not verify(left) and _ledger_of(left):
+                log.warning("%s holds the complete outputs of a run into %s that was stopped before they were "
+                            "moved into place; it says it issued %s: kept there, check with `localpay ledger show`",
+                            left, self.shown_as, _ledger_of(left))
+                continue
+            _remove(left)
+            log.warning("removed %s, the unfinished outputs of a run into %s that was stopped", left.name,
+                        self.shown_as)
+
+    # after the work
+    def commit(self) -> None:
+        """Move the staged folder into place (the earlier one, if any, is then removed)."""
+        _sync(self.path)
+        out = self.out
+        if not out.exists():
+            os.rename(self.path, out)
+        elif not _exchange(self.path, out):
+            old = out.parent / (_side(out, "old-") + self.path.name.rsplit("-", 1)[-1])
+            os.rename(out, old)  # --out is absent until the next rename: a run stopped here is mended by the next
+            os.rename(self.path, out)
+            self.path = old
+        _sync_dir(out.parent)
+        self._committed = True
+        _remove(self.path)  # the earlier run, now where the staging folder was
+
+    def close(self, failed: bool) -> None:
+        try:
+            if failed and not self._committed and self.path != self.out:
+                if self.issued:
+                    log.warning("the outputs of %s are complete in %s but could not be moved into %s",
+                                self.issued, self.path, self.shown_as)
+                else:
+                    _remove(self.path)
+        finally:
+            self._release()
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Staged]:
+    """``--out`` checked, locked and staged; the files written into ``.path`` are moved into place
+    when the block ends without an error. An ``OSError`` is reported as ``OutputError``."""
+    folder = Staged(out)
+    folder.open()
+    token = STAGED.set((*STAGED.get(), (folder.path, folder.shown_as)))
+    failed = True
+    try:
+        try:
+            yield folder
+            folder.commit()
+        except (OSError, WriteError) as error:
+            raise OutputError(_write_failure(folder, error)) from None
+        failed = False
+    finally:
+        STAGED.reset(token)
+        folder.close(failed)
+
+
+def _write_failure(folder: Staged, error: OSError | WriteError) -> str:
+    if isinstance(error, WriteError):
+        head = f"the outputs could not be written to {str(folder.shown_as)!r}: {error}"
+    else:
+        name = f" ({str(shown(Path(error.filename)))!r})" if error.filename else ""
+        head = f"the outputs could not be written to {str(folder.shown_as)!r}{name}: {failure(error)}"
+    if folder.issued:
+        return f"{head}; {folder.issued} was issued, and its outputs are complete in {str(folder.path)!r}"
+    kept = "the earlier outputs there are as they were" if folder.out.exists() else "nothing was written there"
+    return f"{head}; {kept}"
+
+
+def seal(folder: Path, about: dict) -> dict:
+    """Write ``manifest.json``: ``about`` and every file under ``folder`` with its SHA-256."""
+    outputs = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+               if p.is_file() and p != folder / MANIFEST}
+    manifest = {"engine": {"name": "localpay", "version": __version__}, **about, "outputs": outputs}
+    atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def verify(folder: Path) -> list[str]:
+    """What is wrong with an output folder: a listed file missing or changed, a file not listed
+    (unless it lies in a subfolder with a manifest of its own that verifies). None: it verifies."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = sorted(p.name for p in folder.iterdir())[:3] if folder.is_dir() else []
+        return [f"it has no readable {MANIFEST}" + (f" and holds {', '.join(found)}" if found else "")]
+    outputs = manifest.get("outputs") if isinstance(manifest, dict) else None
+    if not isinstance(outputs, dict) or (manifest.get("engine") or {}).get("name") != "localpay":
+        return [f"its {MANIFEST} is not a localpay manifest"]
+    problems = []
+    for name, digest in outputs.items():
+        path = folder / name
+        if not path.is_file() or path.is_symlink():
+            problems.append(f"{name} is listed but missing")
+        elif _sha256(path) != digest:
+            problems.append(f"{name} changed after localpay wrote it")
+    nested: dict[Path, list[str]] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_dir() and not path.is_symlink() or rel in outputs or rel == MANIFEST:
+            continue
+        unit = next((p for p in reversed(path.relative_to(folder).parents) if str(p) != "."
+                     and (folder / p / MANIFEST).is_file() and (folder / p / MANIFEST) != path), None)
+        if unit is None:
+            problems.append(f"{rel} is not listed")
+        elif folder / unit not in nested:
+            nested[folder / unit] = verify(folder / unit)
+            problems += [f"{unit.as_posix()}/{p}" for p in nested[folder / unit]]
+    return problems
+
+
+def _refuse_foreign(out: Path, shown_as: Path) -> int:
+    """The size of the earlier outputs in ``out`` (0: none). Refuses a folder holding anything else."""
+    if not out.exists():
+        return 0
+    entries = list(out.iterdir())
+    if not entries:
+        return 0
+    problems = verify(out)
+    if problems:
+        listed = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise OutputError(f"--out {str(shown_as)!r} is not empty and is not an earlier localpay output folder "
+                          f"({listed}); localpay replaces only an empty folder or its own earlier outputs, and never "
+                          "removes files it did not write: name another folder, or move those files away")
+    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+
+
+def _check_space(parent: Path, earlier: int, shown_as: Path) -> None:
+    margin = space_margin()
+    free = shutil.disk_usage(parent).free
+    if free < margin + earlier:
+        mb = 1024 * 1024
+        raise OutputError(f"too little space for --out {str(shown_as)!r}: {free / mb:,.1f} MB free, and localpay "
+                          f"keeps {margin / mb:,.0f} MB to spare ({SPACE_SETTING}) beyond the outputs "
+                          f"(the earlier ones there take {earlier / mb:,.1f} MB); nothing was computed")
+
+
+def _ledger_of(folder: Path) -> str | None:
+    try:
+        ledger = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("ledger")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(ledger, dict):
+        return None
+    return f"issue {ledger.get('issue')} of {ledger.get('area')} into {ledger.get('location')}"
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step; False where the platform or filesystem cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
+            call, args = libc.renameat2, (-100, os.fsencode(a), -100, os.fsencode(b), 2)  # AT_FDCWD, RENAME_EXCHANGE
+            call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        elif sys.platform == "darwin" and hasattr(libc, "renamex_np"):
+            call, args = libc.renamex_np, (os.fsencode(a), os.fsencode(b), 2)  # RENAME_SWAP
+            call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        else:
+            return False
+    except OSError:
+        return False
+    call.restype = ctypes.c_int
+    if call(*args) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the lock file's own byte range
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _sync(folder: Path) -> None:
+    """Every staged file on disk before the folder is moved into place (a power cut then finds
+    the new folder whole or the earlier one)."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        _sync_dir(path)
+
+
+def _sync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _blocking(path: Path) -> Path:
+    for p in [path, *path.parents]:
+        if p.exists():
+            return p
+    return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
