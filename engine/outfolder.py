@@ -161,7 +161,8 @@ class Staged:
             if back is not None:
                 os.rename(back, out)
                 leftovers.remove(back)
-                log.warning("%s was put back in place from %s, left by a run that was stopped", self.shown_as, back.name)
+                log.warning("%s was missing: the complete outputs a stopped run left in %s are now in its place",
+                            self.shown_as, back.name)
         for left in leftovers:
             if left.is_dir() and not left.is_symlink() and not verify(left) and _ledger_of(left):
                 log.warning("%s holds the complete outputs of a run into %s that was stopped before they were "
@@ -176,26 +177,21 @@ class Staged:
     def commit(self) -> None:
         """Move the staged folder into place (the earlier one, if any, is then removed)."""
         _sync(self.path)
-        out = self.out
+        out, earlier = self.out, self.path  # after a swap, the staging folder's name holds the earlier run
         if not out.exists():
             os.rename(self.path, out)
         elif not _exchange(self.path, out):
-            old = out.parent / (_side(out, "old-") + self.path.name.rsplit("-", 1)[-1])
-            os.rename(out, old)  # --out is absent until the next rename: a run stopped here is mended by the next
+            earlier = out.parent / (_side(out, "old-") + self.path.name.rsplit("-", 1)[-1])
+            os.rename(out, earlier)  # --out is absent until the next rename: a run stopped here is mended by the next
             os.rename(self.path, out)
-            self.path = old
         _sync_dir(out.parent)
         self._committed = True
-        _remove(self.path)  # the earlier run, now where the staging folder was
+        _remove(earlier)
 
     def close(self, failed: bool) -> None:
         try:
-            if failed and not self._committed and self.path != self.out:
-                if self.issued:
-                    log.warning("the outputs of %s are complete in %s but could not be moved into %s",
-                                self.issued, self.path, self.shown_as)
-                else:
-                    _remove(self.path)
+            if failed and not self._committed and self.path != self.out and not self.issued:
+                _remove(self.path)  # an issue's outputs stay: the error says where
         finally:
             self._release()
 
@@ -221,21 +217,24 @@ def staged(out: Path) -> Iterator[Staged]:
 
 
 def _write_failure(folder: Staged, error: OSError | WriteError) -> str:
+    out = repr(str(folder.shown_as))
     if isinstance(error, WriteError):
-        head = f"the outputs could not be written to {str(folder.shown_as)!r}: {error}"
+        head = str(error)
     else:
         name = f" ({str(shown(Path(error.filename)))!r})" if error.filename else ""
-        head = f"the outputs could not be written to {str(folder.shown_as)!r}{name}: {failure(error)}"
+        head = f"could not write the outputs to {out}{name}: {failure(error)}"
     if folder.issued:
-        return f"{head}; {folder.issued} was issued, and its outputs are complete in {str(folder.path)!r}"
-    kept = "the earlier outputs there are as they were" if folder.out.exists() else "nothing was written there"
+        return (f"{head}; {folder.issued} was issued, and its outputs are complete in {str(folder.path)!r}: "
+                f"move that folder to {out}")
+    kept = f"the earlier outputs in {out} are as they were" if folder.out.exists() else f"nothing was written to {out}"
     return f"{head}; {kept}"
 
 
 def seal(folder: Path, about: dict) -> dict:
-    """Write ``manifest.json``: ``about`` and every file under ``folder`` with its SHA-256."""
+    """Write ``manifest.json``: ``about`` and every file under ``folder`` with its SHA-256, but
+    those in a subfolder with a manifest of its own (a unit written by another command)."""
     outputs = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
-               if p.is_file() and p != folder / MANIFEST}
+               if p.is_file() and p != folder / MANIFEST and _unit_of(folder, p) is None}
     manifest = {"engine": {"name": "localpay", "version": __version__}, **about, "outputs": outputs}
     atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
@@ -265,14 +264,19 @@ def verify(folder: Path) -> list[str]:
         rel = path.relative_to(folder).as_posix()
         if path.is_dir() and not path.is_symlink() or rel in outputs or rel == MANIFEST:
             continue
-        unit = next((p for p in reversed(path.relative_to(folder).parents) if str(p) != "."
-                     and (folder / p / MANIFEST).is_file() and (folder / p / MANIFEST) != path), None)
+        unit = _unit_of(folder, path)
         if unit is None:
             problems.append(f"{rel} is not listed")
         elif folder / unit not in nested:
             nested[folder / unit] = verify(folder / unit)
             problems += [f"{unit.as_posix()}/{p}" for p in nested[folder / unit]]
     return problems
+
+
+def _unit_of(folder: Path, path: Path) -> Path | None:
+    """The outermost subfolder of ``folder`` holding ``path`` that has a manifest of its own."""
+    return next((p for p in reversed(path.relative_to(folder).parents) if str(p) != "."
+                 and (folder / p / MANIFEST).is_file()), None)
 
 
 def _refuse_foreign(out: Path, shown_as: Path) -> int:
