@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from .diff import diff_runs
-from .errors import LocalpayError
+from .errors import LocalpayError, OutputError
 from .explain import explain_episode
 from .fileio import STAGED, atomic_write, atomic_write_with, shown
 from .ledger import Plan, Request, Store, plan_issue
@@ -194,6 +194,8 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
     if area is not None and area.strip().lower() not in AREAS:
         raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {str(out)!r} is a file, not a folder; name a folder for the outputs")
     if area is not None:
         name = area.strip().lower()
         with staged(out / name) as folder:

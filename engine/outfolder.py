@@ -79,7 +79,7 @@ class Staged:
     """A staged output folder: ``path`` is where the files go until ``commit`` moves it to ``out``."""
 
     def __init__(self, out: Path) -> None:
-        self.out = Path(os.path.abspath(out))
+        self.out = Path(os.path.realpath(out))  # a link to a folder: the folder it names is replaced
         self.shown_as = Path(out)
         self.path = self.out  # the staging folder, once opened
         self.issued: str | None = None  # what a ledger holds of this run, once it is committed there
@@ -91,7 +91,7 @@ class Staged:
         out, parent = self.out, self.out.parent
         if out.name in ("", ".", ".."):
             raise OutputError(f"--out {str(self.shown_as)!r} names no folder of its own")
-        if out.is_symlink() or (out.exists() and not out.is_dir()):
+        if out.exists() and not out.is_dir():
             raise OutputError(f"--out {str(self.shown_as)!r} is a file, not a folder; name a folder for the outputs")
         try:
             parent.mkdir(parents=True, exist_ok=True)

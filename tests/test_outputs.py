@@ -349,3 +349,20 @@ def test_outputs_are_byte_identical_whatever_the_hash_seed_and_staging_folder(ar
         trees.append(tree(cwd / "out"))
     assert trees[0] == trees[1]
     assert not [name for name, data in trees[0].items() if b"localpay-staging" in data or b"localpay-old" in data]
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{area}/r.yaml", "{area}/e.csv", "--period", "2025-06", "--out"],
+    ["diff", "{area}/r.yaml", "{area}/r.yaml", "{area}/e.csv", "--period", "2025-06", "--out"],
+    ["schedule", "{area}/r.yaml", "--no-pdf", "--out"],
+    ["demo", "--area", "stockport", "--out"],
+    ["ledger", "export", "{area}/r.yaml", "--out"],
+])
+def test_every_command_refuses_a_file_as_its_out(area, command):
+    (area / "afile").write_text("a file\n")
+    args = [part.format(area=area) for part in command] + [str(area / "afile")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output == (f"localpay: error: --out {str(area / 'afile')!r} is a file, not a folder; name a folder "
+                             "for the outputs\n")
+    assert (area / "afile").read_text() == "a file\n"
