@@ -23,7 +23,7 @@ from .ledger.document import ledger_sections
 from .ledger.issue import Issued, prepare
 from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
-from .outfolder import Staged, seal, staged
+from .outfolder import Staged, refuse_inside, seal, staged
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
@@ -73,6 +73,8 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     made adjustments, all written into the ledger in one transaction, inside which the outputs are
     staged (a failure to write them issues nothing); they are moved into place once it commits."""
     month, first = _months(period, from_period)
+    if ledger:
+        refuse_inside(Path(out), ledger.ledger, "the ledger")
     with staged(Path(out)) as folder:
         plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
         if plan and plan.first_month and (first is None or plan.first_month < first):

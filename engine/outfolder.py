@@ -93,6 +93,10 @@ class Staged:
             raise OutputError(f"--out {str(self.shown_as)!r} names no folder of its own")
         if out.exists() and not out.is_dir():
             raise OutputError(f"--out {str(self.shown_as)!r} is a file, not a folder; name a folder for the outputs")
+        here = Path(os.path.realpath(os.getcwd()))
+        if here == out or out in here.parents:
+            raise OutputError(f"--out {str(self.shown_as)!r} is the folder localpay runs in, or holds it; the outputs "
+                              "replace their folder whole: name a folder of their own")
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -194,6 +198,16 @@ class Staged:
                 _remove(self.path)  # an issue's outputs stay: the error says where
         finally:
             self._release()
+
+
+def refuse_inside(out: Path, path: str | Path, what: str) -> None:
+    """A file that must outlive the run (a ledger) may not live in ``out``, which is replaced whole."""
+    if "://" in str(path):
+        return
+    folder, found = Path(os.path.realpath(out)), Path(os.path.realpath(path))
+    if folder == found or folder in found.parents:
+        raise OutputError(f"{what} {str(path)!r} is inside --out {str(out)!r}, which each run replaces whole: "
+                          f"keep it elsewhere")
 
 
 @contextmanager

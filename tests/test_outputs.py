@@ -366,3 +366,24 @@ def test_every_command_refuses_a_file_as_its_out(area, command):
     assert result.output == (f"localpay: error: --out {str(area / 'afile')!r} is a file, not a folder; name a folder "
                              "for the outputs\n")
     assert (area / "afile").read_text() == "a file\n"
+
+
+def test_a_ledger_inside_out_is_refused(area, plugins):
+    import datetime as dt
+
+    from localpay.ledger import Request
+
+    ruleset = api.open_ruleset(area / "r.yaml", plugins)
+    ledger = Request(str(area / "out" / "ledger.db"), issued_on=dt.date(2025, 7, 15))
+    with pytest.raises(LocalpayError, match=r"the ledger '.*/out/ledger.db' is inside --out '.*/out', which each run "
+                                            r"replaces whole: keep it elsewhere"):
+        api.run_statement(ruleset, plugins, Inputs(area / "e.csv"), "2025-06", area / "out", ledger=ledger)
+    assert not (area / "out").exists()
+
+
+def test_the_folder_localpay_runs_in_is_refused(area, plugins, monkeypatch):
+    (area / "out").mkdir()
+    monkeypatch.chdir(area / "out")
+    for out in (Path("."), area, area / "out"):
+        with pytest.raises(LocalpayError, match="is the folder localpay runs in, or holds it"):
+            run(area, plugins, "2025-06", out)
