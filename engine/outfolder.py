@@ -187,7 +187,11 @@ class Staged:
         elif not _exchange(self.path, out):
             earlier = out.parent / (_side(out, "old-") + self.path.name.rsplit("-", 1)[-1])
             os.rename(out, earlier)  # --out is absent until the next rename: a run stopped here is mended by the next
-            os.rename(self.path, out)
+            try:
+                os.rename(self.path, out)
+            except OSError:
+                os.rename(earlier, out)
+                raise
         _sync_dir(out.parent)
         self._committed = True
         _remove(earlier)

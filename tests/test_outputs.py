@@ -293,36 +293,72 @@ def _cli(area: Path, cwd: Path, period: str, kill_at: int = 0) -> subprocess.Pop
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_run_killed_at_any_point_leaves_the_earlier_run_or_the_new_one(area, plugins, notes):
-    import random
+@pytest.fixture(scope="module")
+def stockport(tmp_path_factory):
+    """A small synthetic month for the bundled Stockport area (20 files a run)."""
+    folder = tmp_path_factory.mktemp("stockport")
+    data = api.synthesise_for(api.open_ruleset("stockport"), 60, 7, folder / "e.csv")
+    return folder, ["run", "stockport", str(data.episodes), "--assessments", str(data.assessments), "--out", "out"]
 
-    (area / "june").mkdir()
-    (area / "july").mkdir()
-    june, july = _cli(area, area / "june", "2025-06"), _cli(area, area / "july", "2025-07")
-    assert june.wait(120) == 0 and july.wait(120) == 0
+
+def _stockport(args: list[str], cwd: Path, period: str, kill_at: int = 0) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", KILLED, *args, "--period", period], cwd=cwd,
+                            env={**os.environ, "KILL_AT": str(kill_at), "LOCALPAY_OUT_SPACE_MB": "0"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_run_killed_at_any_point_leaves_the_earlier_run_or_the_new_one(stockport, plugins):
+    import random
+    import signal
+    import time
+
+    folder, args = stockport
+    (folder / "june").mkdir()
+    (folder / "july").mkdir()
+    june = _stockport(args, folder / "june", "2025-06")
+    assert june.wait(120) == 0, june.stderr.read()
+    began = time.monotonic()
+    july = _stockport(args, folder / "july", "2025-07")
+    assert july.wait(120) == 0, july.stderr.read()
+    took = time.monotonic() - began
     steps = int(july.stderr.read().rsplit("STEPS ", 1)[1])
-    earlier, new = tree(area / "june" / "out"), tree(area / "july" / "out")
-    # killed at seeded random points among the run's file operations (each before and after it)
-    points = sorted(random.Random(15).sample(range(1, steps + 1), min(12, steps)))
-    trials = []
-    for point in points:
-        trial = area / f"killed-at-{point}"
-        shutil.copytree(area / "june", trial)
-        trials.append((point, trial))
+    earlier, new = tree(folder / "june" / "out"), tree(folder / "july" / "out")
+    assert len(new) == 20 and earlier != new
+    # killed at seeded random points among the run's file operations (each before and after it), and
+    # at seeded random delays
+    seeded = random.Random(15)
+    points = sorted(seeded.sample(range(1, steps + 1), min(12, steps)))
+    delays = [seeded.uniform(0.2, took) for _ in range(4)]
+    trials = [(f"step {point} of {steps}", point, None) for point in points]
+    trials += [(f"{delay:.2f} s", 0, delay) for delay in delays]
+    for n, _ in enumerate(trials):
+        shutil.copytree(folder / "june", folder / f"trial-{n}")
     for batch in range(0, len(trials), 3):
-        running = [(point, trial, _cli(area, trial, "2025-07", point)) for point, trial in trials[batch:batch + 3]]
-        for point, trial, process in running:
-            assert process.wait(120) == -9, f"not killed at step {point}: {process.stderr.read()}"
-    outcomes = []
-    for point, trial in trials:
-        now = tree(trial / "out")
-        assert now in (earlier, new), f"killed at step {point}: a mix of two runs"
-        assert verify(trial / "out") == []
+        running = [(n, what, _stockport(args, folder / f"trial-{n}", "2025-07", point), delay)
+                   for n, (what, point, delay) in enumerate(trials) if batch <= n < batch + 3]
+        for n, what, process, delay in running:
+            if delay is not None:
+                try:
+                    process.wait(delay)
+                except subprocess.TimeoutExpired:
+                    process.send_signal(signal.SIGKILL)
+            code = process.wait(120)
+            assert code == -9 or (delay is not None and code == 0), f"{what}: {process.stderr.read()}"
+    outcomes, left = [], []
+    ruleset = api.open_ruleset("stockport", plugins)
+    inputs = Inputs(Path(args[2]), Path(args[4]))
+    for n, (what, _, _) in enumerate(trials):
+        out = folder / f"trial-{n}" / "out"
+        now = tree(out)
+        assert now in (earlier, new), f"killed at {what}: a mix of two runs"
+        assert verify(out) == [], what
         outcomes.append("new" if now == new else "earlier")
-        # the next run into the folder clears what the killed one left beside it
-        run(area, plugins, "2025-07", trial / "out")
-        assert verify(trial / "out") == [] and beside(trial / "out") == []
+        if beside(out) and not left:  # the next run into the folder clears what the killed one left beside it
+            left.append(what)
+            api.run_statement(ruleset, plugins, inputs, "2025-07", out, command=["localpay", "run"])
+            assert verify(out) == [] and beside(out) == [], what
     assert "earlier" in outcomes and "new" in outcomes, outcomes  # kills fell before and after the swap
+    assert left, "no kill left a staging folder behind"
 
 
 def test_two_runs_into_one_folder_at_once_follow_each_other(area):
