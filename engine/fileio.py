@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -33,14 +34,15 @@ def shown(path: Path | str) -> Path:
 
 
 def failure(error: OSError) -> str:
-    """An ``OSError`` in words, with its errno name (``No space left on device (ENOSPC)``)."""
-    code = error.errno
-    if code is None and error.args and "os error " in str(error.args[-1]):  # Polars' own OSError text
-        try:
-            code = int(str(error.args[-1]).rsplit("os error ", 1)[1].rstrip(")"))
-        except ValueError:
-            code = None
-    text = error.strerror or (os.strerror(code) if code else str(error))
+    """An ``OSError`` in words, with its errno name (``No space left on device (ENOSPC)``), also
+    when Polars passes one on as text only (``[Errno 28] ...``, ``... (os error 28)``)."""
+    code, text = error.errno, error.strerror
+    if code is None and error.args:
+        said = str(error.args[-1])
+        found = re.match(r"\[Errno (\d+)\] ", said) or re.search(r"\(os error (\d+)\)$", said)
+        if found:
+            code = int(found.group(1))
+    text = text or (os.strerror(code) if code else str(error))
     name = errno.errorcode.get(code) if code else None
     return f"{text} ({name})" if name else text
 

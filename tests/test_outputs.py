@@ -423,3 +423,13 @@ def test_the_folder_localpay_runs_in_is_refused(area, plugins, monkeypatch):
     for out in (Path("."), area, area / "out"):
         with pytest.raises(LocalpayError, match="is the folder localpay runs in, or holds it"):
             run(area, plugins, "2025-06", out)
+
+
+@pytest.mark.parametrize("error, said", [
+    (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "No space left on device (ENOSPC)"),
+    (OSError("[Errno 30] Read-only file system"), "Read-only file system (EROFS)"),  # as Polars passes one on
+    (OSError("No space left on device (os error 28)"), "No space left on device (ENOSPC)"),
+    (OSError("disk full"), "disk full"),
+])
+def test_a_failure_is_told_in_words_with_its_errno_name(error, said):
+    assert fileio.failure(error) == said
