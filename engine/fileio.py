@@ -108,6 +108,11 @@ def atomic_write_with(path: Path, writer: Callable[[Path], object]) -> None:
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise WriteError(path, error) from None
+    except pl.exceptions.PolarsError as error:
+        tmp.unlink(missing_ok=True)
+        if "(os error " not in str(error):  # Polars' Parquet writer reports a full disk so
+            raise
+        raise WriteError(path, OSError(str(error))) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

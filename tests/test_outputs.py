@@ -433,3 +433,13 @@ def test_the_folder_localpay_runs_in_is_refused(area, plugins, monkeypatch):
 ])
 def test_a_failure_is_told_in_words_with_its_errno_name(error, said):
     assert fileio.failure(error) == said
+
+
+def test_a_full_disk_under_the_parquet_writer_is_a_write_error(tmp_path):
+    def failing(tmp):
+        raise __import__("polars").exceptions.ComputeError(
+            "parquet: File out of specification: underlying IO error: No space left on device (os error 28)")
+
+    with pytest.raises(fileio.WriteError, match=r"could not write '.*e\.parquet': No space left on device \(ENOSPC\)"):
+        fileio.atomic_write_with(tmp_path / "e.parquet", failing)
+    assert list(tmp_path.iterdir()) == []
