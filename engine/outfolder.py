@@ -18,30 +18,27 @@ or a concurrent run ``--out`` holds the earlier complete run or the new complete
   complete one whose manifest says it issued into a ledger: that one is kept and reported.
 
 Paths written while the folder is staged are shown as they will be once it is in place
-(``fileio.shown``), so no output names the staging folder.
+(``fileio.shown``), so no output names the staging folder. The manifest is ``outmanifest``'s,
+the filesystem steps (swap, lock, flush) ``outmoves``'.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import hashlib
-import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
 from .errors import OutputError
-from .fileio import STAGED, WriteError, atomic_write, failure, shown
+from .fileio import STAGED, WriteError, failure, shown
+from .outmanifest import ledger_of, seal, verify
+from .outmoves import blocking as _blocking, exchange as _exchange, remove as _remove, sync as _sync
+from .outmoves import sync_dir as _sync_dir, try_lock as _try_lock
 
-MANIFEST = "manifest.json"
 SPACE_SETTING, SPACE_DEFAULT_MB = "LOCALPAY_OUT_SPACE_MB", 64
 WAIT_SETTING, WAIT_DEFAULT_S = "LOCALPAY_OUT_WAIT", 30.0
 
@@ -168,10 +165,10 @@ class Staged:
                 log.warning("%s was missing: the complete outputs a stopped run left in %s are now in its place",
                             self.shown_as, back.name)
         for left in leftovers:
-            if left.is_dir() and not left.is_symlink() and not verify(left) and _ledger_of(left):
+            if left.is_dir() and not left.is_symlink() and not verify(left) and ledger_of(left):
                 log.warning("%s holds the complete outputs of a run into %s that was stopped before they were "
                             "moved into place; it says it issued %s: kept there, check with `localpay ledger show`",
-                            left, self.shown_as, _ledger_of(left))
+                            left, self.shown_as, ledger_of(left))
                 continue
             _remove(left)
             log.warning("removed %s, the unfinished outputs of a run into %s that was stopped", left.name,
@@ -248,55 +245,6 @@ def _write_failure(folder: Staged, error: OSError | WriteError) -> str:
     return f"{head}; {kept}"
 
 
-def seal(folder: Path, about: dict) -> dict:
-    """Write ``manifest.json``: ``about`` and every file under ``folder`` with its SHA-256, but
-    those in a subfolder with a manifest of its own (a unit written by another command)."""
-    outputs = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
-               if p.is_file() and p != folder / MANIFEST and _unit_of(folder, p) is None}
-    manifest = {"engine": {"name": "localpay", "version": __version__}, **about, "outputs": outputs}
-    atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return manifest
-
-
-def verify(folder: Path) -> list[str]:
-    """What is wrong with an output folder: a listed file missing or changed, a file not listed
-    (unless it lies in a subfolder with a manifest of its own that verifies). None: it verifies."""
-    folder = Path(folder)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        found = sorted(p.name for p in folder.iterdir())[:3] if folder.is_dir() else []
-        return [f"it has no readable {MANIFEST}" + (f" and holds {', '.join(found)}" if found else "")]
-    outputs = manifest.get("outputs") if isinstance(manifest, dict) else None
-    if not isinstance(outputs, dict) or (manifest.get("engine") or {}).get("name") != "localpay":
-        return [f"its {MANIFEST} is not a localpay manifest"]
-    problems = []
-    for name, digest in outputs.items():
-        path = folder / name
-        if not path.is_file() or path.is_symlink():
-            problems.append(f"{name} is listed but missing")
-        elif _sha256(path) != digest:
-            problems.append(f"{name} changed after localpay wrote it")
-    nested: dict[Path, list[str]] = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_dir() and not path.is_symlink() or rel in outputs or rel == MANIFEST:
-            continue
-        unit = _unit_of(folder, path)
-        if unit is None:
-            problems.append(f"{rel} is not listed")
-        elif folder / unit not in nested:
-            nested[folder / unit] = verify(folder / unit)
-            problems += [f"{unit.as_posix()}/{p}" for p in nested[folder / unit]]
-    return problems
-
-
-def _unit_of(folder: Path, path: Path) -> Path | None:
-    """The outermost subfolder of ``folder`` holding ``path`` that has a manifest of its own."""
-    return next((p for p in reversed(path.relative_to(folder).parents) if str(p) != "."
-                 and (folder / p / MANIFEST).is_file()), None)
-
-
 def _refuse_foreign(out: Path, shown_as: Path) -> int:
     """The size of the earlier outputs in ``out`` (0: none). Refuses a folder holding anything else."""
     if not out.exists():
@@ -323,101 +271,4 @@ def _check_space(parent: Path, earlier: int, shown_as: Path) -> None:
                           f"(the earlier ones there take {earlier / mb:,.1f} MB); nothing was computed")
 
 
-def _ledger_of(folder: Path) -> str | None:
-    try:
-        ledger = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("ledger")
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not isinstance(ledger, dict):
-        return None
-    return f"issue {ledger.get('issue')} of {ledger.get('area')} into {ledger.get('location')}"
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step; False where the platform or filesystem cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
-            call, args = libc.renameat2, (-100, os.fsencode(a), -100, os.fsencode(b), 2)  # AT_FDCWD, RENAME_EXCHANGE
-            call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-        elif sys.platform == "darwin" and hasattr(libc, "renamex_np"):
-            call, args = libc.renamex_np, (os.fsencode(a), os.fsencode(b), 2)  # RENAME_SWAP
-            call.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
-        else:
-            return False
-    except OSError:
-        return False
-    call.restype = ctypes.c_int
-    if call(*args) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): the lock file's own byte range
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-def _sync(folder: Path) -> None:
-    """Every staged file on disk before the folder is moved into place (a power cut then finds
-    the new folder whole or the earlier one)."""
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
-        _sync_dir(path)
-
-
-def _sync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _blocking(path: Path) -> Path:
-    for p in [path, *path.parents]:
-        if p.exists():
-            return p
-    return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+__all__ = ["Staged", "refuse_inside", "seal", "staged", "verify"]  # seal and verify from outmanifest
