@@ -327,8 +327,8 @@ def test_a_run_killed_at_any_point_leaves_the_earlier_run_or_the_new_one(stockpo
     # killed at seeded random points among the run's file operations (each before and after it), and
     # at seeded random delays
     seeded = random.Random(15)
-    points = sorted(seeded.sample(range(1, steps + 1), min(12, steps)))
-    delays = [seeded.uniform(0.2, took) for _ in range(4)]
+    points = sorted(seeded.sample(range(1, steps + 1), min(8, steps)))
+    delays = [seeded.uniform(0.2, took) for _ in range(2)]
     trials = [(f"step {point} of {steps}", point, None) for point in points]
     trials += [(f"{delay:.2f} s", 0, delay) for delay in delays]
     for n, _ in enumerate(trials):
