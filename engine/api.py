@@ -5,22 +5,25 @@ results; none of them prints. ``write_schedule`` is the schedule's own writer
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from .diff import diff_runs
-from .errors import LocalpayError
+from .errors import LocalpayError, OutputError
 from .explain import explain_episode
-from .fileio import atomic_write, atomic_write_with
+from .fileio import STAGED, atomic_write, atomic_write_with, shown
 from .ledger import Plan, Request, Store, plan_issue
 from .ledger.document import ledger_sections
-from .ledger.issue import prepare
+from .ledger.issue import Issued, prepare
 from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
+from .outfolder import Staged, refuse_inside, seal, staged
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
@@ -63,22 +66,38 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     """Price ``inputs`` for the month ``period`` (``YYYY-MM``), the year to date from
     ``from_period``, and write the statements and the run's other outputs to ``out``.
 
-    With ``ledger``, the month is issued: checked against what the ledger holds, every earlier
-    month it holds recomputed on these inputs and the differences made adjustments, all written
-    into the ledger in one transaction before the files are written."""
+    ``out`` is checked (a folder, writable, space to spare, empty or an earlier run's) before
+    anything is priced, and its files are written into a staging folder moved into place when
+    complete (``outfolder``). With ``ledger``, the month is issued: checked against what the
+    ledger holds, every earlier month it holds recomputed on these inputs and the differences
+    made adjustments, all written into the ledger in one transaction, inside which the outputs are
+    staged (a failure to write them issues nothing); they are moved into place once it commits."""
     month, first = _months(period, from_period)
-    plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
-    if plan and plan.first_month and (first is None or plan.first_month < first):
-        first = plan.first_month
-    result = run(ruleset, plugins, inputs, month, first, progress)
-    issued = _issue(plan, result, progress) if plan else None
-    if progress:
-        progress("write")
-    written = write_outputs(result, Path(out), command or [], templates, issued)
-    return result, written
+    if ledger:
+        refuse_inside(Path(out), ledger.ledger, "the ledger")
+    with staged(Path(out)) as folder:
+        plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
+        if plan and plan.first_month and (first is None or plan.first_month < first):
+            first = plan.first_month
+        result = run(ruleset, plugins, inputs, month, first, progress)
+
+        def write(issued: IssuedOutputs | None) -> Written:
+            if progress:
+                progress("write")
+            return write_outputs(result, folder.path, command or [], templates, issued)
+
+        written = _issue(plan, result, progress, write, folder) if plan else write(None)
+    return result, _placed(written, folder)
 
 
-def _issue(plan: Plan, result: RunResult, progress: Progress | None) -> IssuedOutputs:
+def _placed(written: Written, folder: Staged) -> Written:
+    """``written`` as it is once moved into place."""
+    return replace(written, out_dir=folder.shown_as,
+                   files=[folder.shown_as / f.relative_to(folder.path) for f in written.files])
+
+
+def _issue(plan: Plan, result: RunResult, progress: Progress | None, write: Callable[[IssuedOutputs], Written],
+           folder: Staged) -> Written:
     started = time.perf_counter()
     if progress:
         progress("compare")
@@ -86,14 +105,23 @@ def _issue(plan: Plan, result: RunResult, progress: Progress | None) -> IssuedOu
     compared = time.perf_counter()
     if progress:
         progress("issue")
-    issued = write_issue(prepared, result)
+    written: list[Written] = []
+    writing = []
+
+    def outputs(issued: Issued) -> None:  # inside the issuing transaction
+        began = time.perf_counter()
+        about = {"location": str(shown(plan.store.name)), "area": plan.area, "issue": issued.sequence,
+                 "issued_on": plan.issued_on, "submission": plan.request.submission, "final": plan.request.final,
+                 "adjustments": prepared.adjustments.height,
+                 "statements": {s["statement_id"]: s["sha256"] for s in issued.statements}}
+        written.append(write(IssuedOutputs(ledger_sections(prepared, issued), prepared.adjustments, about)))
+        writing.append(time.perf_counter() - began)
+
+    issued = write_issue(prepared, result, outputs)
+    folder.issued = f"issue {issued.sequence} of {plan.area} into the ledger {plan.store.name}"
     result.timings["compare"] = compared - started
-    result.timings["issue"] = time.perf_counter() - compared
-    about = {"location": plan.store.name, "area": plan.area, "issue": issued.sequence, "issued_on": plan.issued_on,
-             "submission": plan.request.submission, "final": plan.request.final,
-             "adjustments": prepared.adjustments.height,
-             "statements": {s["statement_id"]: s["sha256"] for s in issued.statements}}
-    return IssuedOutputs(ledger_sections(prepared, issued), prepared.adjustments, about)
+    result.timings["issue"] = time.perf_counter() - compared - writing[0]
+    return written[0]
 
 
 @dataclass(frozen=True)
@@ -160,15 +188,28 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
     the data, its statements for the area's third month with the year to date from its first,
     and its contract schedule; with every area, an index page linking them all. The demo area
     (``DEMO_AREA``) issues its three months in turn into a ledger, on monthly submissions whose
-    refresh changes some episodes, so its third month's statements carry adjustments."""
+    refresh changes some episodes, so its third month's statements carry adjustments.
+
+    Written as one unit (``outfolder``): with every area, ``out`` itself; with one, ``out/<area>/``.
+    Each area's folder has a ``manifest.json`` of its own, so one area run again leaves ``out``
+    verifying."""
     if area is not None and area.strip().lower() not in AREAS:
         raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
-    plugins = make_plugins()
     out = Path(out)
-    names = AREAS if area is None else (area.strip().lower(),)
-    done = tuple(demo_area(out / name, name, plugins, people, seed, progress, pdf) for name in names)
-    index = write_index(out, done) if area is None else None
-    return Demos(out, done, index)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {str(out)!r} is a file, not a folder; name a folder for the outputs")
+    if area is not None:
+        name = area.strip().lower()
+        with staged(out / name) as folder:
+            plugins = make_plugins()
+            one = demo_area(folder.path, name, plugins, people, seed, progress, pdf)
+        return Demos(out, (_moved(one, folder),), None)
+    with staged(out) as folder:
+        plugins = make_plugins()
+        done = tuple(demo_area(folder.path / name, name, plugins, people, seed, progress, pdf) for name in AREAS)
+        index = write_index(folder.path, done)
+        seal(folder.path, {"kind": "demo", "areas": list(AREAS)})
+    return Demos(out, tuple(_moved(d, folder) for d in done), folder.shown_as / index.relative_to(folder.path))
 
 
 def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, progress: Progress | None = None,
@@ -177,7 +218,7 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
     months are issued in turn into ``out/ledger.db`` (made afresh), each on that month's
     submission of the data (``out/data/episodes-YYYY-MM.csv``), each issued on the 15th of the
     month after; the earlier months' outputs go to ``out/statements/YYYY-MM/``, the last
-    month's to ``out/statements/`` as for every area."""
+    month's to ``out/statements/`` as for every area. Ends with the area's ``manifest.json``."""
     ruleset = open_ruleset(area, plugins)
     first = Month.of(ruleset.period.start)
     months = (first, first.next(), first.next().next())
@@ -187,14 +228,37 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
     issuing = area == DEMO_AREA if ledger is None else ledger
     submitted = _write_submissions(data.episodes, months, seed) if issuing else {}
     store = _fresh_ledger(out / "ledger.db") if issuing else None
+    earlier = []
     for month in months[:-1] if issuing else ():
-        _demo_run(area, ruleset, plugins, data, submitted[month], month, first, out / "statements" / month.label, store,
-                  progress)
+        # written beside the last month's folder, moved into it once that is written
+        aside, final = out / f".statements-{month.label}", out / "statements" / month.label
+        token = STAGED.set((*STAGED.get(), (aside, final)))
+        try:
+            _demo_run(area, ruleset, plugins, data, submitted[month], month, first, aside, store, progress)
+        finally:
+            STAGED.reset(token)
+        earlier.append((aside, final))
     episodes = submitted.get(period, data.episodes)
     result, written, command = _demo_run(area, ruleset, plugins, data, episodes, period, first, out / "statements", store,
                                          progress)
+    for aside, final in earlier:
+        os.rename(aside, final)
     schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
+    seal(out, {"kind": "demo area", "area": area})
     return Demo(area, ruleset, data, result, written, schedule, command, store, tuple(submitted.values()))
+
+
+def _moved(one: Demo, folder: Staged) -> Demo:
+    """An area's demo as it is once its folder is moved into place."""
+    def moved(path: Path) -> Path:
+        return folder.shown_as / path.relative_to(folder.path) if folder.path in path.parents else path
+
+    data = replace(one.data, episodes=moved(one.data.episodes), assessments=moved(one.data.assessments),
+                   tables={name: moved(path) for name, path in one.data.tables.items()})
+    written = replace(one.written, out_dir=moved(one.written.out_dir), files=[moved(f) for f in one.written.files])
+    schedule = replace(one.schedule, files=[moved(f) for f in one.schedule.files])
+    return replace(one, data=data, written=written, schedule=schedule,
+                   ledger=moved(one.ledger) if one.ledger else None, submissions=tuple(moved(p) for p in one.submissions))
 
 
 def _write_submissions(episodes: Path, months: tuple[Month, ...], seed: int) -> dict[Month, Path]:
@@ -218,12 +282,12 @@ def _demo_run(area: str, ruleset: Ruleset, plugins: Plugins, data: Synthetic, ep
     """One month's run of the demo (issued into ``ledger`` on the 15th of the month after, if
     given), and its command line."""
     issued_on = month.stop + dt.timedelta(days=14)
-    command = ["localpay", "run", area, str(episodes), "--assessments", str(data.assessments),
+    command = ["localpay", "run", area, str(shown(episodes)), "--assessments", str(shown(data.assessments)),
                *(part for name, path in sorted(data.tables.items())
-                 for part in (plugins.input_tables[name].option, str(path))),
-               "--period", month.label, "--from", first.label, "--out", str(out)]
+                 for part in (plugins.input_tables[name].option, str(shown(path)))),
+               "--period", month.label, "--from", first.label, "--out", str(shown(out))]
     if ledger:
-        command += ["--ledger", str(ledger), "--issued-on", issued_on.isoformat()]
+        command += ["--ledger", str(shown(ledger)), "--issued-on", issued_on.isoformat()]
     request = Request(str(ledger), issued_on=issued_on) if ledger else None
     inputs = Inputs(episodes, data.assessments, data.tables)
     result, written = run_statement(ruleset, plugins, inputs, month.label, out, first.label, command=command,
@@ -275,22 +339,26 @@ class Diffed:
 
 def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
                   from_period: str | None = None, templates: Path | None = None) -> Diffed:
-    """Price the same data under two rulesets and write what the change does to the money."""
+    """Price the same data under two rulesets and write what the change does to the money. ``out``
+    is checked before anything is priced and written as one unit (``outfolder``)."""
     month, first = _months(period, from_period)
-    before = run(old, plugins, inputs, month, first)
-    after = run(new, plugins, inputs, month, first)
-    if before.months != after.months:  # one ruleset settles over earlier months: compare the same months
-        first = min(before.months[0], after.months[0])
+    with staged(Path(out)) as folder:
         before = run(old, plugins, inputs, month, first)
         after = run(new, plugins, inputs, month, first)
-    document, changed = diff_runs(before, after)
-    env = make_environment(template_dirs(new.path, templates))
-    out = Path(out)
-    files = []
-    for name, text in (("diff.html", render(env, "diff.html.j2", d=document)), ("diff.md", render(env, "diff.md.j2", d=document)),
-                       ("diff.json", to_json(document))):
-        atomic_write(out / name, text)
-        files.append(out / name)
-    atomic_write_with(out / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))
-    files.append(out / "diff-episodes.csv")
-    return Diffed(document, files)
+        if before.months != after.months:  # one ruleset settles over earlier months: compare the same months
+            first = min(before.months[0], after.months[0])
+            before = run(old, plugins, inputs, month, first)
+            after = run(new, plugins, inputs, month, first)
+        document, changed = diff_runs(before, after)
+        env = make_environment(template_dirs(new.path, templates))
+        names = []
+        for name, text in (("diff.html", render(env, "diff.html.j2", d=document)),
+                           ("diff.md", render(env, "diff.md.j2", d=document)), ("diff.json", to_json(document))):
+            atomic_write(folder.path / name, text)
+            names.append(name)
+        atomic_write_with(folder.path / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))
+        names.append("diff-episodes.csv")
+        seal(folder.path, {"kind": "diff", "old": {"path": str(shown(old.path)), "sha256": old.sha256},
+                           "new": {"path": str(shown(new.path)), "sha256": new.sha256}})
+        names.append("manifest.json")
+    return Diffed(document, [folder.shown_as / name for name in names])

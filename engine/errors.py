@@ -47,5 +47,9 @@ class MoneyError(LocalpayError):
     written, rather than store a figure an integer could not hold (see ``localpay.money``)."""
 
 
+class OutputError(LocalpayError):
+    """An output file or folder cannot be used or written (named, with the reason)."""
+
+
 class PluginError(LocalpayError):
     """Installed plugins cannot be composed (two plugins declare one option, a bad declaration)."""

@@ -6,6 +6,7 @@ link is a file on disk."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -22,6 +23,7 @@ from localpay.manager import make_plugins
 from localpay.cli import cli
 from localpay.errors import LocalpayError
 from localpay.money import format_money
+from localpay.outfolder import verify
 from localpay.pipeline import Inputs
 from localpay.rules.lint import lint
 from localpay.ruleset.load import bundled_rulesets
@@ -74,6 +76,7 @@ def test_demo_of_one_area_reconciles_and_writes_its_schedule(area, one_by_one):
     assert ran.index is None and [d.area for d in ran.areas] == [area]
     [demo] = ran.areas
     assert demo.written.out_dir == ran.out / area / "statements"
+    assert verify(ran.out / area) == [] and not [p for p in ran.out.iterdir() if p.name.startswith(".")]
     assert set(demo.data.tables) == TABLES[area] and all(p.is_file() for p in demo.data.tables.values())
     lines = pl.read_csv(demo.written.out_dir / "lines.csv", infer_schema=False)
     assert lines.height == demo.result.lines.height > 0
@@ -146,8 +149,11 @@ def test_the_index_links_every_document_with_links_that_resolve(all_at_once):
         assert {p.resolve() for p in documents} <= linked, demo.area
         payable = sum((s["totals"]["payable"] for s in demo.written.statements), Decimal("0.00"))
         assert format_money(payable) in html
-    # the index alone is the demo's only file outside the areas' folders
-    assert sorted(p.name for p in all_at_once.out.iterdir()) == sorted([*api.AREAS, "index.html"])
+    # the index and the manifest are the demo's only files outside the areas' folders; the manifest
+    # lists the index, and each area's folder has its own listing every file in it
+    assert sorted(p.name for p in all_at_once.out.iterdir()) == sorted([*api.AREAS, "index.html", "manifest.json"])
+    assert verify(all_at_once.out) == []
+    assert list(json.loads((all_at_once.out / "manifest.json").read_text())["outputs"]) == ["index.html"]
 
 
 def test_an_unknown_area_is_refused(tmp_path):

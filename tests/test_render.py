@@ -4,7 +4,7 @@ override any template by name; writes are atomic."""
 import pytest
 
 from localpay import LocalpayError
-from localpay.fileio import atomic_write, atomic_write_with
+from localpay.fileio import WriteError, atomic_write, atomic_write_with
 from localpay.render import make_environment, render, template_dirs
 
 
@@ -65,7 +65,7 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
         path.write_text("half")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError, match=r"could not write '.*out\.csv': disk full"):  # a clear error, not a traceback
         atomic_write_with(target, failing)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]

@@ -92,7 +92,8 @@ def test_the_schedule_command_writes_the_bundled_areas_schedule(tmp_path):
     # the cluster tariff's plan £2,854,819.04 + the CQUIN £35,625.00 + the alliance's £1,800,000.00
     assert "expected annual contract value £4,690,444.04" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "schedule-stockport-2025-26.html", "schedule-stockport-2025-26.json", "schedule-stockport-2025-26.md"]
+        "manifest.json", "schedule-stockport-2025-26.html", "schedule-stockport-2025-26.json",
+        "schedule-stockport-2025-26.md"]
 
 
 def test_a_shadow_tariffs_plan_is_not_part_of_the_contracts_value(tmp_path, plugins):

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import InputError, LocalpayError
+from ..errors import InputError, LocalpayError, OutputError
+from ..fileio import WriteError, failure
 from ..inputs.assessments import REQUIRED as ASSESSMENT_COLUMNS
 from ..inputs.episodes import REQUIRED as EPISODE_COLUMNS
 from ..periods import Month, statement_months
@@ -64,6 +65,14 @@ def run_tests(ruleset, plugins, tests_file: Path) -> list[CaseResult]:
 
 
 def run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
+    try:
+        return _run_case(ruleset, plugins, located)
+    except OSError as error:  # making or removing the temporary folder
+        raise OutputError(f"the case {located.case.name!r} could not be run in a temporary folder "
+                          f"({tempfile.gettempdir()}): {failure(error)}") from None
+
+
+def _run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
     case = located.case
     with tempfile.TemporaryDirectory(prefix="localpay-test-") as folder:
         episodes = _write_rows(Path(folder) / "episodes.csv", case.episodes, EPISODE_COLUMNS)
@@ -95,5 +104,8 @@ def _compared(result, case, ruleset) -> pl.DataFrame:
 
 def _write_rows(path: Path, rows: list[dict], required: tuple[str, ...]) -> Path:
     # the required columns are always written, so a key left out reads as a blank cell
-    path.write_text(csv_text(rows, leading=required), encoding="utf-8")
+    try:
+        path.write_text(csv_text(rows, leading=required), encoding="utf-8")
+    except OSError as error:  # the temporary folder's disk is full: told, never a traceback
+        raise WriteError(path, error) from None
     return path

@@ -5,6 +5,7 @@ several commands take."""
 from __future__ import annotations
 
 import functools
+import logging
 from functools import cached_property
 from pathlib import Path
 
@@ -95,3 +96,20 @@ def cli(ctx: click.Context) -> None:
     """Local payment arrangements for NHS mental health services: rulesets in, checked payment
     statements out."""
     ctx.obj = App()
+    _show_notes()
+
+
+class _Notes(logging.Handler):
+    """What the library notes while it writes outputs (a stopped run's folder removed or kept),
+    told on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"localpay: warning: {record.getMessage()}", err=True)
+
+
+def _show_notes() -> None:
+    log = logging.getLogger("localpay.outputs")
+    if not any(isinstance(h, _Notes) for h in log.handlers):
+        log.addHandler(_Notes())
+        log.setLevel(logging.INFO)
+        log.propagate = False

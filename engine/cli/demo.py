@@ -14,7 +14,7 @@ from ..statement.writing import Written
 
 
 @click.command("demo")
-@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(path_type=Path))
 @click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Synthetic people in each area.")
 @click.option("--area", type=click.Choice(api.AREAS, case_sensitive=False),

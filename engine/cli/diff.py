@@ -19,7 +19,7 @@ from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_
 @input_files
 @PERIOD
 @FROM
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the comparison.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the comparison.")
 @TEMPLATES
 @pass_app
 def diff_command(app: App, old, new, episodes, assessments, tables, encoding, period, from_period, out,

@@ -50,7 +50,7 @@ def history_command(ledger: str, episode: str) -> None:
 
 @ledger_group.command("export")
 @LEDGER
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSV files.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the CSV files.")
 def export_command(ledger: str, out: Path) -> None:
     """Every issued line, position, adjustment, statement and issue as CSV."""
     for path in export(Store(ledger, must_exist=True), out):

@@ -21,7 +21,7 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @input_files
 @PERIOD
 @FROM
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
 @TEMPLATES
 @RULES_ENGINE
 @click.option("--ledger", metavar="LEDGER", help="Issue the month into this ledger: a file (SQLite, made on the first "

@@ -13,7 +13,7 @@ from .app import TEMPLATES, App, pass_app
 
 @click.command("schedule")
 @click.argument("ruleset")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the schedule.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the schedule.")
 @TEMPLATES
 @click.option("--no-pdf", is_flag=True, help="Write HTML, Markdown and JSON only.")
 @pass_app

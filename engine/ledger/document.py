@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..fileio import shown
 from ..money import pence_to_decimal
 from .compare import KINDS
 from .issue import Issued, Prepared
@@ -23,7 +24,7 @@ def _section(prepared: Prepared, issued: Issued, statement: dict, chained: dict)
     found = statement["adjustments_frame"]
     months = _months(prepared, statement)
     section = {
-        "ledger": plan.store.name, "issue": issued.sequence, "issued_on": plan.issued_on,
+        "ledger": str(shown(plan.store.name)), "issue": issued.sequence, "issued_on": plan.issued_on,
         "submission": plan.request.submission, "final": plan.request.final,
         "supersedes": ({"sequence": plan.replaces["sequence"], "issued_on": plan.replaces["issued_on"],
                         "reason": plan.request.reason} if plan.replaces else None),

@@ -9,6 +9,7 @@ in the meantime, and writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -170,8 +171,10 @@ class Issued:
     statements: list[dict]  # each with its chain place and hashes
 
 
-def write(prepared: Prepared, result: RunResult) -> Issued:
-    """Write the issue in one transaction; refuse if another issue landed since it was planned."""
+def write(prepared: Prepared, result: RunResult, before_commit: Callable[[Issued], object] | None = None) -> Issued:
+    """Write the issue in one transaction; refuse if another issue landed since it was planned.
+    ``before_commit`` is given the issue inside the transaction (the run's outputs are written
+    then): if it fails, nothing is issued."""
     plan, store = prepared.plan, prepared.plan.store
     with store.writing() as conn:
         store.ensure_schema(conn)
@@ -211,7 +214,10 @@ def write(prepared: Prepared, result: RunResult) -> Issued:
         bulk_insert(conn, positions, prepared.positions.select(with_issue, *POSITION_COLUMNS))
         bulk_insert(conn, adjustments_table, prepared.adjustments.select(with_issue, "statement_id", *ADJUSTMENT_COLUMNS))
         bulk_insert(conn, excepted, prepared.excepted.select(with_issue, "episode_id", "reason"))
-    return Issued(issue_id, sequence, written)
+        issued = Issued(issue_id, sequence, written)
+        if before_commit is not None:
+            before_commit(issued)
+    return issued
 
 
 def _header(plan: Plan, result: RunResult, sequence: int) -> dict:

@@ -9,7 +9,8 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ..fileio import atomic_write_with
+from ..fileio import atomic_write_csv
+from ..outfolder import seal, staged
 from ..money import format_money, pence_text_expr
 from .chain import ADJUSTMENT_SCHEMA, LINE_SCHEMA
 from .positions import POSITION_COLUMNS
@@ -104,32 +105,29 @@ def _clusters(text: str | None) -> str:
 
 
 def export(store: Store, out: Path) -> list[Path]:
-    """Every issued line, position, adjustment, statement and issue as CSV (money in pounds)."""
-    with store.reading() as conn:
-        store.existing(conn)
-        frames = {
-            "issues": read_frame(conn, issues, ISSUE_SCHEMA, order=["issue_id"]),
-            "statements": read_frame(conn, statements, {c.name: _kind(c) for c in statements.columns},
-                                     order=["chain"]),
-            "lines": read_frame(conn, lines, {"issue_id": pl.Int64, **LINE_SCHEMA}),
-            "adjustments": read_frame(conn, adjustments, {"issue_id": pl.Int64, **ADJUSTMENT_SCHEMA}),
-            "positions": read_frame(conn, positions, {"issue_id": pl.Int64, **POSITION_COLUMNS}),
-        }
-    money = {"statements": ["payable", "held", "suspended", "shadow", "adjustments", "reported", "net_payable"],
-             "lines": ["value", "amount"], "adjustments": ["was", "now", "amount"],
-             "positions": ["paid", "held", "suspended"]}
-    out.mkdir(parents=True, exist_ok=True)
+    """Every issued line, position, adjustment, statement and issue as CSV (money in pounds), and
+    ``manifest.json``; ``out`` is checked first and written as one unit (``outfolder``)."""
     written = []
-    for name, frame in frames.items():
-        frame = frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money.get(name, [])])
-        path = out / f"{name}.csv"
-        _write(path, frame)
-        written.append(path)
-    return written
-
-
-def _write(path: Path, frame: pl.DataFrame) -> None:
-    atomic_write_with(path, lambda tmp: frame.write_csv(tmp))
+    with staged(Path(out)) as folder:
+        with store.reading() as conn:
+            store.existing(conn)
+            frames = {
+                "issues": read_frame(conn, issues, ISSUE_SCHEMA, order=["issue_id"]),
+                "statements": read_frame(conn, statements, {c.name: _kind(c) for c in statements.columns},
+                                         order=["chain"]),
+                "lines": read_frame(conn, lines, {"issue_id": pl.Int64, **LINE_SCHEMA}),
+                "adjustments": read_frame(conn, adjustments, {"issue_id": pl.Int64, **ADJUSTMENT_SCHEMA}),
+                "positions": read_frame(conn, positions, {"issue_id": pl.Int64, **POSITION_COLUMNS}),
+            }
+        money = {"statements": ["payable", "held", "suspended", "shadow", "adjustments", "reported", "net_payable"],
+                 "lines": ["value", "amount"], "adjustments": ["was", "now", "amount"],
+                 "positions": ["paid", "held", "suspended"]}
+        for name, frame in frames.items():
+            frame = frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money.get(name, [])])
+            atomic_write_csv(folder.path / f"{name}.csv", frame)
+            written.append(f"{name}.csv")
+        seal(folder.path, {"kind": "ledger export", "ledger": store.name})
+    return [folder.shown_as / name for name in written]
 
 
 def _kind(column: sa.Column) -> Any:

@@ -1,11 +1,13 @@
-"""Write a contract schedule: HTML (self-contained), Markdown and PDF, each atomically."""
+"""Write a contract schedule: HTML (self-contained), Markdown and PDF, each atomically, the folder
+as one unit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fileio import atomic_write, atomic_write_with
+from ..fileio import atomic_write, atomic_write_with, shown
+from ..outfolder import seal, staged
 from ..render import make_environment, render, template_dirs, to_json
 from .document import build_schedule
 
@@ -17,18 +19,20 @@ class WrittenSchedule:
 
 
 def write_schedule(ruleset, plugins, out_dir: Path, templates: Path | None = None, pdf: bool = True) -> WrittenSchedule:
-    out_dir = Path(out_dir)
-    env = make_environment(template_dirs(ruleset.path, templates))
-    document = build_schedule(ruleset, plugins)
-    stem = out_dir / f"schedule-{_slug(ruleset.document.area)}-{ruleset.path.stem}"
-    html = render(env, "schedule.html.j2", d=document)
-    files = []
-    for suffix, text in ((".html", html), (".md", render(env, "schedule.md.j2", d=document)), (".json", to_json(document))):
-        atomic_write(stem.with_suffix(suffix), text)
-        files.append(stem.with_suffix(suffix))
-    if pdf:
-        files.append(_pdf(html, stem.with_suffix(".pdf")))
-    return WrittenSchedule(document, files)
+    """The schedule's files and ``manifest.json`` into ``out_dir``, written as one unit (``outfolder``)."""
+    with staged(Path(out_dir)) as folder:
+        env = make_environment(template_dirs(ruleset.path, templates))
+        document = build_schedule(ruleset, plugins)
+        stem = folder.path / f"schedule-{_slug(ruleset.document.area)}-{ruleset.path.stem}"
+        html = render(env, "schedule.html.j2", d=document)
+        files = []
+        for suffix, text in ((".html", html), (".md", render(env, "schedule.md.j2", d=document)), (".json", to_json(document))):
+            atomic_write(stem.with_suffix(suffix), text)
+            files.append(stem.with_suffix(suffix))
+        if pdf:
+            files.append(_pdf(html, stem.with_suffix(".pdf")))
+        seal(folder.path, {"kind": "schedule", "ruleset": {"path": str(shown(ruleset.path)), "sha256": ruleset.sha256}})
+    return WrittenSchedule(document, [folder.shown_as / f.name for f in files])
 
 
 def _slug(text: str) -> str:

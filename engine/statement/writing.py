@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from .. import __version__
-from ..fileio import atomic_write, atomic_write_csv
+from ..fileio import atomic_write, atomic_write_csv, shown
 from ..inputs.read import file_sha256
 from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
@@ -30,7 +30,7 @@ def manifest_of(result: RunResult, command: list[str]) -> dict:
     inputs = {}
     for name, path in result.inputs.items():
         if path is not None:
-            inputs[name] = {"path": str(path), "sha256": file_sha256(path)}
+            inputs[name] = {"path": str(shown(path)), "sha256": file_sha256(path)}
     inputs["episodes"]["rows"] = result.summary["episodes"]["rows_read"]
     for name in inputs:  # the assessments and every optional table given, each accounted for in the summary
         if name != "episodes" and name in result.summary:
@@ -43,7 +43,7 @@ def manifest_of(result: RunResult, command: list[str]) -> dict:
         "from": result.months[0].label,
         **({"from_asked": result.asked_from.label} if result.asked_from else {}),
         "ruleset": {
-            "path": str(ruleset.path), "sha256": ruleset.sha256,
+            "path": str(shown(ruleset.path)), "sha256": ruleset.sha256,
             "files": {Path(name).name: digest for name, digest in ruleset.file_hashes().items()},
             "options": {a.id: f"{a.option} ({ruleset.option_of(a).plugin})" for a in ruleset.arrangements},
         },

@@ -12,9 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import HEADER, csv_text
+from localpay import api
 from localpay.errors import LocalpayError
 from localpay.ledger.chain import verify
 from localpay.ledger.store import Store
+from localpay.pipeline import Inputs
 
 from test_issue import APRIL_FLEX, MAY_FLEX, Cycle
 
@@ -121,3 +123,85 @@ def test_two_issues_at_once_never_interleave(tmp_path, ledger_url, plugins):
     assert _counts(ledger_url)["issues"] == 2
     assert verify(Store(ledger_url)).problems == []
 
+
+
+def _failing_write(monkeypatch, call: int) -> None:
+    """The ``call``-th output file written fails part-way: the disk is full."""
+    import errno
+    import os
+
+    from localpay import fileio
+
+    real, calls = fileio.atomic_write_with, []
+
+    def failing(path, writer):
+        calls.append(path)
+
+        def write(tmp):
+            writer(tmp)
+            if len(calls) == call:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        real(path, write)
+
+    monkeypatch.setattr(fileio, "atomic_write_with", failing)
+
+
+def test_an_issue_whose_outputs_cannot_be_written_issues_nothing(tmp_path, plugins, monkeypatch):
+    ledger = str(tmp_path / "ledger.db")
+    cycle = Cycle(tmp_path, ledger, plugins)
+    cycle.issue(APRIL_FLEX, "2025-04", "2025-05-15")
+    before = _counts(ledger)
+    _failing_write(monkeypatch, 2)
+    with pytest.raises(LocalpayError, match=r"No space left on device \(ENOSPC\); nothing was written to"):
+        cycle.issue(MAY_FLEX, "2025-05", "2025-06-15")
+    assert _counts(ledger) == before  # the outputs are written inside the issuing transaction
+    assert not (tmp_path / "out-2025-05-2025-06-15").exists()
+    monkeypatch.undo()
+    may = cycle.issue(MAY_FLEX, "2025-05", "2025-06-15")
+    assert str(may["ledger"]["adjustments"]["adjusted"]) == "-438.30"
+
+
+def test_an_issue_whose_outputs_cannot_be_moved_into_place_says_where_they_are(tmp_path, plugins, monkeypatch):
+    import errno
+    import logging
+    import os
+
+    from localpay import outfolder
+    from localpay.outfolder import verify
+
+    ledger = str(tmp_path / "ledger.db")
+    cycle = Cycle(tmp_path, ledger, plugins)
+    cycle.issue(APRIL_FLEX, "2025-04", "2025-05-15")
+    out = tmp_path / "out-2025-05-2025-06-15"
+    (tmp_path / "may.csv").write_text(csv_text(HEADER, MAY_FLEX))
+    api.run_statement(cycle.ruleset, plugins, Inputs(tmp_path / "may.csv"), "2025-05", out)  # a trial run, not issued
+    trial = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def refused(self):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+
+    monkeypatch.setattr(outfolder.Staged, "commit", refused)
+    with pytest.raises(LocalpayError) as raised:
+        cycle.issue(MAY_FLEX, "2025-05", "2025-06-15")
+    [staging] = [p for p in tmp_path.iterdir() if p.name.startswith(".out-2025-05-2025-06-15.localpay-staging-")]
+    assert str(raised.value) == (
+        f"could not write the outputs to {str(out)!r} ({str(out)!r}): Permission denied (EACCES); issue 2 of Testshire "
+        f"into the ledger {ledger} was issued, and its outputs are complete in {str(staging)!r}: move that folder to "
+        f"{str(out)!r}")
+    assert _counts(ledger)["issues"] == 2 and verify(staging) == []
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == trial
+    # the next run into that folder keeps them, and says so
+    monkeypatch.undo()
+    told: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: told.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("localpay.outputs").addHandler(handler)
+    try:
+        api.run_statement(cycle.ruleset, plugins, Inputs(tmp_path / "may.csv"), "2025-05", out)
+    finally:
+        logging.getLogger("localpay.outputs").removeHandler(handler)
+    assert staging.is_dir() and verify(out) == []
+    assert told == [f"{staging} holds the complete outputs of a run into {out} that was stopped before they were moved "
+                    f"into place; it says it issued issue 2 of Testshire into {ledger}: kept there, check with "
+                    "`localpay ledger show`"]
