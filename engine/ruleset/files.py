@@ -15,6 +15,7 @@ import stat
 from pathlib import Path, PurePath
 
 from ..errors import LocalpayError, Problem, RulesetError
+from .messages import describe_found
 
 MAX_MB_VAR = "LOCALPAY_RULESET_MAX_MB"
 DEFAULT_MAX_MB = 1.0
@@ -101,17 +102,18 @@ def inside_folder(name: str, folder: Path) -> tuple[Path | None, str]:
     if not name.strip():
         return None, "the file name is empty"
     if any(ord(c) < 32 or c == "\x7f" for c in name):
-        return None, f"the file name {name!r} holds a control character"
+        return None, f"the file name {describe_found(name)} holds a control character"
+    shown = describe_found(name)
     written = PurePath(name)
     if written.is_absolute() or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        return None, f"the file {name!r} is an absolute path; name a file inside the ruleset's folder ({folder})"
+        return None, f"the file {shown} is an absolute path; name a file inside the ruleset's folder ({folder})"
     try:
         root = folder.resolve()
         target = (root / written).resolve()
     except (OSError, RuntimeError) as error:  # a loop of links; a name the system refuses
-        return None, f"the file {name!r} cannot be found: {error}"
+        return None, f"the file {shown} cannot be found: {error}"
     if target != root and root not in target.parents:
         how = "through a link " if ".." not in written.parts else ""
-        return None, (f"the file {name!r} leads {how}outside the ruleset's folder ({folder}) to {str(target)!r}; "
+        return None, (f"the file {shown} leads {how}outside the ruleset's folder ({folder}) to {str(target)!r}; "
                       "a ruleset reads only files in its own folder")
     return target, ""

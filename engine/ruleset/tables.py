@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import Problem, RulesetError
 from .files import decode_utf8, inside_folder, read_bounded
+from .messages import describe_found
 from .source import Location, Source, key_text
 
 
@@ -39,10 +40,14 @@ def _read_table(name: str, path: tuple, source: Source, base: Path) -> dict:
     target, why = inside_folder(name, base)
     if target is None:
         raise refuse(why)
-    if not target.exists():
-        raise refuse(f"the table file {name!r} does not exist")
-    if not target.is_file():
-        raise refuse(f"the table file {name!r} is not a file")
+    try:
+        exists, regular = target.exists(), target.is_file()
+    except OSError as error:  # a name longer than the system allows, a folder that cannot be read
+        raise refuse(f"the table file {describe_found(name)} cannot be read: {error.strerror or error}") from None
+    if not exists:
+        raise refuse(f"the table file {describe_found(name)} does not exist")
+    if not regular:
+        raise refuse(f"the table file {describe_found(name)} is not a file")
     raw = read_bounded(target, where.file, where.line, key_text(path))
     source.files[str(file)] = raw
     rows, problems = _rows(decode_utf8(raw, str(file)), str(file))
