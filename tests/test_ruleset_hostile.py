@@ -171,10 +171,20 @@ def test_a_merge_into_itself_repeats_its_keys(tmp_path, options):
     assert (problem.line, problem.key) == (7, "settings.overdue_review") and "this key appears twice" in problem.message
 
 
-@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "{a: " * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "{a: " * 5000 + "1" + "}" * 5000, "[" * 200_000])
 def test_deep_nesting_is_refused_at_the_bound(tmp_path, options, text):
     problem = only(write(tmp_path, MINIMAL + "rules: " + text + "\n"), options)
     assert problem.line == 29 and f"nest more than {MAX_DEPTH} levels deep" in problem.message
+
+
+def test_brackets_in_a_comment_are_not_nesting(tmp_path, options):
+    assert load_ruleset(write(tmp_path, MINIMAL + "# " + "[" * 150 + "\n"), options).document.area == "Testshire"
+
+
+def test_block_nesting_past_the_bound_is_refused(tmp_path, options):
+    block = "".join(" " * i + f"k{i}:\n" for i in range(1, 130)) + " " * 130 + "v\n"
+    problem = only(write(tmp_path, MINIMAL + "inputs:\n" + block), options)
+    assert f"nest more than {MAX_DEPTH} levels deep" in problem.message
 
 
 def test_a_file_larger_than_the_bound_is_refused_before_it_is_parsed(tmp_path, options, monkeypatch):

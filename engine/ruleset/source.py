@@ -79,6 +79,7 @@ def load_yaml(path: Path) -> Source:
     raw = read_bounded(path, name, None, "")
     source = Source(data=None, files={name: raw})
     text = decode_utf8(raw, name)
+    _flow_depth(text, name)
     loader = None
     try:
         loader = _Loader(text)  # checks every character first
@@ -112,7 +113,7 @@ def _line_of(text: str, position: int) -> int:
 # levels), and how many values its aliases may add: sharing a price table between arrangements
 # adds hundreds; a "billion laughs" of 486 bytes would add a billion and never finish.
 MAX_DEPTH = 100
-MAX_ALIAS_VALUES = 50_000
+MAX_ALIAS_VALUES = 10_000
 MAPPING_TAG = "tag:yaml.org,2002:map"
 SEQUENCE_TAG = "tag:yaml.org,2002:seq"
 PLAIN_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp", "value")}
@@ -133,6 +134,26 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+# brackets of flow style, and comments (whose brackets are not counted)
+FLOW = re.compile(r"[\[{\]}]|(?:^|(?<=[ \t]))#[^\n\r]*", re.M)
+
+
+def _flow_depth(text: str, name: str) -> None:
+    """Refuse flow-style nesting past ``MAX_DEPTH`` before PyYAML scans it: its scanner keeps a
+    possible key for every open bracket and walks them all at each token, so 100,000 ``[`` take
+    seconds and a megabyte of them minutes. Brackets are counted as written, a quoted one too:
+    text would need more than a hundred opening brackets unclosed to be refused for it."""
+    depth = 0
+    for found in FLOW.finditer(text):
+        mark = found.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RulesetError([Problem(name, _line_of(text, found.start()), "", _too_deep())])
+        elif mark in "]}":
+            depth = max(depth - 1, 0)
 
 
 def _too_deep() -> str:
