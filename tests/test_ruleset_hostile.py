@@ -269,6 +269,14 @@ def test_validate_names_a_price_too_large_to_compute_with(tmp_path, price):
     assert "its largest value is here" in result.output
 
 
+def test_schedule_names_a_price_too_large_to_compute_with(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("3: 7.80", "3: 1.0e400"))
+    result = CliRunner().invoke(cli, ["schedule", str(path), "--out", str(tmp_path / "out"), "--no-pdf"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}, line 23 [arrangements[0].prices[2025-04-01][3]]" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing written
+
+
 @pytest.mark.parametrize("value", ["[cluster]", "{a: 1}", "12"])
 def test_an_option_that_is_not_a_name(tmp_path, options, value):
     problem = only(write(tmp_path, MINIMAL.replace("option: cluster", f"option: {value}")), options)
