@@ -203,8 +203,41 @@ def m_nest(rng, data):
     return _set(data, path, value), f"nested {path} deep"
 
 
+# conditions and actions of local rules at their edges: the rules' own language has its parser
+RULE_WHEN: list[dict] = [
+    {"cluster": {"between": [1, 10 ** 30]}}, {"cluster": {"between": [21, 1]}}, {"cluster": {"one_of": list(range(3000))}},
+    {"episode_id": {"matches": "(a+)+$"}}, {"episode_id": {"matches": "[" * 50}}, {"episode_id": {"matches": "a{1000}"}},
+    {"episode_id": {"starts_with": ""}}, {"start_date": {"after": dt.date(9999, 12, 31)}},
+    {"start_date": {"between": [dt.date(1, 1, 1), dt.date(9999, 12, 31)]}}, {"start_date": {"before": "yesterday"}},
+    {"escalation": {"within_days": 10 ** 20}}, {"escalation": {"within_days": -1}},
+    {"repeat_crisis": {"more_than": 2 ** 63, "within_days": 0}}, {"re_presentation": {}}, {"any": [{"any": [{"cluster": 1}]}]},
+    {"all": []}, {"any": [{"cluster": n} for n in range(200)]}, {"not": {"not": {"cluster": 3}}}, {"cluster": None},
+    {"service": {"one_of": []}}, {"provider": {"present": "yes"}}, {"cluster": {"equals": [1, 2]}},
+]
+RULE_THEN: list[dict] = [
+    {"uplift": "1e400%"}, {"uplift": "100%"}, {"discount": "100.00001%"}, {"uplift": 10 ** 30}, {"split": {"01W": "100%"}},
+    {"split": {}}, {"split": {"01W": "50%", "X" * 50: "50%"}}, {"hold": ""}, {"flag": "x" * 10_000}, {"price": -1},
+    {"price": 10 ** 40}, {"uplift": "10%", "discount": "10%"}, {},
+]
+
+
+def m_rule(rng, data):
+    if not isinstance(data, dict):
+        return data, "no rules"
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules or not isinstance(rules[0], dict):
+        data["rules"] = rules = [{"id": "fuzz", "when": {"cluster": 1}, "then": {"uplift": "1%"}}]
+    rule = rng.choice(rules)
+    if not isinstance(rule, dict):
+        return data, "rule not a mapping"
+    part = rng.choice(["when", "then"])
+    value = copy.deepcopy(rng.choice(RULE_WHEN if part == "when" else RULE_THEN))
+    rule[part] = value
+    return data, f"rule {rule.get('id')!r} {part} {str(value)[:60]}"
+
+
 DATA_MUTATIONS: list[Callable] = [m_delete_key, m_rename_key, m_insert_key, m_edge_value, m_number_edge, m_retype,
-                                  m_list_edit, m_swap, m_nest]
+                                  m_list_edit, m_swap, m_nest, m_rule, m_rule]
 
 
 def _dump(data: object, rng: random.Random) -> str:
