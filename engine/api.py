@@ -31,6 +31,7 @@ from .report import describe_ruleset, rules_report
 from .rules.lint import RuleWarning, lint
 from .ruleset import Ruleset
 from .ruleset.load import load_ruleset
+from .ruleset.overflow import named_overflow
 from .schedule.writing import WrittenSchedule, write_schedule
 from .statement.writing import IssuedOutputs, Written, write_outputs
 from .synth.episodes import spec_for, write_synthetic
@@ -52,8 +53,9 @@ class Validated:
 def validate(ruleset: Ruleset, plugins: Plugins) -> Validated:
     """A loaded ruleset's terms and rules as ``localpay validate`` shows them, and the lint's
     warnings."""
-    warnings = lint(ruleset)
-    return Validated(warnings, describe_ruleset(ruleset, plugins), rules_report(ruleset, warnings))
+    with named_overflow(ruleset.source, str(ruleset.path)):  # a value too large to describe: told at its key
+        warnings = lint(ruleset)
+        return Validated(warnings, describe_ruleset(ruleset, plugins), rules_report(ruleset, warnings))
 
 
 def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:

@@ -8,6 +8,7 @@ import click
 
 from .. import api
 from ..money import format_money
+from ..ruleset.overflow import named_overflow
 from .app import TEMPLATES, App, pass_app
 
 
@@ -20,7 +21,8 @@ from .app import TEMPLATES, App, pass_app
 def schedule_command(app: App, ruleset, out, templates, no_pdf) -> None:
     """Write RULESET's contract schedule: HTML, Markdown, JSON and PDF."""
     loaded = app.ruleset(ruleset)
-    written = api.write_schedule(loaded, app.plugins, out, templates, pdf=not no_pdf)
+    with named_overflow(loaded.source, str(loaded.path)):  # described before any file is written
+        written = api.write_schedule(loaded, app.plugins, out, templates, pdf=not no_pdf)
     expected = written.document["expected"]["total"]
     click.echo(f"{loaded.document.area}: {loaded.document.title} ({loaded.document.status}); "
                f"expected annual contract value {format_money(expected)}")

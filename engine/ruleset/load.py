@@ -16,8 +16,9 @@ from ..plugin_contract import PaymentOption
 from ..rules.builtin import builtin_vocabulary
 from ..rules.model import rulebook
 from ..rules.scoped import parse_conditions
-from .messages import translate
+from .messages import describe_found, translate
 from .models import Arrangement, RulesetDocument
+from .overflow import named_overflow
 from .ruleset import Ruleset
 from .source import Source, load_yaml
 from .tables import expand_table_files
@@ -82,11 +83,12 @@ def load_ruleset(name: str | Path, options: dict[str, PaymentOption], vocabulary
             problems.extend(error.problems)
     book = None
     if document is not None:
-        problems.extend(_cross_checks(Ruleset(path, document, tuple(arrangements), options, source), file))
-        book, found = rulebook(source.data, vocabulary or builtin_vocabulary(), [p.code for p in document.parties.providers],
-                               [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file))
-        problems.extend(found)
-        problems.extend(_arrangement_terms(arrangements, book, vocabulary or builtin_vocabulary(), source, file))
+        with named_overflow(source, file):
+            problems.extend(_cross_checks(Ruleset(path, document, tuple(arrangements), options, source), file))
+            book, found = rulebook(source.data, vocabulary or builtin_vocabulary(), [p.code for p in document.parties.providers],
+                                   [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file))
+            problems.extend(found)
+            problems.extend(_arrangement_terms(arrangements, book, vocabulary or builtin_vocabulary(), source, file))
     if problems:
         raise RulesetError(problems)
     return Ruleset(path, document, tuple(arrangements), options, source, book)
@@ -110,6 +112,8 @@ def _validate(model: type[BaseModel], data: object, prefix: tuple, source: Sourc
         problems = []
         for e in error.errors():
             loc = tuple(part for part in e["loc"] if part not in UNION_TAGS)
+            if e["type"] == "invalid_key" and loc:  # pydantic names key True as 1: the key as written
+                loc = loc[:-1] + (str(e.get("input")),)
             problems.append(source.problem(prefix + loc, translate({**e, "loc": loc}, model), file))
         raise RulesetError(problems) from None
 
@@ -118,6 +122,9 @@ def _validate_arrangement(block: dict, prefix: tuple, options: dict, source: Sou
     option_name = block.get("option")
     if option_name is None:
         raise RulesetError([source.problem(prefix, "the key 'option' is required here", file)])
+    if not isinstance(option_name, str):
+        message = f"expected the name of a payment option, found {describe_found(option_name)}"
+        raise RulesetError([source.problem(prefix + ("option",), message, file)])
     if option_name not in options:
         known = ", ".join(sorted(options)) or "none"
         close = difflib.get_close_matches(str(option_name), list(options), n=1, cutoff=0.75)

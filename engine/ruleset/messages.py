@@ -12,7 +12,17 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 
+LONGEST_FOUND = 80  # characters of a value quoted in a message: a megabyte of text is not echoed
+
+
 def describe_found(value: object) -> str:
+    text = _found(value)
+    if len(text) > LONGEST_FOUND:
+        return f"{text[:LONGEST_FOUND - 20]}...{text[-10:]} ({len(text):,} characters)"
+    return text
+
+
+def _found(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping of keys"
     if isinstance(value, list):
@@ -21,6 +31,8 @@ def describe_found(value: object) -> str:
         return "nothing"
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return f"a whole number of about {int(value.bit_length() * 0.30103)} digits"  # str() stops at 4,300
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -38,6 +50,11 @@ def translate(error: Mapping[str, typing.Any], model: type[BaseModel],
         if hint:
             return f"{message}; did you mean {hint[0]!r}?"
         return f"{message}; expected one of: {', '.join(known)}" if known else message
+    if kind == "invalid_key":
+        known = allowed_keys(model, loc[:-1])
+        known = keys(tuple(loc[:-1]), known) if keys else known
+        message = f"unknown key {found!r} (a key here is a name)"
+        return f"{message}; expected one of: {', '.join(known)}" if known else message
     if kind == "missing":
         return f"the key {str(loc[-1])!r} is required here"
     found_text = describe_found(found)
@@ -54,6 +71,8 @@ def translate(error: Mapping[str, typing.Any], model: type[BaseModel],
         return f"expected a number {bound} {ctx.get('le', ctx.get('lt'))}, found {found_text}"
     if kind == "decimal_max_places":
         return f"expected at most {ctx.get('decimal_places')} decimal places, found {found_text}"
+    if kind == "int_parsing_size" or (isinstance(found, str) and len(found) > 4300 and found.isdigit()):
+        return f"expected a whole number of at most 4,300 digits, found {found_text}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"expected a whole number, found {found_text}"
     if kind in ("decimal_parsing", "decimal_type"):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .types import Code, Identifier, OverdueMode, StrictModel
+from .types import Code, Day, Identifier, OverdueMode, StrictModel
 
 
 class Party(StrictModel):
@@ -23,8 +23,8 @@ class Parties(StrictModel):
 
 
 class Period(StrictModel):
-    start: dt.date = Field(alias="from")
-    end: dt.date = Field(alias="to")
+    start: Day = Field(alias="from")
+    end: Day = Field(alias="to")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":

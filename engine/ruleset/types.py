@@ -30,6 +30,18 @@ Code = Annotated[
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 ClusterCode = Annotated[int, BeforeValidator(parse_cluster)]
+# a ruleset's dates lie in a sane calendar: 0001-01-01 or 9999-12-31 is a slip, and a period
+# running to the end of the calendar cannot be counted in days past it
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _in_calendar(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"expected a date from {FIRST_DAY} to {LAST_DAY}, found {day}")
+    return day
+
+
+Day = Annotated[dt.date, AfterValidator(_in_calendar)]
 # any sum of money a ruleset states (a price, a budget, an annual value): at most MAX_STATED
 Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False), AfterValidator(stated_money)]
 
