@@ -266,7 +266,8 @@ def test_validate_names_a_price_too_large_to_compute_with(tmp_path, price):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"{path}, line 23 [arrangements[0].prices[2025-04-01][3]]" in result.output
-    assert "its largest value is here" in result.output
+    # refused by the money bound (any sum of money a ruleset states), before any arithmetic
+    assert "a sum of money in a ruleset is at most £1,000,000,000.00; found" in result.output
 
 
 def test_schedule_names_a_price_too_large_to_compute_with(tmp_path):
