@@ -287,8 +287,9 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
     env = make_environment(template_dirs(new.path, templates))
     out = Path(out)
     files = []
+    data = to_json(document)  # fixed before any template runs; templates see a frozen copy
     for name, text in (("diff.html", render(env, "diff.html.j2", d=document)), ("diff.md", render(env, "diff.md.j2", d=document)),
-                       ("diff.json", to_json(document))):
+                       ("diff.json", data)):
         atomic_write(out / name, text)
         files.append(out / name)
     atomic_write_with(out / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))
