@@ -9,10 +9,11 @@ escaped for its format on the way out (the environment's ``finalize``), so a tem
 cannot forget it; a value marked safe (``Markup``: the ``money`` filter's figures, the charts,
 ``| safe``, a macro's own output) is written as it is.
 
-- HTML: ``&``, ``<``, ``>`` and quotes as entities (Jinja's own autoescaping).
+- HTML: ``&``, ``<``, ``>`` and quotes as entities (Jinja's own autoescaping), a control
+  character other than a line break or tab as U+FFFD.
 - Markdown: ``&``, ``<`` and ``>`` as entities, then a backslash before each character of
   inline syntax (`` \\ ` * _ [ ] | ~ ``; not an underscore inside a word) and before a heading,
-  list or setext marker at the start of the value (a leading space as ``&#32;``); every line
+  list or setext marker at the start of the value (a space at either end as ``&#32;``); every line
   break or tab as a space (a table row is one line) and any other control character as
   U+FFFD. ``| code`` writes a value as a code span (backticks, ``|`` escaped).
 - Text: line breaks and tabs as a space, other control characters as U+FFFD (no escape
@@ -64,8 +65,10 @@ def markdown_text(text: str) -> str:
     """Text that reads as itself in Markdown (GitHub's dialect, tables included)."""
     text = plain_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(_escape_inline, text)
-    if text.startswith(" "):  # four spaces at the start of a line would make a code block
-        return "&#32;" + text[1:]
+    if text[-1:].isspace():  # a space before a closing ** would leave it unclosed
+        text = f"{text[:-1]}&#{ord(text[-1])};"
+    if text[:1].isspace():  # and after an opening one; four spaces starting a line would make a code block
+        return f"&#{ord(text[0])};{text[1:]}"
     return _BLOCK_START.sub(_escape_marker, text)
 
 
@@ -95,6 +98,12 @@ def code_span(value: object) -> Markup:
     return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
+def html_text(value: object) -> Markup:
+    """Jinja's HTML escaping, and a control character (never valid in HTML) as U+FFFD."""
+    escaped = escape(value)
+    return Markup(_CONTROL.sub("\ufffd", escaped)) if _CONTROL.search(escaped) else escaped
+
+
 ESCAPERS = {"markdown": markdown_text, "text": plain_text}
 
 
@@ -109,7 +118,7 @@ def escape_for(context: Context, value: object) -> Markup:
         return value  # type: ignore[return-value]  # written with str(), as the template asked
     escaper = ESCAPERS.get(current_format(context))
     if escaper is None:
-        return escape(value)
+        return html_text(value)
     if hasattr(value, "__html__"):
         return Markup(value)
     return Markup(escaper(str(value)))
