@@ -39,6 +39,7 @@ RENDERING: ContextVar[str] = ContextVar("localpay_rendering_format", default="ht
 
 _BREAKS = re.compile("\r\n|[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+_HTML_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INLINE = re.compile(r"[\\`*_\[\]|~]")
 _BLOCK_START = re.compile(r"^( {0,3})(#{1,6}(?=\s|$)|[-+](?=\s|$)|(?:=+|-+)(?=\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
 
@@ -101,7 +102,7 @@ def code_span(value: object) -> Markup:
 def html_text(value: object) -> Markup:
     """Jinja's HTML escaping, and a control character (never valid in HTML) as U+FFFD."""
     escaped = escape(value)
-    return Markup(_CONTROL.sub("\ufffd", escaped)) if _CONTROL.search(escaped) else escaped
+    return Markup(_HTML_CONTROL.sub("\ufffd", escaped)) if _HTML_CONTROL.search(escaped) else escaped
 
 
 ESCAPERS = {"markdown": markdown_text, "text": plain_text}
