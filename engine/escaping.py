@@ -62,10 +62,13 @@ def plain_text(text: str) -> str:
     return _CONTROL.sub("\ufffd", _BREAKS.sub(" ", text))
 
 
-def markdown_text(text: str) -> str:
-    """Text that reads as itself in Markdown (GitHub's dialect, tables included)."""
+def markdown_text(text: str, ends: bool = True) -> str:
+    """Text that reads as itself in Markdown (GitHub's dialect, tables included); ``ends``: a
+    value standing alone, whose spaces at either end are kept (not a separator such as ", ")."""
     text = plain_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(_escape_inline, text)
+    if not ends:
+        return text
     if text[-1:].isspace():  # a space before a closing ** would leave it unclosed
         text = f"{text[:-1]}&#{ord(text[-1])};"
     if text[:1].isspace():  # and after an opening one; four spaces starting a line would make a code block
@@ -135,4 +138,8 @@ def join(context: Context, value, d: str = "", attribute=None):
     if attribute is not None:
         getter = make_attrgetter(context.environment, attribute)
         value = (getter(item) for item in value)
-    return Markup(escape_for(context, d)).join(escape_for(context, item) for item in value)
+    if escaper is markdown_text and not hasattr(d, "__html__"):
+        separator = Markup(markdown_text(str(d), ends=False))  # ", " keeps its space as it is
+    else:
+        separator = escape_for(context, d)
+    return separator.join(escape_for(context, item) for item in value)

@@ -161,3 +161,10 @@ def test_hostile_names_in_a_real_statement_are_escaped_in_every_format(documents
     assert "<script" not in gfm(md) and "<script" not in page and "\x1b" not in md + page
     assert "# Payment statement: &lt;script&gt;x&lt;/script&gt; \\| \\`y\\` \ufffd\\[2J\n" in md
     assert "&lt;script&gt;x&lt;/script&gt; | `y` \ufffd[2J" in page
+
+
+def test_a_separator_keeps_its_spaces_and_a_value_its_own(tmp_path):
+    (tmp_path / "t.md.j2").write_text("{{ ['a ', 'b|c'] | join(', ') }}; {{ ['x', 'y'] | join(' | ' | safe) }}"
+                                      "{% for r in ['p', 'q'] %}{{ r }}{% if not loop.last %}, {% endif %}{% endfor %}")
+    # each item escaped on its own (a trailing space kept as &#32;, | escaped); the separator as written
+    assert render(make_environment([tmp_path]), "t.md.j2") == r"a&#32;, b\|c; x | yp, q"
