@@ -93,7 +93,8 @@ class Budget:
         self.limits = limits
         self.deadline = time.monotonic() + limits.seconds
         self.iterations = self.written = self.depth = self.calls = 0
-        self.expired = False
+        self.expired = self.raised = False
+        self.lock = threading.Lock()  # shared with the timer: one of the two raises the timeout, never both
 
     def iterate(self) -> None:
         self.iterations += 1
@@ -119,7 +120,9 @@ class Budget:
 
     def check_time(self) -> None:
         if self.expired or time.monotonic() > self.deadline:
-            self.expired = True
+            with self.lock:  # the timer stops, and its exception not raised yet is withdrawn: it would land in this one's handling
+                self.expired = self.raised = True
+                _raise_in(threading.get_ident(), None)
             raise RenderTimeout()
 
 
@@ -128,14 +131,14 @@ BUDGET: ContextVar[Budget | None] = ContextVar("localpay_template_budget", defau
 
 class Watchdog:
     """Raises ``RenderTimeout`` in the rendering thread at the deadline, even inside a long
-    step no hook sees, and again every 50 ms until the rendering ends (Jinja's compiler catches
+    step no hook sees, and again every second until the rendering ends (Jinja's compiler catches
     any exception while it folds constants, so one could be lost); stopped, and any exception
     not yet raised withdrawn, when the rendering ends."""
 
     def __init__(self, budget: Budget):
         self.budget = budget
         self.thread = threading.get_ident()
-        self.lock = threading.Lock()
+        self.lock = budget.lock
         self.running = False
         self.stopped = threading.Event()
         self.watcher = threading.Thread(target=self._watch, name="localpay-template-timer", daemon=True)
@@ -156,11 +159,11 @@ class Watchdog:
         delay = max(self.budget.deadline - time.monotonic(), 0)
         while not self.stopped.wait(delay):
             with self.lock:
-                if not self.running:
+                if not self.running or self.budget.raised:
                     return
                 self.budget.expired = True
                 _raise_in(self.thread, RenderTimeout)
-            delay = 0.05
+            delay = 1.0  # long enough for a raised error to pass through Jinja's handling untouched
 
 
 def _raise_in(thread: int, exception: type[BaseException] | None) -> None:
