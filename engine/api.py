@@ -354,8 +354,9 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
         document, changed = diff_runs(before, after)
         env = make_environment(template_dirs(new.path, templates))
         names = []
+        data = to_json(document)  # fixed before any template runs; templates see a frozen copy
         for name, text in (("diff.html", render(env, "diff.html.j2", d=document)),
-                           ("diff.md", render(env, "diff.md.j2", d=document)), ("diff.json", to_json(document))):
+                           ("diff.md", render(env, "diff.md.j2", d=document)), ("diff.json", data)):
             atomic_write(folder.path / name, text)
             names.append(name)
         atomic_write_with(folder.path / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))

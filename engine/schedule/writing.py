@@ -24,9 +24,10 @@ def write_schedule(ruleset, plugins, out_dir: Path, templates: Path | None = Non
         env = make_environment(template_dirs(ruleset.path, templates))
         document = build_schedule(ruleset, plugins)
         stem = folder.path / f"schedule-{_slug(ruleset.document.area)}-{ruleset.path.stem}"
+        data = to_json(document)  # fixed before any template runs; templates see a frozen copy
         html = render(env, "schedule.html.j2", d=document)
         files = []
-        for suffix, text in ((".html", html), (".md", render(env, "schedule.md.j2", d=document)), (".json", to_json(document))):
+        for suffix, text in ((".html", html), (".md", render(env, "schedule.md.j2", d=document)), (".json", data)):
             atomic_write(stem.with_suffix(suffix), text)
             files.append(stem.with_suffix(suffix))
         if pdf:

@@ -14,6 +14,7 @@ from ..fileio import atomic_write, atomic_write_csv, shown
 from ..inputs.read import file_sha256
 from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
+from ..frozen import freeze
 from ..render import make_environment, render, template_dirs, to_json
 from .document import build_statements, is_money
 
@@ -77,10 +78,12 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
         digests[f"{kind}.csv"] = _write_csv(out_dir / f"{kind}.csv", details_for_csv(frame))
     for statement in statements:
         stem = out_dir / f"statement-{statement['id']}"
+        data = to_json(statement)  # fixed before any template runs; templates see a frozen copy
+        view = freeze(statement)
         for suffix, text in (
-            (".html", render(env, "statement.html.j2", s=statement)),
-            (".md", render(env, "statement.md.j2", s=statement)),
-            (".json", to_json(statement)),
+            (".html", render(env, "statement.html.j2", s=view)),
+            (".md", render(env, "statement.md.j2", s=view)),
+            (".json", data),
         ):
             digests[stem.with_suffix(suffix).name] = atomic_write(stem.with_suffix(suffix), text)
     files = [out_dir / name for name in digests]
