@@ -309,3 +309,23 @@ def test_a_well_formed_file_takes_the_byte_pass_alone(tmp_path_factory, rows, en
         frame = read_input(path, "t", ("a", "b", "c"), ())
     assert not bad
     assert frame.select("a", "b", "c").rows() == [tuple(v.strip(" \t") or None for v in values) for values in rows]
+
+
+@pytest.mark.parametrize("encoding, message", [
+    ("utf-16", "cannot be read as utf-16: UTF-16 stream does not start with BOM; a UTF-16 file without a byte order "
+               "mark is read with --encoding utf-16-le or --encoding utf-16-be"),
+    ("punycode", "cannot be read as punycode: Invalid extended code point ','"),
+])
+def test_a_codec_error_that_names_no_byte_is_an_error_naming_the_file_and_encoding(tmp_path, encoding, message):
+    from click.testing import CliRunner
+
+    from localpay.cli import cli
+
+    (tmp_path / "r.yaml").write_text(RULES)
+    path = write(tmp_path / "e.csv", HEADER, EPISODES[:2])  # ASCII: no byte a codec could name
+    args = ["run", str(tmp_path / "r.yaml"), str(path), "--period", "2025-06", "--out", str(tmp_path / "o"),
+            "--encoding", encoding]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 2, done.output
+    assert "Traceback" not in done.output
+    assert f"localpay: error: episodes file {str(path)!r} {message}\n" in done.output

@@ -86,6 +86,8 @@ def _checked_source(path: Path, what: str, codec: codecs.CodecInfo, scratch: Pat
                 except UnicodeDecodeError as error:
                     where = offset - pending + error.start
                     raise _not_valid(path, what, "UTF-8" if utf8 else codec.name, where) from None
+                except (UnicodeError, ValueError, LookupError) as error:  # a codec that names no byte
+                    raise _cannot_decode(path, what, codec.name, error) from None
             data = chunk
             if out is not None:
                 data = (text or "").encode("utf-8")
@@ -109,6 +111,13 @@ def _not_valid(path: Path, what: str, encoding: str, offset: int) -> InputError:
             "--encoding latin-1 or --encoding cp1252)" if encoding == "UTF-8" else "")
     return InputError(f"{what} file {str(path)!r} is not valid {encoding}: line {line}, column {column} has the "
                       f"byte 0x{byte.hex().upper()} (byte offset {offset} from the start of the file){hint}")
+
+
+def _cannot_decode(path: Path, what: str, encoding: str, error: Exception) -> InputError:
+    """A codec's own error (one that names no byte, such as UTF-16 without a byte order mark)."""
+    hint = ("; a UTF-16 file without a byte order mark is read with --encoding utf-16-le or --encoding utf-16-be"
+            if encoding == "utf-16" else "")
+    return InputError(f"{what} file {str(path)!r} cannot be read as {encoding}: {error}{hint}")
 
 
 def _with_lf(source: Path, copy: Path) -> Path:
