@@ -329,3 +329,22 @@ def test_a_codec_error_that_names_no_byte_is_an_error_naming_the_file_and_encodi
     assert done.exit_code == 2, done.output
     assert "Traceback" not in done.output
     assert f"localpay: error: episodes file {str(path)!r} {message}\n" in done.output
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_lone_cr_in_an_lf_or_crlf_file_ends_no_line(tmp_path, ending):
+    """A CR that ends no line splits no record: in a value that is not quoted the record is a bad
+    row at its own line; in a quoted value it is data; the rows and lines after keep their numbers."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(ending.join(["episode_id,provider", "E1,P\rX,Q", "E2,P2", 'E3,"P\rY"', "E4", "E5,P5", ""])
+                     .encode())
+    found = csvfile.layout(path, "caseloads", "utf-8", tmp_path)
+    assert (found.records, found.numbered) == (5, True)
+    with malformed_rows() as bad:
+        frame = read_input(path, "caseloads", ("episode_id", "provider"), ())
+    assert frame.select("row", "episode_id", "provider").rows() == [(2, "E2", "P2"), (3, "E3", "P\rY"),
+                                                                   (5, "E5", "P5")]
+    assert pl.concat(bad).select("row", "value", "reason").rows() == [
+        (1, "E1,P\rX,Q", "line 2: value 2 holds a carriage return (CR) but is not quoted; the row is not read"),
+        (4, "E4", "line 5: 1 values where the header has 2 columns; the row is not read"),
+    ]

@@ -7,7 +7,7 @@ quotes only around whole values. Such a file, in UTF-8 with LF or CRLF line endi
 it is. Any other is first copied as UTF-8 with LF line endings: from another encoding, from CR
 line endings (a spreadsheet's "CSV (Macintosh)"), and, only for a file with a record that is not
 plain (a value too many or too few, a stray or unclosed quote, a blank line, a quoted value over
-several lines), record by record (``records``), each record numbered and each malformed one left
+several lines, a CR that ends no line), record by record (``records``), each record numbered and each malformed one left
 out and reported with its line, so that the rest of the file is still read.
 """
 

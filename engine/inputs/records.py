@@ -1,7 +1,9 @@
 """A CSV file read record by record, for a file whose records are not all plain: each record
-numbered, a malformed one (a value too many or too few, a stray or unclosed quote) left out and
-reported with its line, so that the rest of the file is still read and no row is lost inside
-another's quote."""
+numbered, a malformed one (a value too many or too few, a stray or unclosed quote, a CR inside a
+value that is not quoted) left out and reported with its line, so that the rest of the file is
+still read and no row is lost inside another's quote. Lines end in LF (a CR just before it is part
+of the line ending); a lone CR ends no line (a file with CR line endings only is copied with LF
+first)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ class Malformed:
 
 def split_record(text: str) -> list[str]:
     """A record's values (RFC 4180: a value in quotes may hold commas, line breaks and doubled
-    quotes); ValueError saying what is wrong with a record that is not well formed."""
+    quotes); ValueError saying what is wrong with a record that is not well formed (a CR in a
+    value that is not quoted is: a stray CR in a payment file is never taken as data unseen)."""
     values: list[str] = []
     i, n = 0, len(text)
     while True:
@@ -56,6 +59,8 @@ def split_record(text: str) -> list[str]:
             raw = text[i:] if k < 0 else text[i:k]
             if '"' in raw:
                 raise ValueError(f"value {len(values) + 1} has a quote inside it but does not start with one")
+            if "\r" in raw:
+                raise ValueError(f"value {len(values) + 1} holds a carriage return (CR) but is not quoted")
             values.append(raw)
             if k < 0:
                 return values
@@ -71,16 +76,16 @@ def copy_records(source: Path, start: int, header: list[str], copy: Path) -> tup
     row = 0
     with open(source, "rb") as raw, open(copy, "w", encoding="utf-8", newline="") as out:
         raw.seek(start)
-        handle = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        handle = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")  # a lone CR ends no line
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([ROW, *header])
         for line, _, text in _records(handle, fields):
             row += 1
-            body = text.rstrip("\r\n")
+            body = _body(text)
             if not body.strip():
                 writer.writerow([row, *([""] * fields)])
                 continue
-            if '"' not in body and body.count(",") == fields - 1:  # plain: as it is
+            if '"' not in body and "\r" not in body and body.count(",") == fields - 1:  # plain: as it is
                 out.write(f"{row},{body}\n")
                 continue
             try:
@@ -119,12 +124,18 @@ def _records(handle, fields: int) -> Iterator[tuple[int, int, str]]:
         while left_open(joined) and len(taken) < MAX_LINES and (more := take()) is not None:
             taken.append(more)
             joined += more
-        if not left_open(joined) and _values(joined.rstrip("\r\n")) == fields:
+        if not left_open(joined) and _values(_body(joined)) == fields:
             yield number, 1 + len(taken), joined
             number += len(taken)
         else:
             ahead.extendleft(reversed(taken))
             yield number, 1, line
+
+
+def _body(text: str) -> str:
+    """A line's text without its line ending (LF, or CRLF, or a CR that ends the file)."""
+    text = text.removesuffix("\n")
+    return text.removesuffix("\r")
 
 
 def left_open(text: str) -> bool:
