@@ -24,6 +24,7 @@ from .ledger.issue import Issued, prepare
 from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
 from .outfolder import Staged, refuse_inside, seal, staged
+from .outmanifest import relist
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
@@ -205,6 +206,7 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
         with staged(out / name) as folder:
             plugins = make_plugins()
             one = demo_area(folder.path, name, plugins, people, seed, progress, pdf)
+        relist(out, name)  # a whole demo's manifest lists its areas' folders
         return Demos(out, (_moved(one, folder),), None)
     with staged(out) as folder:
         plugins = make_plugins()

@@ -443,3 +443,27 @@ def test_a_full_disk_under_the_parquet_writer_is_a_write_error(tmp_path):
     with pytest.raises(fileio.WriteError, match=r"could not write '.*e\.parquet': No space left on device \(ENOSPC\)"):
         fileio.atomic_write_with(tmp_path / "e.parquet", failing)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_copy_of_an_earlier_run_put_inside_out_is_refused_and_kept(area, plugins):
+    first, second = area / "a1", area / "a2"
+    run(area, plugins, "2025-06", first)
+    run(area, plugins, "2025-07", second)
+    shutil.copytree(second, first / "july")
+    kept = tree(first)
+    with pytest.raises(LocalpayError) as raised:
+        run(area, plugins, "2025-06", first)
+    assert "july/ holds an output folder this one's manifest.json does not list" in str(raised.value)
+    assert tree(first) == kept and beside(first) == []
+
+
+def test_a_unit_listed_by_the_outer_manifest_is_checked_against_its_hash(tmp_path):
+    outer = tmp_path / "outer"
+    (outer / "inner").mkdir(parents=True)
+    (outer / "inner" / "a.txt").write_text("a")
+    outfolder.seal(outer / "inner", {"kind": "test"})
+    (outer / "index.html").write_text("i")
+    manifest = outfolder.seal(outer, {"kind": "test"})
+    assert list(manifest["units"]) == ["inner"] and verify(outer) == []
+    outfolder.seal(outer / "inner", {"kind": "other"})  # a different unit in its place
+    assert verify(outer) == ["inner/manifest.json changed after localpay wrote it"]
