@@ -526,3 +526,18 @@ def test_a_folder_holding_a_database_is_not_replaced(area, plugins):
     assert str(raised.value) == (f"--out {str(out)!r} holds a database, 'keep/ledger.db'; localpay does not replace a "
                                  "folder holding one: name another folder")
     assert tree(out) == kept and beside(out) == []
+
+
+def test_a_unit_written_again_on_its_own_is_relisted_by_the_folder_around_it(tmp_path):
+    from localpay.outmanifest import relist
+
+    outer = tmp_path / "outer"
+    _sealed(outer / "area", {"kind": "demo area"}, {"a.txt": b"a"})
+    outfolder.seal(outer, {"kind": "demo"})
+    _sealed(outer / "area", {"kind": "demo area"}, {"a.txt": b"b"})  # the area run again
+    assert verify(outer) == ["area/manifest.json changed after localpay wrote it"]
+    relist(outer, "area")
+    assert verify(outer) == []
+    _sealed(outer / "other", {"kind": "demo area"}, {"a.txt": b"c"})
+    relist(outer, "other")  # a folder the outer manifest never listed stays unlisted
+    assert verify(outer) == ["other/ holds an output folder this one's manifest.json does not list"]
