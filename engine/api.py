@@ -23,7 +23,8 @@ from .ledger.document import ledger_sections
 from .ledger.issue import Issued, prepare
 from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
-from .outfolder import Staged, refuse_inside, seal, staged
+from .outfolder import Staged, seal, staged
+from .outmanifest import relist
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
@@ -75,9 +76,8 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     made adjustments, all written into the ledger in one transaction, inside which the outputs are
     staged (a failure to write them issues nothing); they are moved into place once it commits."""
     month, first = _months(period, from_period)
-    if ledger:
-        refuse_inside(Path(out), ledger.ledger, "the ledger")
-    with staged(Path(out)) as folder:
+    read = [*read_by(ruleset, inputs, templates), ("the ledger", ledger.ledger if ledger else None)]
+    with staged(Path(out), "run", read) as folder:
         plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
         if plan and plan.first_month and (first is None or plan.first_month < first):
             first = plan.first_month
@@ -90,6 +90,17 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
 
         written = _issue(plan, result, progress, write, folder) if plan else write(None)
     return result, _placed(written, folder)
+
+
+def read_by(ruleset: Ruleset, inputs: Inputs | None, templates: Path | None) -> list[tuple[str, Path | None]]:
+    """What a command reads, which its ``--out`` may not hold: the ruleset (and its folder), the
+    input files, the templates."""
+    read: list[tuple[str, Path | None]] = [("the ruleset", ruleset.path), ("the ruleset's folder", ruleset.path.parent),
+                                           ("--templates", templates)]
+    if inputs is not None:
+        read += [("the episodes", inputs.episodes), ("the assessments", inputs.assessments),
+                 *((f"the {name} table", path) for name, path in sorted(inputs.tables.items()))]
+    return read
 
 
 def _placed(written: Written, folder: Staged) -> Written:
@@ -202,11 +213,12 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
         raise OutputError(f"--out {str(out)!r} is a file, not a folder; name a folder for the outputs")
     if area is not None:
         name = area.strip().lower()
-        with staged(out / name) as folder:
+        with staged(out / name, "demo area") as folder:
             plugins = make_plugins()
             one = demo_area(folder.path, name, plugins, people, seed, progress, pdf)
+        relist(out, name)  # a whole demo's manifest lists its areas' folders
         return Demos(out, (_moved(one, folder),), None)
-    with staged(out) as folder:
+    with staged(out, "demo") as folder:
         plugins = make_plugins()
         done = tuple(demo_area(folder.path / name, name, plugins, people, seed, progress, pdf) for name in AREAS)
         index = write_index(folder.path, done)
@@ -344,7 +356,8 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
     """Price the same data under two rulesets and write what the change does to the money. ``out``
     is checked before anything is priced and written as one unit (``outfolder``)."""
     month, first = _months(period, from_period)
-    with staged(Path(out)) as folder:
+    read = [*read_by(old, inputs, templates), *read_by(new, None, None)]
+    with staged(Path(out), "diff", read) as folder:
         before = run(old, plugins, inputs, month, first)
         after = run(new, plugins, inputs, month, first)
         if before.months != after.months:  # one ruleset settles over earlier months: compare the same months

@@ -13,7 +13,9 @@ or a concurrent run ``--out`` holds the earlier complete run or the new complete
 - ``--out`` is checked before any work: a folder (or one that can be made), writable, with
   ``LOCALPAY_OUT_SPACE_MB`` to spare beyond the size of the earlier run it replaces. It is replaced
   only when empty or an earlier localpay output folder whose manifest lists every file in it with
-  its SHA-256: a folder holding anything else is refused, never emptied.
+  its SHA-256: a folder holding anything else is refused, never emptied. It may not hold any of the
+  command's own inputs, nor be an earlier output of another kind (a demo area replaced by a run)
+  or hold a database, unless it is a demo's, which makes its ledger afresh.
 - Folders a killed run left beside ``--out`` are removed by the next run into it, except a
   complete one whose manifest says it issued into a ledger: that one is kept and reported.
 
@@ -24,18 +26,19 @@ the filesystem steps (swap, lock, flush) ``outmoves``'.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
 from .fileio import STAGED, WriteError, failure, shown
-from .outmanifest import ledger_of, seal, verify
+from .outmanifest import MANIFEST, ledger_of, seal, verify
 from .outmoves import blocking as _blocking, exchange as _exchange, remove as _remove, sync as _sync
 from .outmoves import sync_dir as _sync_dir, try_lock as _try_lock
 
@@ -72,12 +75,21 @@ def _side(out: Path, kind: str) -> str:
     return f".{out.name}.localpay-{kind}"
 
 
-class Staged:
-    """A staged output folder: ``path`` is where the files go until ``commit`` moves it to ``out``."""
+Input = tuple[str, "str | Path | None"]  # what the command reads (``the episodes``), and its path
 
-    def __init__(self, out: Path) -> None:
+KINDS_WITH_A_DATABASE = ("demo", "demo area")  # their folders hold the ledger they make afresh
+
+
+class Staged:
+    """A staged output folder: ``path`` is where the files go until ``commit`` moves it to ``out``.
+    ``kind`` is the manifest's kind of the outputs written (a run's manifest has none: ``run``);
+    ``inputs`` are the files and folders the command reads, which ``out`` may not hold."""
+
+    def __init__(self, out: Path, kind: str | None = None, inputs: Iterable[Input] = ()) -> None:
         self.out = Path(os.path.realpath(out))  # a link to a folder: the folder it names is replaced
         self.shown_as = Path(out)
+        self.kind = kind
+        self.inputs = tuple(inputs)
         self.path = self.out  # the staging folder, once opened
         self.issued: str | None = None  # what a ledger holds of this run, once it is committed there
         self._lock: int | None = None
@@ -94,6 +106,9 @@ class Staged:
         if here == out or out in here.parents:
             raise OutputError(f"--out {str(self.shown_as)!r} is the folder localpay runs in, or holds it; the outputs "
                               "replace their folder whole: name a folder of their own")
+        for what, path in self.inputs:
+            if path is not None:
+                refuse_inside(self.shown_as, path, what)
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -104,7 +119,7 @@ class Staged:
         self._take_lock()
         try:
             self._recover()
-            earlier = _refuse_foreign(out, self.shown_as)
+            earlier = _refuse_foreign(out, self.shown_as, self.kind)
             if earlier and not os.access(out, os.W_OK | os.X_OK):
                 raise OutputError(f"--out {str(self.shown_as)!r} is not writable; nothing was computed")
             _check_space(parent, earlier, self.shown_as)
@@ -208,14 +223,15 @@ def refuse_inside(out: Path, path: str | Path, what: str) -> None:
     folder, found = Path(os.path.realpath(out)), Path(os.path.realpath(path))
     if folder == found or folder in found.parents:
         raise OutputError(f"{what} {str(path)!r} is inside --out {str(out)!r}, which each run replaces whole: "
-                          f"keep it elsewhere")
+                          f"keep it elsewhere, or name another folder; nothing was computed")
 
 
 @contextmanager
-def staged(out: Path) -> Iterator[Staged]:
+def staged(out: Path, kind: str | None = None, inputs: Iterable[Input] = ()) -> Iterator[Staged]:
     """``--out`` checked, locked and staged; the files written into ``.path`` are moved into place
-    when the block ends without an error. An ``OSError`` is reported as ``OutputError``."""
-    folder = Staged(out)
+    when the block ends without an error. An ``OSError`` is reported as ``OutputError``. ``out``
+    may not hold any of ``inputs``, and is replaced only by outputs of its own ``kind``."""
+    folder = Staged(out, kind, inputs)
     folder.open()
     token = STAGED.set((*STAGED.get(), (folder.path, folder.shown_as)))
     failed = True
@@ -245,8 +261,9 @@ def _write_failure(folder: Staged, error: OSError | WriteError) -> str:
     return f"{head}; {kept}"
 
 
-def _refuse_foreign(out: Path, shown_as: Path) -> int:
-    """The size of the earlier outputs in ``out`` (0: none). Refuses a folder holding anything else."""
+def _refuse_foreign(out: Path, shown_as: Path, kind: str | None = None) -> int:
+    """The size of the earlier outputs in ``out`` (0: none). Refuses a folder holding anything else,
+    outputs of another kind than ``kind``, or (but for a demo's) a database."""
     if not out.exists():
         return 0
     entries = list(out.iterdir())
@@ -258,7 +275,37 @@ def _refuse_foreign(out: Path, shown_as: Path) -> int:
         raise OutputError(f"--out {str(shown_as)!r} is not empty and is not an earlier localpay output folder "
                           f"({listed}); localpay replaces only an empty folder or its own earlier outputs, and never "
                           "removes files it did not write: name another folder, or move those files away")
+    if kind is not None:
+        found = _kind_of(out)
+        if found != kind:
+            raise OutputError(f"--out {str(shown_as)!r} holds the outputs of a localpay {found}, not of a {kind}; "
+                              f"localpay replaces only its own earlier outputs of the same kind: name another folder")
+        if kind not in KINDS_WITH_A_DATABASE:
+            database = next((p for p in sorted(out.rglob("*")) if _is_database(p)), None)
+            if database is not None:
+                raise OutputError(f"--out {str(shown_as)!r} holds a database, "
+                                  f"{str(database.relative_to(out).as_posix())!r}; localpay does not replace a folder "
+                                  "holding one: name another folder")
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+
+
+def _kind_of(out: Path) -> str:
+    """The kind of the earlier outputs in ``out``, from its manifest (a run's manifest names none)."""
+    try:
+        kind = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("kind", "run")
+    except (OSError, ValueError, AttributeError):
+        return "run"
+    return kind if isinstance(kind, str) else "run"
+
+
+def _is_database(path: Path) -> bool:
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _check_space(parent: Path, earlier: int, shown_as: Path) -> None:

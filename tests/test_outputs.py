@@ -443,3 +443,101 @@ def test_a_full_disk_under_the_parquet_writer_is_a_write_error(tmp_path):
     with pytest.raises(fileio.WriteError, match=r"could not write '.*e\.parquet': No space left on device \(ENOSPC\)"):
         fileio.atomic_write_with(tmp_path / "e.parquet", failing)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_copy_of_an_earlier_run_put_inside_out_is_refused_and_kept(area, plugins):
+    first, second = area / "a1", area / "a2"
+    run(area, plugins, "2025-06", first)
+    run(area, plugins, "2025-07", second)
+    shutil.copytree(second, first / "july")
+    kept = tree(first)
+    with pytest.raises(LocalpayError) as raised:
+        run(area, plugins, "2025-06", first)
+    assert "july/ holds an output folder this one's manifest.json does not list" in str(raised.value)
+    assert tree(first) == kept and beside(first) == []
+
+
+def test_a_unit_listed_by_the_outer_manifest_is_checked_against_its_hash(tmp_path):
+    outer = tmp_path / "outer"
+    (outer / "inner").mkdir(parents=True)
+    (outer / "inner" / "a.txt").write_text("a")
+    outfolder.seal(outer / "inner", {"kind": "test"})
+    (outer / "index.html").write_text("i")
+    manifest = outfolder.seal(outer, {"kind": "test"})
+    assert list(manifest["units"]) == ["inner"] and verify(outer) == []
+    outfolder.seal(outer / "inner", {"kind": "other"})  # a different unit in its place
+    assert verify(outer) == ["inner/manifest.json changed after localpay wrote it"]
+
+
+@pytest.mark.parametrize("command, first", [
+    (["run", "{area}/r.yaml", "{area}/e.csv", "--period", "2025-06", "--out"], "the ruleset '{area}/r.yaml'"),
+    (["diff", "{area}/r.yaml", "{area}/r.yaml", "{area}/e.csv", "--period", "2025-06", "--out"],
+     "the ruleset '{area}/r.yaml'"),
+    (["schedule", "{area}/r.yaml", "--no-pdf", "--out"], "the ruleset '{area}/r.yaml'"),
+    (["ledger", "export", "{area}/r.yaml", "--out"], "the ledger '{area}/r.yaml'"),
+])
+def test_every_command_refuses_an_out_holding_its_inputs(area, command, first):
+    before = tree(area)
+    result = CliRunner().invoke(cli, [part.format(area=area) for part in command] + [str(area)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output == (f"localpay: error: {first.format(area=area)} is inside --out {str(area)!r}, which each "
+                             "run replaces whole: keep it elsewhere, or name another folder; nothing was computed\n")
+    assert tree(area) == before
+
+
+def _sealed(folder: Path, about: dict, files: dict[str, bytes]) -> dict[str, bytes]:
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    outfolder.seal(folder, about)
+    return tree(folder)
+
+
+def test_an_out_holding_the_episodes_or_the_templates_is_refused(area, plugins):
+    out = area / "dm"
+    kept = _sealed(out, {"kind": "run"}, {"data/episodes.csv": (area / "e.csv").read_bytes(),
+                                          "templates/statement.md.j2": b"x"})
+    ruleset = api.open_ruleset(area / "r.yaml", plugins)
+    with pytest.raises(LocalpayError) as raised:
+        api.run_statement(ruleset, plugins, Inputs(out / "data" / "episodes.csv"), "2025-06", out)
+    assert str(raised.value) == (f"the episodes {str(out / 'data' / 'episodes.csv')!r} is inside --out {str(out)!r}, "
+                                 "which each run replaces whole: keep it elsewhere, or name another folder; "
+                                 "nothing was computed")
+    with pytest.raises(LocalpayError, match=r"^--templates '.*/dm/templates' is inside --out"):
+        api.run_statement(ruleset, plugins, Inputs(area / "e.csv"), "2025-06", out, templates=out / "templates")
+    assert tree(out) == kept
+
+
+def test_outputs_of_another_kind_are_not_replaced(area, plugins):
+    out = area / "dm"
+    kept = _sealed(out, {"kind": "demo area", "area": "x"}, {"schedule.md": b"s"})
+    with pytest.raises(LocalpayError) as raised:
+        run(area, plugins, "2025-06", out)
+    assert str(raised.value) == (f"--out {str(out)!r} holds the outputs of a localpay demo area, not of a run; "
+                                 "localpay replaces only its own earlier outputs of the same kind: name another folder")
+    assert tree(out) == kept and beside(out) == []
+
+
+def test_a_folder_holding_a_database_is_not_replaced(area, plugins):
+    out = area / "o"
+    kept = _sealed(out, {}, {"keep/ledger.db": b"SQLite format 3\x00" + bytes(84)})
+    with pytest.raises(LocalpayError) as raised:
+        run(area, plugins, "2025-06", out)
+    assert str(raised.value) == (f"--out {str(out)!r} holds a database, 'keep/ledger.db'; localpay does not replace a "
+                                 "folder holding one: name another folder")
+    assert tree(out) == kept and beside(out) == []
+
+
+def test_a_unit_written_again_on_its_own_is_relisted_by_the_folder_around_it(tmp_path):
+    from localpay.outmanifest import relist
+
+    outer = tmp_path / "outer"
+    _sealed(outer / "area", {"kind": "demo area"}, {"a.txt": b"a"})
+    outfolder.seal(outer, {"kind": "demo"})
+    _sealed(outer / "area", {"kind": "demo area"}, {"a.txt": b"b"})  # the area run again
+    assert verify(outer) == ["area/manifest.json changed after localpay wrote it"]
+    relist(outer, "area")
+    assert verify(outer) == []
+    _sealed(outer / "other", {"kind": "demo area"}, {"a.txt": b"c"})
+    relist(outer, "other")  # a folder the outer manifest never listed stays unlisted
+    assert verify(outer) == ["other/ holds an output folder this one's manifest.json does not list"]

@@ -108,7 +108,7 @@ def export(store: Store, out: Path) -> list[Path]:
     """Every issued line, position, adjustment, statement and issue as CSV (money in pounds), and
     ``manifest.json``; ``out`` is checked first and written as one unit (``outfolder``)."""
     written = []
-    with staged(Path(out)) as folder:
+    with staged(Path(out), "ledger export", [("the ledger", store.location)]) as folder:
         with store.reading() as conn:
             store.existing(conn)
             frames = {

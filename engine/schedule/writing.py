@@ -20,7 +20,8 @@ class WrittenSchedule:
 
 def write_schedule(ruleset, plugins, out_dir: Path, templates: Path | None = None, pdf: bool = True) -> WrittenSchedule:
     """The schedule's files and ``manifest.json`` into ``out_dir``, written as one unit (``outfolder``)."""
-    with staged(Path(out_dir)) as folder:
+    read = [("the ruleset", ruleset.path), ("the ruleset's folder", ruleset.path.parent), ("--templates", templates)]
+    with staged(Path(out_dir), "schedule", read) as folder:
         env = make_environment(template_dirs(ruleset.path, templates))
         document = build_schedule(ruleset, plugins)
         stem = folder.path / f"schedule-{_slug(ruleset.document.area)}-{ruleset.path.stem}"
