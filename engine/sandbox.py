@@ -45,8 +45,8 @@ from markupsafe import Markup
 
 from . import escaping
 from .errors import LocalpayError
-from .sandbox_guards import (LimitError, check_binop, check_format_spec, check_method, check_size, check_text,
-                             guard_filters)
+from .sandbox_guards import (SEQUENCES, LimitError, check_binop, check_format_spec, check_method, check_size,
+                             check_text, guard_filters)
 
 LOOP, CONCAT = "localpay_loop", "localpay_concat"  # the filters every loop and every ~ are compiled through
 
@@ -217,12 +217,26 @@ class _Guard(NodeTransformer):
 
 
 class _BoundedFormat:
+    """``str.format`` with each field sized before it is written, and the text made so far
+    (``'{}{}'.format(s, s)`` writes ``s`` twice) kept within the limit before it is joined."""
+
     limit: int
+    made: int = 0
+
+    def vformat(self, format_string, args, kwargs):
+        self.made = len(format_string)
+        check_size(self.made, self.limit, "a text")
+        answer = super().vformat(format_string, args, kwargs)
+        check_size(len(answer), self.limit, "a text")
+        return answer
 
     def format_field(self, value, format_spec: str):
         check_format_spec(format_spec, self.limit)
         check_text(value, self.limit)
-        return super().format_field(value, format_spec)  # type: ignore[misc]
+        field = super().format_field(value, format_spec)  # type: ignore[misc]
+        self.made += len(field)
+        check_size(self.made, self.limit, "a text")
+        return field
 
 
 class _Formatter(_BoundedFormat, SandboxedFormatter):
@@ -258,7 +272,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left, right):
         check_binop(operator, left, right, self.limits.max_output)
-        return super().call_binop(context, operator, left, right)
+        answer = super().call_binop(context, operator, left, right)
+        if isinstance(answer, SEQUENCES):
+            check_size(len(answer), self.limits.max_output, "a text" if isinstance(answer, (str, bytes)) else "a list")
+        return answer
 
     def call(__self, __context: Context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         budget = BUDGET.get()

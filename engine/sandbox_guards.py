@@ -23,7 +23,7 @@ MAX_INT_BITS = 100_000  # about 30,000 digits: far past any figure, short of a s
 
 SEQUENCES = (str, bytes, list, tuple)
 _SPEC_NUMBER = re.compile(r"\d+")
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
+_PERCENT = re.compile(r"%(?:\(([^)]*)\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
 
 
 class LimitError(TemplateRuntimeError):
@@ -37,23 +37,29 @@ def check_size(size: int, limit: int, what: str = "a value") -> None:
 
 
 CONTAINERS = (list, tuple, dict, set, frozenset)
+# a list inside a list counted as this many items besides its own: its header (about 64 bytes) is eight pointers
+LIST_HEADER = 8
+# filters that read any iterable into a list: one read from a generator is sized as it is read
+READING = frozenset({"list", "sort", "reverse", "unique"})
 # filters that write their input as text (``str(value)``): a nested list's text can be far larger than the list
 STRINGIFYING = frozenset({"capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower", "pprint",
                           "replace", "safe", "string", "striptags", "title", "tojson", "trim", "truncate", "upper",
                           "urlencode", "urlize", "wordcount", "wordwrap"})
 
 
-def check_text(value: Any, limit: int) -> None:
-    """The text a value would be written as (``str(value)``) within the limit: a list repeated
-    inside a list (``[['x'] * 1000] * 100000``) holds few objects but writes as 500 MB. Worked out
-    without writing it, stopping as soon as it passes the limit."""
-    if not isinstance(value, CONTAINERS):
-        return
+def text_size(value: Any, limit: int) -> int:
+    """About how many characters a value would be written as (``str(value)``), worked out
+    without writing it and counted only as far as just past the limit: a string its length, a
+    container the text of its items, a whole number its digits, anything else nothing here."""
+    if _whole(value):
+        return value.bit_length() * 3 // 10 + 2
+    if not isinstance(value, (str, bytes, *CONTAINERS)):
+        return 0
     stack, size = [value], 0
-    while stack:
+    while stack and size <= limit:
         item = stack.pop()
         if isinstance(item, (str, bytes)):
-            size += len(item) + 2
+            size += len(item) + (2 if item is not value else 0)
         elif isinstance(item, Mapping):
             size += 2 + 4 * len(item)
             stack.extend(item.keys())
@@ -63,8 +69,15 @@ def check_text(value: Any, limit: int) -> None:
             stack.extend(item)
         else:
             size += 1
-        if size > limit:
-            raise LimitError(f"a value whose text passes {limit:,} characters (LOCALPAY_TEMPLATE_MAX_OUTPUT)")
+    return size
+
+
+def check_text(value: Any, limit: int) -> None:
+    """The text a value would be written as (``str(value)``) within the limit: a list repeated
+    inside a list (``[['x'] * 1000] * 100000``) holds few objects but writes as 500 MB. Worked out
+    without writing it, stopping as soon as it passes the limit."""
+    if isinstance(value, CONTAINERS) and text_size(value, limit) > limit:
+        raise LimitError(f"a value whose text passes {limit:,} characters (LOCALPAY_TEMPLATE_MAX_OUTPUT)")
 
 
 def check_bits(bits: int) -> None:
@@ -102,15 +115,33 @@ def check_binop(operator: str, left: Any, right: Any, limit: int) -> None:
 
 
 def check_percent(template: str | bytes, values: Any, limit: int) -> None:
-    """``'%0999999999d' % 1`` or ``'%*d' % (10**9, 1)``: every width and precision within the limit."""
+    """``'%0999999999d' % 1`` or ``'%*d' % (10**9, 1)``: every width and precision within the
+    limit; and ``'%s%s' % (s, s)``: the text made (the template, each value's text or its width,
+    a value named in a mapping once for each time it is named) within the limit."""
     text = template.decode("latin-1") if isinstance(template, bytes) else template
     given = values if isinstance(values, tuple) else (values,)
-    for width, precision, _ in _PERCENT.findall(text):
+    size = len(text)
+    for key, width, precision, conversion in _PERCENT.findall(text):
+        widest = 0
         for number in (width, precision):
             if number == "*":
-                check_size(max((v for v in given if _whole(v)), default=0), limit, "a width")
+                widest = max(widest, max((v for v in given if _whole(v)), default=0))
+                check_size(widest, limit, "a width")
             elif number:
-                check_size(_number(number, limit), limit, "a width")
+                widest = max(widest, _number(number, limit))
+                check_size(widest, limit, "a width")
+        if conversion == "%":
+            continue
+        if isinstance(values, Mapping):
+            value_size = text_size(values.get(key), limit) if key in values else 0
+        elif isinstance(values, tuple):
+            value_size = 0  # the values are counted once below, each used by one conversion
+        else:
+            value_size = text_size(values, limit)
+        size += max(widest, value_size)
+    if isinstance(values, tuple):
+        size += sum(text_size(value, limit) for value in values)
+    check_size(size, limit, "a text")
 
 
 def check_format_spec(spec: str, limit: int) -> None:
@@ -182,6 +213,10 @@ def _filter_checks(limit: int) -> dict[str, Callable[..., None]]:
     def batch(value, linecount, fill_with=None):
         if fill_with is not None and _whole(linecount):
             check_size(linecount, limit, "a list")
+        if _whole(linecount) and linecount > 0 and hasattr(value, "__len__"):
+            # ``('x' * 10**7) | batch(1) | list``: ten million lists, each counted as its items and its header
+            batches = -(-len(value) // linecount)
+            check_size(len(value) + batches * (1 + LIST_HEADER), limit, "a list")
 
     def slice_(value, slices, fill_with=None):
         if _whole(slices):
@@ -189,6 +224,20 @@ def _filter_checks(limit: int) -> dict[str, Callable[..., None]]:
 
     return {"center": center, "indent": indent, "format": format_, "replace": replace, "wordwrap": wordwrap,
             "batch": batch, "slice": slice_}
+
+
+def read_sized(iterable: Any, limit: int) -> list:
+    """An iterable read into a list, its size counted as it is read: each item, and each list,
+    tuple, mapping or set among them as its header and its own items (``s | map('list') | list``
+    makes one small list per character), refused as soon as the count passes the limit."""
+    items, size = [], 0
+    for item in iterable:
+        size += 1
+        if isinstance(item, CONTAINERS):
+            size += LIST_HEADER + len(item)
+        check_size(size, limit, "a list")
+        items.append(item)
+    return items
 
 
 def guard_filters(filters: dict[str, Callable], limit: int) -> None:
@@ -225,7 +274,10 @@ def _guarded(function: Callable, check: Callable[..., None] | None, name: str, l
                     # sum() would copy the growing list once per item
                     check_size(len(start) + sum(len(i) for i in items), limit, "a list")
                     return type(start)(itertools.chain(start, *items))
-        elif check is not None:
+        elif name in READING and own and not isinstance(own[0], (*SEQUENCES, Mapping, set, frozenset)):
+            own = (read_sized(own[0], limit), *own[1:])
+            args = (args[0], *own) if passes else own
+        if check is not None and name not in ("join", "sum"):
             check(*own, **kwargs)
         answer = function(*args, **kwargs)
         if isinstance(answer, SEQUENCES):

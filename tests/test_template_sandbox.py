@@ -190,3 +190,36 @@ def test_limits_are_settings_read_from_the_environment():
                            ("LOCALPAY_TEMPLATE_MAX_OUTPUT", "1.5"), ("LOCALPAY_TEMPLATE_SECONDS", "inf")):
         with pytest.raises(LocalpayError, match=f"{variable}={text!r}: expected a"):
             Limits.from_environment({variable: text})
+
+
+DOUBLINGS = {  # a string doubled, and the size refused: 512,000 characters twice and the format's own characters
+    "format": ("{% set ns.s = '{}{}'.format(ns.s, ns.s) %}", "1,024,004"),
+    "percent": ("{% set ns.s = '%s%s' % (ns.s, ns.s) %}", "1,024,004"),
+    "named": ("{% set ns.s = '%(a)s%(a)s' % {'a': ns.s} %}", "1,024,010"),
+    "format filter": ("{% set ns.s = '%s%s' | format(ns.s, ns.s) %}", "1,024,004"),
+}
+
+
+@pytest.mark.parametrize("doubling, size", DOUBLINGS.values(), ids=DOUBLINGS.keys())
+def test_a_text_doubled_by_format_or_percent_is_refused_at_the_limit(tmp_path, doubling, size):
+    text = ("{% set ns = namespace(s='x' * 1000) %}\n{% for _ in range(12) %}\n" + doubling
+            + "\n{% endfor %}{{ ns.s | length }}")
+    message = fails(tmp_path, text, limits=Limits(max_output=1_000_000))
+    assert message == (f"template {tmp_path / 't.md.j2'}, line 3: a text of {size} characters or items would pass "
+                       "the limit of 1,000,000 (LOCALPAY_TEMPLATE_MAX_OUTPUT)")
+
+
+def test_a_format_or_percent_within_the_limit_still_works(tmp_path):
+    text = ("{{ '{}-{:>4}-{x}'.format('a', 7, x='b') }} {{ '%s-%05d-%%' % ('a', 42) }} {{ '%(a)s%(a)s' % {'a': 'y'} }} "
+            "{{ ('x' * 499990) ~ '' }}{{ '{}{}'.format('x' * 4, 'y' * 4) }}|{{ '%s%s' % ('x' * 3, 'y' * 3) }}")
+    written = one(tmp_path, text, "t.txt.j2", limits=Limits(max_output=1_000_000))
+    assert written == "a-   7-b a-00042-% yy " + "x" * 499990 + "xxxxyyyy|xxxyyy"
+
+
+@pytest.mark.parametrize("expression", ["('x' * 100000) | batch(1) | list", "('x' * 100000) | map('list') | list"])
+def test_many_small_lists_are_counted_with_their_headers(tmp_path, expression):
+    # 100,000 items read into 100,000 one-item lists: under the limit as items, far past it as memory
+    message = fails(tmp_path, "ok\n{{ " + expression + " | length }}", limits=Limits(max_output=500_000))
+    assert "t.md.j2, line 2: a list of " in message and "would pass the limit of 500,000" in message
+    assert one(tmp_path, "{{ range(3) | batch(1) | list }} {{ 'ab' | map('list') | list }}", "t.txt.j2") \
+        == "[[0], [1], [2]] [['a'], ['b']]"
