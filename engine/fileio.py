@@ -62,6 +62,14 @@ def atomic_write(path: Path, data: bytes | str) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class _Hashing:
     """A binary file that hashes what is written through it."""
 

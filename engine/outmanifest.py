@@ -3,12 +3,11 @@ checked (``verify``) before a folder is replaced and after a run is stopped."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from . import __version__
-from .fileio import atomic_write
+from .fileio import atomic_write, file_sha256
 
 MANIFEST = "manifest.json"
 
@@ -18,7 +17,7 @@ def seal(folder: Path, about: dict) -> dict:
     those in a subfolder with a manifest of its own (a unit written by another command), and under
     ``units`` each such subfolder, at any depth, with its manifest's SHA-256: only a unit listed
     there is taken for part of this folder."""
-    outputs = {p.relative_to(folder).as_posix(): sha256_of(p) for p in sorted(folder.rglob("*"))
+    outputs = {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*"))
                if p.is_file() and p != folder / MANIFEST and unit_of(folder, p) is None}
     units = units_in(folder)
     manifest = {"engine": {"name": "localpay", "version": __version__}, **about, "outputs": outputs,
@@ -29,7 +28,7 @@ def seal(folder: Path, about: dict) -> dict:
 
 def units_in(folder: Path) -> dict[str, str]:
     """Each subfolder of ``folder`` (at any depth) with a manifest of its own, and its manifest's SHA-256."""
-    return {p.parent.relative_to(folder).as_posix(): sha256_of(p) for p in sorted(folder.rglob(MANIFEST))
+    return {p.parent.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob(MANIFEST))
             if p != folder / MANIFEST and p.is_file() and not p.is_symlink()}
 
 
@@ -53,7 +52,7 @@ def verify(folder: Path, units: dict[str, str] | None = None) -> list[str]:
         path = folder / name
         if not path.is_file() or path.is_symlink():
             problems.append(f"{name} is listed but missing")
-        elif sha256_of(path) != digest:
+        elif file_sha256(path) != digest:
             problems.append(f"{name} changed after localpay wrote it")
     nested: dict[Path, list[str]] = {}
     for path in sorted(folder.rglob("*")):
@@ -67,7 +66,7 @@ def verify(folder: Path, units: dict[str, str] | None = None) -> list[str]:
             name = unit.as_posix()
             if name not in listed:
                 nested[folder / unit] = [f"{name}/ holds an output folder this one's {MANIFEST} does not list"]
-            elif sha256_of(folder / unit / MANIFEST) != listed[name]:
+            elif file_sha256(folder / unit / MANIFEST) != listed[name]:
                 nested[folder / unit] = [f"{name}/{MANIFEST} changed after localpay wrote it"]
             else:
                 inner = {k[len(name) + 1:]: v for k, v in listed.items() if k.startswith(name + "/")}
@@ -89,7 +88,7 @@ def relist(folder: Path, name: str) -> None:
         return
     kept = {k: v for k, v in units.items() if k != name and not k.startswith(name + "/")}
     fresh = {f"{name}/{k}": v for k, v in units_in(folder / name).items()}
-    manifest["units"] = dict(sorted({**kept, name: sha256_of(folder / name / MANIFEST), **fresh}.items()))
+    manifest["units"] = dict(sorted({**kept, name: file_sha256(folder / name / MANIFEST), **fresh}.items()))
     atomic_write(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -109,9 +108,3 @@ def ledger_of(folder: Path) -> str | None:
     return f"issue {ledger.get('issue')} of {ledger.get('area')} into {ledger.get('location')}"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -6,7 +6,6 @@ wrote it instead of being silently turned into null by type inference.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -195,13 +194,6 @@ def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple
     _require([c for c in frame.columns if c != "row"], path, what, required)
     return frame.with_columns([pl.lit(None, pl.String).alias(c) for c in optional if c not in frame.columns])
 
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def date_expr(column: str) -> pl.Expr:

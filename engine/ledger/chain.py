@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from ..inputs.read import file_sha256
+from ..fileio import file_sha256
 from ..lines import LINE_COLUMNS, STATUSES
 from .positions import KEY, POSITION_COLUMNS
 from .store import Store, adjustments, issues, lines, positions, statements

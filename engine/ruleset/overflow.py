@@ -63,7 +63,8 @@ def _as_number(text: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _size(value: int | Decimal) -> float:
+def _size(value: int | Decimal) -> int:
+    """About a number's decimal exponent (log10 2 is 0.30103), in whole numbers."""
     if isinstance(value, int):
-        return value.bit_length() * 0.30103
-    return float(value.adjusted()) if value else 0.0
+        return value.bit_length() * 30103 // 100000
+    return value.adjusted() if value else 0

@@ -10,8 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from .. import __version__
-from ..fileio import atomic_write, atomic_write_csv, shown
-from ..inputs.read import file_sha256
+from ..fileio import atomic_write, atomic_write_csv, file_sha256, shown
 from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
 from ..frozen import freeze
