@@ -28,15 +28,35 @@ QUOTED = 200  # the most characters of a malformed record quoted in its exceptio
 
 
 @dataclass(frozen=True)
+class TableOptions:
+    """How one input file is read, as the ruleset's ``inputs: {<table>: ...}`` block says:
+    ``encoding`` its text encoding (None: the run's), ``sheet`` the sheet of a workbook (None:
+    the workbook's only sheet, or the one named for the table)."""
+
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
 class ReadOptions:
     """``encoding``: the input files' text encoding (a UTF-8 byte order mark is allowed in UTF-8).
-    ``years``: the first and last year a date in the data may fall in."""
+    ``years``: the first and last year a date in the data may fall in. ``tables``: each input
+    table's own options (``TableOptions``) by the table's name (``episodes``, ``assessments``,
+    ``budgets``...)."""
 
     encoding: str = "utf-8"
     years: tuple[int, int] = (1900, 2100)
+    tables: tuple[tuple[str, TableOptions], ...] = ()
 
     def __post_init__(self) -> None:
         codec_of(self.encoding)  # an unknown encoding is refused before any file is read
+        for _, table in self.tables:
+            if table.encoding is not None:
+                codec_of(table.encoding)
+
+    def table(self, what: str) -> TableOptions:
+        """The options of the table named ``what`` (the defaults when none are given)."""
+        return dict(self.tables).get(what, TableOptions())
 
 
 _OPTIONS: ContextVar[ReadOptions] = ContextVar("localpay_read_options", default=ReadOptions())
