@@ -41,7 +41,7 @@ from .synth.submissions import submissions
 
 def open_ruleset(name: str | Path, plugins: Plugins | None = None) -> Ruleset:
     plugins = plugins or make_plugins()
-    return load_ruleset(name, plugins.options, plugins.vocabulary)
+    return load_ruleset(name, plugins.options, plugins.vocabulary, plugins.input_columns)
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def _demo_run(area: str, ruleset: Ruleset, plugins: Plugins, data: Synthetic, ep
     if ledger:
         command += ["--ledger", str(shown(ledger)), "--issued-on", issued_on.isoformat()]
     request = Request(str(ledger), issued_on=issued_on) if ledger else None
-    inputs = Inputs(episodes, data.assessments, data.tables)
+    inputs = Inputs(episodes, data.assessments, data.tables, own_columns=True)  # synthetic: in its own columns
     result, written = run_statement(ruleset, plugins, inputs, month.label, out, first.label, command=command,
                                     progress=progress, ledger=request)
     return result, written, command

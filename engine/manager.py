@@ -17,7 +17,7 @@ import pluggy
 
 from . import hookspecs
 from .measures.indicators import compose_indicators
-from .inputs.tables import InputTable, compose_tables
+from .inputs.tables import InputTable, compose_tables, input_columns
 from .plugin_contract import PaymentOption, compose_options
 from .rules.vocabulary import Vocabulary, compose_vocabulary
 
@@ -69,6 +69,11 @@ class Plugins:
     def input_tables(self) -> dict[str, InputTable]:
         """The optional input tables every plugin declares, by name, in their stated order."""
         return compose_tables(self.manager.hook.localpay_input_tables())
+
+    @property
+    def input_columns(self) -> dict[str, tuple[str, ...]]:
+        """Every input table's columns by name, the episodes and assessments among them."""
+        return input_columns(self.input_tables)
 
     def episode_checks(self, ruleset) -> list:
         return [check for checks in self.manager.hook.localpay_episode_checks(ruleset=ruleset) for check in checks]

@@ -20,7 +20,9 @@ from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
-from .inputs.reading import ReadOptions, malformed_rows, reading
+from .inputs.columns import as_headed
+from .inputs.reading import ReadOptions, malformed_rows, mapped_headers, reading
+from .inputs.read_options import read_tables
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -48,7 +50,10 @@ class Inputs:
     names plugins declare through ``localpay_input_tables``), a name given None being not given.
     ``evaluator``: ``polars`` (every rule columnar, a sample of people cross-checked in
     durable-rules) or ``durable`` (every rule through durable-rules). ``encoding``: the text
-    encoding of every CSV file given.
+    encoding of every CSV file given whose table the ruleset declares none for. ``columns``: a
+    preset (``--columns``) mapping the columns of each file whose table the ruleset maps none
+    for. ``own_columns``: the files were written by localpay (a ruleset test case's) in its own
+    columns and UTF-8, so the ruleset's ``inputs:`` reading options are not applied.
     """
 
     episodes: Path
@@ -56,6 +61,8 @@ class Inputs:
     tables: Mapping[str, Path | None] = field(default_factory=dict)
     evaluator: Evaluator = "polars"
     encoding: str = "utf-8"
+    columns: str | None = None
+    own_columns: bool = False
 
 
 @dataclass
@@ -99,7 +106,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     years = ruleset.settings.data_years
-    with reading(ReadOptions(inputs.encoding, (years.first, years.last))):
+    with reading(ReadOptions(inputs.encoding, (years.first, years.last), read_tables(ruleset, inputs))):
         with clock.stage("load"):
             with malformed_rows() as malformed:
                 raw = read_episodes(inputs.episodes)
@@ -118,6 +125,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
             assessment_exceptions = assessments.exceptions if assessments else empty_exceptions()
             usable, table_exceptions = _check_tables(ruleset, declared, tables)
             reviews = reviews_of(usable_assessments, horizon)
+            headers = mapped_headers()
     with clock.stage("rules"):
         rules = rules_stage(ruleset, valid, reviews, inputs.evaluator)
         valid = rules.kept
@@ -140,6 +148,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         # sorted lazily: the query engine's sort of these many keys costs a quarter less
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).lazy().sort(EXCEPTION_ORDER).collect()
+        exceptions = as_headed(exceptions, headers)
         lines = lines.lazy().sort(LINE_ORDER, nulls_last=True).collect()
         summary = reconcile.summary(parsed, lines, exceptions, assessments, sum(m.height for m in malformed))
         for name, (_, raw, bad) in tables.items():

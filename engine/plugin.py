@@ -43,7 +43,7 @@ built-in ones keep to it). The names, by what they are for:
   ``localpay_input_tables``) and ``SynthesiseTable`` (how its synthetic rows are made, from a
   ``SynthSpec``, with ``area_shape`` for a bundled area's shape); the built-in budgets and
   population files' readers and checks (``read_budgets``, ``check_budgets``, ``BUDGET_REQUIRED``,
-  ``read_population``, ``check_population``, ``POPULATION_REQUIRED``); for a table of one's own,
+  ``BUDGET_OPTIONAL``, ``read_population``, ``check_population``, ``POPULATION_REQUIRED``); for a table of one's own,
   ``read_input`` (a file with its required columns, as text, rows numbered from 1), ``date_expr``
   and ``integer_expr`` (text parsed, null when it does not parse), and the row checks
   ``RowCheck``, ``missing``, ``unparsed``, ``not_in`` and ``run_checks`` (the exception rows).
@@ -53,7 +53,7 @@ built-in ones keep to it). The names, by what they are for:
   ``measure_detail``, ``value_of``, ``share_of``, ``planned_of``, ``timing_words``.
 """
 
-from .inputs.budgets import (BUDGET_COLUMNS, BUDGET_REQUIRED, POPULATION_REQUIRED, check_budgets, check_population,
+from .inputs.budgets import (BUDGET_COLUMNS, BUDGET_OPTIONAL, BUDGET_REQUIRED, POPULATION_REQUIRED, check_budgets, check_population,
                              read_budgets, read_population)
 from .inputs.checks import RowCheck, missing, not_in, run_checks, unparsed
 from .inputs.read import date_expr, integer_expr, read_input
@@ -126,6 +126,6 @@ __all__ = [
     "running", "marked", "ref", "minus", "same_person", "whole_days", "keys_of", "Indicator", "Count", "MeasureData", "NoParameters",
     # input tables
     "InputTable", "SynthesiseTable", "SynthSpec", "area_shape", "read_budgets", "check_budgets", "BUDGET_REQUIRED",
-    "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",
+    "BUDGET_OPTIONAL", "read_population", "check_population", "POPULATION_REQUIRED", "read_input", "date_expr", "integer_expr",
     "RowCheck", "missing", "unparsed", "not_in", "run_checks",
 ]

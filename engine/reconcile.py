@@ -9,6 +9,7 @@ import polars as pl
 from .lines import EXCEPTION_COLUMNS
 
 NOT_PRICED = ("excluded", "no_activity")
+SET_ASIDE = "superseded"  # a row a later submission of the same episode in the file replaces: read, not priced
 NO_ACTIVITY = ("outside_period", "nothing_due")  # valid rows with nothing payable in the months
 
 
@@ -81,7 +82,7 @@ def summary(parsed, lines, exceptions, assessments, malformed: int = 0) -> dict:
     episodes = exceptions.filter(pl.col("source") == "episodes")
     read = parsed.height + malformed
     priced_ids = lines["episode_id"].drop_nulls().unique().implode()
-    excepted = episodes.filter(pl.col("action").is_in(NOT_PRICED))
+    excepted = episodes.filter(pl.col("action").is_in([*NOT_PRICED, SET_ASIDE]))
     priced = parsed.lazy().select("row", "episode_id").filter(pl.col("episode_id").is_in(priced_ids)).join(
         excepted.lazy().select("row").unique(), on="row", how="anti").select(pl.len()).collect().item()
     excepted_rows = excepted["row"].n_unique()

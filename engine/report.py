@@ -29,6 +29,7 @@ def describe_ruleset(ruleset: Ruleset, plugins: Plugins) -> str:
         "providers: " + ", ".join(f"{p.code} {p.name}" for p in doc.parties.providers),
         f"sha256 {ruleset.sha256}",
     ]
+    out += input_files_text(ruleset)
     sections = schedule_sections(ruleset, plugins)
     for arrangement in ruleset.arrangements:
         option = ruleset.option_of(arrangement)
@@ -36,6 +37,20 @@ def describe_ruleset(ruleset: Ruleset, plugins: Plugins) -> str:
         for section in (s for owner, s in sections if owner == arrangement.id):
             out += section_text(section)
     return "\n".join(out)
+
+
+def input_files_text(ruleset: Ruleset) -> list[str]:
+    """How the ruleset's ``inputs:`` block reads each input file, in words (nothing when it says
+    nothing of how)."""
+    out = []
+    for name, table in ruleset.rulebook.tables if ruleset.rulebook else ():
+        said = [f"encoding {table.encoding}" if table.encoding else "", f"sheet {table.sheet}" if table.sheet else ""]
+        if table.columns is None and not any(said):
+            continue
+        said.append("columns by localpay's names" if table.columns is None else f"columns mapped ({table.columns.origin})")
+        out.append(f"input file {name}: " + "; ".join(s for s in said if s))
+        out += [f"  {line}" for line in (table.columns.describe() if table.columns else [])]
+    return out
 
 
 def rules_report(ruleset: Ruleset, warnings: list[RuleWarning]) -> str:

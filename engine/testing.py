@@ -78,14 +78,14 @@ def price_case(ruleset: str | Path, episodes: Rows, period: str, *, from_period:
         place = Path(place)
         a_path = isinstance(ruleset, Path) or "\n" not in ruleset
         loaded = load_ruleset(Path(ruleset) if a_path else _write(place, "ruleset.yaml", str(ruleset)), plugins.options,
-                              plugins.vocabulary)
+                              plugins.vocabulary, plugins.input_columns)
         episodes_path = _write_rows(place, "episodes", episodes, EPISODE_COLUMNS)
         assessments_path = None if assessments is None else _write_rows(place, "assessments", assessments,
                                                                          ASSESSMENT_COLUMNS)
         declared = plugins.input_tables
         given = {name: _write_rows(place, name, rows, declared[name].columns) for name, rows in (tables or {}).items()}
         first = Month.parse(from_period) if from_period else None
-        result = run(loaded, plugins, Inputs(episodes_path, assessments_path, given, evaluator), Month.parse(period),
+        result = run(loaded, plugins, Inputs(episodes_path, assessments_path, given, evaluator, own_columns=True), Month.parse(period),
                      first)
     return PricedCase(result)
 

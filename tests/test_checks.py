@@ -47,8 +47,8 @@ def test_each_kind_of_bad_row(price):
     ]
     reasons = dict(case.exceptions.select("row", "reason").rows())
     assert reasons[2] == "expected a care cluster code from 0 to 21 (9 is never used), found '22'"
-    assert reasons[4] == ("expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100), "
-                          "found '2025-02-30'")
+    assert reasons[4] == ("expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100; "
+                          "a time, if any, must be midnight), found '2025-02-30'")
     assert reasons[5] == "the period ends (2025-06-01) before it starts (2025-06-10)"
     assert reasons[6] == "'RZZ' is not a provider party to the ruleset (expected one of: RT2, RXV)"
     assert reasons[10] == ("episode_id 'E10' is on rows 10, 11 with different values; none of them is paid "

@@ -16,7 +16,8 @@ from localpay.inputs.read import date_expr
 from localpay.inputs.reading import ReadOptions, reading
 
 RULES = ruleset_text(CLUSTER_PER_DAY, "overdue_review: pay")
-WORDS = "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100), found "
+WORDS = ("expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100; a time, if any, "
+         "must be midnight), found ")
 
 
 @pytest.mark.parametrize("written", ["01/06/25", "1/6/25", "01/06/0025", "-5000-01-01", "0000-06-01", "1850-06-01",
@@ -54,10 +55,10 @@ def test_the_years_are_a_setting(price):
         E3,P3,RT2,01W,3,2025-06-01,2031-01-01,,
     """, "2025-06")
     assert case.exceptions.select("row", "value", "reason").rows() == [
-        (1, "1999-12-31", "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 2000 to 2030), "
-                          "found '1999-12-31'"),
-        (3, "2031-01-01", "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 2000 to 2030), "
-                          "found '2031-01-01'"),
+        (1, "1999-12-31", "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 2000 to 2030; "
+                          "a time, if any, must be midnight), found '1999-12-31'"),
+        (3, "2031-01-01", "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 2000 to 2030; "
+                          "a time, if any, must be midnight), found '2031-01-01'"),
     ]
     # E2: 1 and 2 June = 2 days x 7.80 = 15.60
     assert case.paid("2025-06") == D("15.60")

@@ -34,7 +34,8 @@ def test_bad_rows_quote_their_text_and_every_row_is_accounted_for(tmp_path):
     assert found == [(2, "assessment_date", "2025-06-31", "bad_date"), (4, "provider", "RZZ", "unknown_provider"),
                      (5, "total", "49", "bad_total"), (7, "item_1", "x", "bad_item")]
     assert read.exceptions.filter(pl.col("row") == 2)["reason"].item() == (
-        "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100), found '2025-06-31'")
+        "expected a date written YYYY-MM-DD or DD/MM/YYYY (a four-digit year, from 1900 to 2100; a time, if any, must "
+        "be midnight), found '2025-06-31'")
     usable = read.usable
     assert usable.columns == ["row", "patient_id", "provider", "assessment_date", "tool", "cluster", "total",
                               "item_1", "item_2"]

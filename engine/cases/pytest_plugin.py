@@ -53,7 +53,8 @@ class RulesetTestsFile(pytest.File):
         from ..ruleset.load import load_ruleset
         from .run import ruleset_for
 
-        return load_ruleset(ruleset_for(self.path), self.plugins.options, self.plugins.vocabulary)
+        return load_ruleset(ruleset_for(self.path), self.plugins.options, self.plugins.vocabulary,
+                            self.plugins.input_columns)
 
     def repr_failure(self, excinfo):
         return _plain(excinfo, super().repr_failure)

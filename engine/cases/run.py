@@ -86,7 +86,7 @@ def _run_case(ruleset, plugins, located: LocatedCase) -> CaseResult:
             return CaseResult(case.name, located.file, located.line,
                               (f"the case names arrangements the ruleset does not have: {', '.join(unknown)}",))
         try:
-            result = run(ruleset, plugins, Inputs(episodes, assessments, tables), Month.parse(case.period),
+            result = run(ruleset, plugins, Inputs(episodes, assessments, tables, own_columns=True), Month.parse(case.period),
                          Month.parse(case.from_period) if case.from_period else None)
         except LocalpayError as error:
             return CaseResult(case.name, located.file, located.line, (f"the case could not run: {error}",))

@@ -13,6 +13,7 @@ import click
 
 from .. import __version__, api
 from ..errors import LocalpayError
+from ..inputs.presets import PRESETS
 from ..manager import Plugins, make_plugins
 
 
@@ -51,7 +52,12 @@ ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path
                            help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
 ENCODING = click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
                         help="The text encoding of the CSV input files (e.g. latin-1, cp1252); a UTF-8 file may "
-                        "start with a byte order mark.")
+                        "start with a byte order mark. A file whose table the ruleset's inputs: block gives an "
+                        "encoding is read in that one.")
+COLUMNS = click.option("--columns", type=click.Choice(sorted(PRESETS)), metavar="PRESET",
+                       help="Read the input files' columns by a preset shipped with localpay (mhsds: an MHSDS care "
+                       "cluster and cluster tool extract), for each file whose table the ruleset's inputs: block maps "
+                       f"no columns for. Presets: {', '.join(sorted(PRESETS))}.")
 
 
 class TablesCommand(click.Command):
@@ -70,14 +76,14 @@ class TablesCommand(click.Command):
 
 def input_files(command):
     """--assessments and the optional input tables the plugins declare, the tables handed to the
-    command together as ``tables`` (name -> path or None), and --encoding. The command is a
-    ``TablesCommand``."""
+    command together as ``tables`` (name -> path or None), --encoding and --columns. The command
+    is a ``TablesCommand``."""
     @functools.wraps(command)
     def gathered(*args, **kwargs):
         declared = click.get_current_context().ensure_object(App).plugins.input_tables
         return command(*args, tables={name: kwargs.pop(name, None) for name in declared}, **kwargs)
 
-    return ASSESSMENTS(ENCODING(gathered))
+    return ASSESSMENTS(ENCODING(COLUMNS(gathered)))
 
 
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")

@@ -22,11 +22,11 @@ from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the comparison.")
 @TEMPLATES
 @pass_app
-def diff_command(app: App, old, new, episodes, assessments, tables, encoding, period, from_period, out,
+def diff_command(app: App, old, new, episodes, assessments, tables, encoding, columns, period, from_period, out,
                  templates) -> None:
     """Price EPISODES under the OLD and the NEW ruleset and show what the change does to the money."""
     before, after = app.ruleset(old), app.ruleset(new)
-    inputs = Inputs(episodes, assessments, tables, encoding=encoding)
+    inputs = Inputs(episodes, assessments, tables, encoding=encoding, columns=columns)
     diffed = api.diff_rulesets(before, after, app.plugins, inputs, period, out, from_period, templates)
     totals, counts = diffed.document["totals"], diffed.document["episodes"]
     click.echo(f"before {format_money(totals['before'])}, after {format_money(totals['after'])}, "

@@ -21,10 +21,10 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @TEMPLATES
 @RULES_ENGINE
 @pass_app
-def explain_command(app: App, ruleset, episodes, episode_id, assessments, tables, encoding, period, from_period,
+def explain_command(app: App, ruleset, episodes, episode_id, assessments, tables, encoding, columns, period, from_period,
                     templates, evaluator) -> None:
     """Print the trail behind each of one episode's payment lines."""
     loaded = app.ruleset(ruleset)
-    inputs = Inputs(episodes, assessments, tables, evaluator, encoding)
+    inputs = Inputs(episodes, assessments, tables, evaluator, encoding, columns)
     explained = api.explain(loaded, app.plugins, inputs, episode_id, period, from_period, templates)
     click.echo(explained.text, nl=False)

@@ -36,8 +36,8 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @click.option("--final", is_flag=True, help="With --ledger: issue the contract's last month and close the year, "
               "with the year's reconciliation.")
 @pass_app
-def run_command(app: App, ruleset, episodes, assessments, tables, encoding, period, from_period, out, templates,
-                evaluator, ledger, submission, issued_on, reissue, reason, final) -> None:
+def run_command(app: App, ruleset, episodes, assessments, tables, encoding, columns, period, from_period, out,
+                templates, evaluator, ledger, submission, issued_on, reissue, reason, final) -> None:
     """Price EPISODES under RULESET for a month and write the statements; with --ledger, issue
     the month, with its prior-period adjustments."""
     if not ledger and (reissue or reason or final or issued_on or submission != "flex"):
@@ -46,7 +46,8 @@ def run_command(app: App, ruleset, episodes, assessments, tables, encoding, peri
     command = ["localpay", "run", ruleset, str(episodes), "--period", period]
     for flag, value in (("--from", from_period), ("--assessments", assessments),
                         *((app.plugins.input_tables[name].option, path) for name, path in tables.items()),
-                        ("--encoding", encoding if encoding != "utf-8" else None), ("--templates", templates),
+                        ("--encoding", encoding if encoding != "utf-8" else None), ("--columns", columns),
+                        ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
     command += ["--out", str(out)]
@@ -56,7 +57,7 @@ def run_command(app: App, ruleset, episodes, assessments, tables, encoding, peri
         command += ["--ledger", describe(ledger), "--submission", submission,
                     *(["--issued-on", issued_on.date().isoformat()] if issued_on else []),
                     *(["--reissue", "--reason", reason] if reissue else []), *(["--final"] if final else [])]
-    inputs = Inputs(episodes, assessments, tables, evaluator, encoding)
+    inputs = Inputs(episodes, assessments, tables, evaluator, encoding, columns)
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, inputs, period, out, from_period, templates, command,
                                             progress, request)

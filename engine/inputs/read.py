@@ -18,19 +18,24 @@ from ..clusters import CLUSTERS
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
 from .checks import RowCheck, run_checks
+from .columns import apply, latest_rows
 from .csvfile import layout
 from .records import ROW, Malformed
-from .reading import entries, hand_over, options
+from .reading import entries, hand_over, note_headers, options
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
+# what database and spreadsheet exports add to a date: its midnight. Any other time is refused,
+# never rounded: localpay counts whole days, and a period from 14:30 is not one it can guess at.
+MIDNIGHT = r"^(?: 00:00(?::00(?:\.0+)?)?|T00:00:00(?:\.0+)?(?:Z|\+00:00)?)?$"
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
+TIME_WORDS = "a time, if any, must be midnight"
 PARQUET = (".parquet", ".pq")
 
 
 def date_words() -> str:
     """What a date in the data must be, with the years of the reading in progress."""
     first, last = options().years
-    return f"{DATE_WORDS} (a four-digit year, from {first} to {last})"
+    return f"{DATE_WORDS} (a four-digit year, from {first} to {last}; {TIME_WORDS})"
 
 
 @dataclass(frozen=True)
@@ -38,20 +43,30 @@ class Table:
     """An input file opened for reading: ``lazy`` its rows as text columns with tidy names and a
     1-based ``row`` number, ``names`` the tidy names, ``records`` the data records the file holds
     (None for Parquet, whose rows are counted by its reader), ``malformed`` the records that are
-    not rows (left out of ``lazy``; their row numbers are skipped)."""
+    not rows (left out of ``lazy``; their row numbers are skipped), ``set_aside`` the exception
+    entries of rows a later submission in the file replaces (left out of ``lazy`` too),
+    ``headers`` the headers of ``names`` as the file writes them (empty: as ``names``)."""
 
     lazy: pl.LazyFrame
     names: list[str]
     records: int | None
     malformed: list[Malformed]
+    set_aside: pl.DataFrame | None = None
+    headers: tuple[str, ...] = ()
+
+    @property
+    def left_out(self) -> int:
+        """The file's records that are not rows of ``lazy``."""
+        return len(self.malformed) + (self.set_aside.height if self.set_aside is not None else 0)
 
 
 @contextmanager
 def opened(path: Path, what: str) -> Iterator[Table]:
     """A CSV or Parquet file, lazily, as text columns with tidy lower-case headers, blanks as
     null, and a 1-based ``row`` number (the header is not counted). A CSV file is checked as
-    bytes first (``csvfile``): in the reading's encoding, with any line endings, each malformed
-    record reported rather than the whole file refused. Query the table inside the block."""
+    bytes first (``csvfile``): in the table's declared encoding or else the reading's, with any
+    line endings, each malformed record reported rather than the whole file refused. The table's
+    column mapping, if it has one, is applied (``mapped``). Query the table inside the block."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
@@ -60,11 +75,13 @@ def opened(path: Path, what: str) -> Iterator[Table]:
             if path.suffix.lower() in PARQUET:
                 lazy, records, malformed, numbered = pl.scan_parquet(path), None, [], False
                 written = None
+                shown = [name for name in lazy.collect_schema().names()]
             else:
-                found = layout(path, what, options().encoding, Path(scratch))
+                found = layout(path, what, options().table(what).encoding or options().encoding, Path(scratch))
                 lazy = pl.scan_csv(found.path, infer_schema=False, encoding="utf8")
                 records, malformed, numbered = found.records, found.malformed, found.numbered
                 written = [name.strip().lower() for name in found.header]
+                shown = [name.replace("\ufeff", "").strip() for name in found.header]
             columns = lazy.collect_schema().names()
         except (pl.exceptions.PolarsError, OSError) as error:
             raise _unreadable(path, what, error) from None
@@ -81,14 +98,32 @@ def opened(path: Path, what: str) -> Iterator[Table]:
             frame = lazy.select(pl.col(ROW).cast(pl.Int64).alias("row"), *cleaned)
         else:
             frame = lazy.select(cleaned).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
-        yield Table(frame, names, records, malformed)
+        yield mapped(Table(frame, names, records, malformed, headers=tuple(shown)), path, what)
+
+
+def mapped(table: Table, path: Path, what: str) -> Table:
+    """The table with its columns named as localpay's fields by the table's mapping (the
+    ruleset's or the run's preset), and the rows a later submission replaces set aside."""
+    mapping = options().table(what).columns
+    if mapping is None:
+        return table
+    written = list(table.headers) if len(table.headers) == len(table.names) else table.names
+    done = apply(mapping, table.lazy, ["row", *table.names], ["row", *written], path, what)
+    note_headers(what, done.headers)
+    lazy, set_aside = done.lazy, None
+    if mapping.latest:
+        shown = dict(zip(table.names, written))
+        set_aside = latest_rows(mapping, lazy, done.names, what, shown)
+        if set_aside is not None and set_aside.height:
+            lazy = lazy.filter(~pl.col("row").is_in(set_aside["row"].implode()))
+    return Table(lazy, done.names, table.records, table.malformed, set_aside)
 
 
 def check_count(table: Table, produced: int, path: Path, what: str) -> None:
     """The rows the reader produced are the records counted in the file, but the malformed."""
-    if table.records is not None and produced != table.records - len(table.malformed):
+    if table.records is not None and produced != table.records - table.left_out:
         raise InputError(f"{what} file {str(path)!r} holds {table.records} records but "
-                         f"{produced + len(table.malformed)} were read; nothing was computed from it")
+                         f"{produced + table.left_out} were read; nothing was computed from it")
 
 
 def read_table(path: Path, what: str) -> pl.DataFrame:
@@ -97,7 +132,7 @@ def read_table(path: Path, what: str) -> pl.DataFrame:
     with opened(path, what) as table:
         frame = collect(table.lazy, path, what)
         check_count(table, frame.height, path, what)
-        hand_over(table.malformed, path, what)
+        hand_over(table.malformed, path, what, table.set_aside)
     return frame
 
 
@@ -175,7 +210,9 @@ def _checked(table: Table, path: Path, what: str, required: tuple[str, ...], opt
             raise InputError(f"{what} file {str(path)!r} changed while it was being read; run again")
     if table.malformed:
         exceptions = pl.concat([exceptions, entries(table.malformed, what)])
-    return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height + len(table.malformed))
+    if table.set_aside is not None:
+        exceptions = pl.concat([exceptions, table.set_aside])
+    return Checked(frame.filter(~pl.col("_bad")).drop("_bad"), exceptions, frame.height + table.left_out)
 
 
 def _require(names: list[str], path: Path, what: str, required: tuple[str, ...]) -> None:
@@ -198,12 +235,16 @@ def read_input(path: Path, what: str, required: tuple[str, ...], optional: tuple
 
 def date_expr(column: str) -> pl.Expr:
     """A date written YYYY-MM-DD or DD/MM/YYYY with a four-digit year inside the reading's years
-    (``date_words``); null otherwise. The years are four-digit ones (``DataYears``), so a year in
-    them was written in four digits; at most ten characters leave no room for a sign or a fifth."""
+    (``date_words``), alone or followed by its midnight as exports write it (`` 00:00``,
+    `` 00:00:00``, `` 00:00:00.000``, ``T00:00:00``, ``T00:00:00.000``, each ``T`` one with a
+    ``Z`` or ``+00:00`` or neither); null
+    otherwise. The years are four-digit ones (``DataYears``), so a year in them was written in
+    four digits; the date's ten characters leave no room for a sign or a fifth."""
     text = pl.col(column)
+    day, rest = text.str.slice(0, 10), text.str.slice(10)
     first, last = options().years
-    parsed = pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
-    return pl.when((text.str.len_bytes() <= 10) & parsed.dt.year().is_between(first, last)).then(parsed)
+    parsed = pl.coalesce([day.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+    return pl.when(rest.str.contains(MIDNIGHT) & parsed.dt.year().is_between(first, last)).then(parsed)
 
 
 def cluster_expr(column: str) -> pl.Expr:

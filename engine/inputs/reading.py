@@ -21,6 +21,7 @@ import polars as pl
 
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
+from .columns import ColumnMap
 from .csvfile import codec_of
 from .records import Malformed
 
@@ -31,10 +32,12 @@ QUOTED = 200  # the most characters of a malformed record quoted in its exceptio
 class TableOptions:
     """How one input file is read, as the ruleset's ``inputs: {<table>: ...}`` block says:
     ``encoding`` its text encoding (None: the run's), ``sheet`` the sheet of a workbook (None:
-    the workbook's only sheet, or the one named for the table)."""
+    the workbook's only sheet, or the one named for the table), ``columns`` the mapping of its
+    headers to localpay's fields (None: the file uses localpay's names)."""
 
     encoding: str | None = None
     sheet: str | None = None
+    columns: ColumnMap | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class ReadOptions:
 
 _OPTIONS: ContextVar[ReadOptions] = ContextVar("localpay_read_options", default=ReadOptions())
 _MALFORMED: ContextVar[list[pl.DataFrame] | None] = ContextVar("localpay_malformed_rows", default=None)
+_HEADERS: ContextVar[dict[str, dict[str, str]] | None] = ContextVar("localpay_mapped_headers", default=None)
 
 
 def options() -> ReadOptions:
@@ -72,10 +76,24 @@ def options() -> ReadOptions:
 def reading(given: ReadOptions) -> Iterator[ReadOptions]:
     """Read input files with these options while the block runs."""
     token = _OPTIONS.set(given)
+    headers = _HEADERS.set({})
     try:
         yield given
     finally:
+        _HEADERS.reset(headers)
         _OPTIONS.reset(token)
+
+
+def note_headers(what: str, headers: dict[str, str]) -> None:
+    """Remember, for the reading in progress, the header each mapped field of ``what`` was read from."""
+    noted = _HEADERS.get()
+    if noted is not None:
+        noted[what] = dict(headers)
+
+
+def mapped_headers() -> dict[str, dict[str, str]]:
+    """Each table read in the reading in progress: its mapped fields' headers as the file writes them."""
+    return dict(_HEADERS.get() or {})
 
 
 @contextmanager
@@ -103,11 +121,17 @@ def entries(malformed: list[Malformed], what: str) -> pl.DataFrame:
     }, schema=EXCEPTION_COLUMNS)
 
 
-def hand_over(malformed: list[Malformed], path: Path, what: str) -> None:
-    """Give malformed records to the collector open, or stop the read naming them."""
+def hand_over(malformed: list[Malformed], path: Path, what: str, set_aside: pl.DataFrame | None = None) -> None:
+    """Give malformed records, and the exception entries of rows ``set_aside`` (a later
+    submission's row used in their place), to the collector open, or stop the read naming them."""
+    found = _MALFORMED.get()
+    if set_aside is not None and set_aside.height:
+        if found is None:
+            raise InputError(f"{what} file {str(path)!r} has rows that a later submission replaces (rows "
+                             f"{', '.join(map(str, set_aside['row'].head(10).to_list()))}) and nothing here reports them")
+        found.append(set_aside)
     if not malformed:
         return
-    found = _MALFORMED.get()
     if found is None:
         listed = "; ".join(f"row {m.row} (line {m.line}): {m.reason}" for m in malformed[:10])
         more = f"; and {len(malformed) - 10} more" if len(malformed) > 10 else ""

@@ -60,7 +60,8 @@ class InputTable:
     inputs (help, manifest, summary), ties by name. ``synthesise``: its synthetic rows, if it has
     any (``SynthesiseTable``); ``synthesis_order``: when it draws them from the generator the
     tables share, ties by name (so that adding a table leaves the others' rows as they were, give
-    a new one a later place).
+    a new one a later place). ``optional``: the columns a file may have beside ``columns`` (a
+    ruleset's column mapping may map them too).
     """
 
     name: str
@@ -72,6 +73,7 @@ class InputTable:
     order: int = 100
     synthesise: SynthesiseTable | None = None
     synthesis_order: int = 100
+    optional: tuple[str, ...] = ()
 
     @property
     def option(self) -> str:
@@ -103,3 +105,13 @@ def given(declared: Mapping[str, InputTable], paths: Mapping[str, Path | None]) 
         raise InputError(f"no input table {', '.join(map(repr, unknown))} is declared "
                           f"(the tables: {', '.join(declared) or 'none'})")
     return {name: Path(path) for name in declared if (path := paths.get(name))}
+
+
+def input_columns(declared: Mapping[str, InputTable]) -> dict[str, tuple[str, ...]]:
+    """Every input table's columns (required, then optional) by name: the episodes, the
+    assessments and each declared table; what a ruleset's column mapping may map."""
+    from .assessments import HONOS_ITEMS, REQUIRED as ASSESSED
+    from .episodes import REQUIRED as EPISODE
+
+    return {"episodes": EPISODE + ("setting", "service"), "assessments": ASSESSED + ("cluster", "total") + HONOS_ITEMS,
+            **{name: tuple(dict.fromkeys(table.columns + table.optional)) for name, table in declared.items()}}

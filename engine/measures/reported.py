@@ -66,4 +66,5 @@ REPORTED = Indicator(
 
 RETURNS = InputTable(
     "returns", "Returns file (measure, period, numerator, denominator) for reported measures.", RETURNS_REQUIRED,
-    read_returns, check_returns, parties="providers", order=10, synthesise=synthesise_returns, synthesis_order=20)
+    read_returns, check_returns, parties="providers", order=10, synthesise=synthesise_returns, synthesis_order=20,
+    optional=("provider",))

@@ -7,12 +7,14 @@ computed, like the rest of the ruleset.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from ..inputs.blocks import RESERVED, parse_table
+from ..inputs.reading import TableOptions
 from ..ruleset.messages import describe_found
 from .conditions import Node, parse_when, split_history
 from .fields import Field, builtin_fields
@@ -64,27 +66,69 @@ class Rule:
 class RuleBook:
     fields: dict[str, Field]
     rules: tuple[Rule, ...]
+    tables: tuple[tuple[str, TableOptions], ...] = ()  # how the ``inputs:`` block reads each input file
 
     @property
     def declared(self) -> dict[str, Field]:
         return {name: f for name, f in self.fields.items() if f.declared}
 
 
-def parse_inputs(data: object, fields: dict[str, Field], problem,
-                 history: Iterable[str] = ()) -> tuple[dict[str, Field], list[Problem]]:
-    """The declared episode columns added to ``fields``; a column may not take the name of a
-    history condition (``history``), which a rule would read in its place."""
+def parse_inputs(data: object, fields: dict[str, Field], problem, history: Iterable[str] = (),
+                 tables: Mapping[str, tuple[str, ...]] | None = None,
+                 ) -> tuple[dict[str, Field], list[Problem], dict[str, TableOptions]]:
+    """The declared episode columns added to ``fields``, and how each input file is read
+    (``inputs.blocks``); a column may not take the name of a history condition (``history``),
+    which a rule would read in its place. ``tables``: each input table's columns, by name
+    (``episodes`` and ``assessments`` among them)."""
     problems: list[Problem] = []
+    options: dict[str, TableOptions] = {}
+    tables = dict(tables or {"episodes": (), "assessments": ()})
     if data is None:
-        return fields, problems
-    if not isinstance(data, dict) or set(data) - {"episodes"}:
-        return fields, [problem(("inputs",), "expected inputs: {episodes: {column: type, ...}}")]
-    columns = data.get("episodes") or {}
-    if not isinstance(columns, dict):
-        return fields, [problem(("inputs", "episodes"), f"expected a mapping of columns, found {describe_found(columns)}")]
+        return fields, problems, options
+    if not isinstance(data, dict):
+        return fields, [problem(("inputs",), "expected inputs: {episodes: {columns: ..., column: type, ...}, "
+                                             f"<table>: {{columns: ..., encoding: ..., sheet: ...}}}}, found "
+                                             f"{describe_found(data)}")], options
+    for name in data:
+        if name not in tables:
+            close = difflib.get_close_matches(str(name), list(tables), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(problem(("inputs", str(name)), f"unknown input table '{name}'{hint} (the tables: "
+                                                           f"{', '.join(tables)})"))
+    for name, block in data.items():
+        if name not in tables or block is None:
+            continue
+        if not isinstance(block, dict):
+            problems.append(problem(("inputs", name), f"expected a mapping (columns, encoding, sheet"
+                                                      f"{', and the columns rules read' if name == 'episodes' else ''}),"
+                                                      f" found {describe_found(block)}"))
+            continue
+        if name != "episodes":
+            for key in (k for k in block if k not in RESERVED):
+                problems.append(problem(("inputs", name, str(key)), f"unknown key '{key}' (expected: "
+                                        f"{', '.join(RESERVED)}; only episodes declares the columns rules read)"))
+            known = tables[name]
+        else:
+            fields, found = _declared(block, fields, problem, history)
+            problems += found
+            known = tuple(dict.fromkeys(tables[name] + tuple(f for f in fields if fields[f].declared)))
+        options[name], found = parse_table(name, block, known, problem)
+        problems += found
+    return fields, problems, options
+
+
+def _declared(columns: dict, fields: dict[str, Field], problem,
+              history: Iterable[str]) -> tuple[dict[str, Field], list[Problem]]:
+    """The episode columns a ruleset declares for its rules (every key but the reserved ones)."""
+    problems: list[Problem] = []
     fields = dict(fields)
     for name, spec in columns.items():
         at = ("inputs", "episodes", str(name))
+        if name in RESERVED:
+            if isinstance(spec, dict) and "type" in spec or spec in INPUT_TYPES:
+                problems.append(problem(at, f"'{name}' is a reserved key of an input table's block ("
+                                            f"{', '.join(RESERVED)}): a column of that name cannot be declared"))
+            continue
         if not COLUMN.match(str(name)) or name in COMBINERS:
             problems.append(problem(at, f"'{name}' cannot name a column: use lower-case letters, digits and _"))
             continue
@@ -181,8 +225,11 @@ def _parse_then(data: object, at: tuple, vocabulary: Vocabulary, context: Action
     return actions, problems
 
 
-def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem) -> tuple[RuleBook, list[Problem]]:
-    fields, problems = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)),
-                                   problem, vocabulary.history)
+def rulebook(document_data: dict, vocabulary: Vocabulary, providers, commissioners, problem,
+             tables: Mapping[str, tuple[str, ...]] | None = None) -> tuple[RuleBook, list[Problem]]:
+    """``tables``: each input table's columns by name (``input_columns``)."""
+    fields, problems, options = parse_inputs(document_data.get("inputs"), builtin_fields(list(providers), list(commissioners)),
+                                             problem, vocabulary.history, tables)
     rules, rule_problems = parse_rules(document_data.get("rules"), fields, vocabulary, tuple(commissioners), problem)
-    return RuleBook(fields, rules), problems + rule_problems + complexity_problems(rules, problem)
+    book = RuleBook(fields, rules, tuple(options.items()))
+    return book, problems + rule_problems + complexity_problems(rules, problem)

@@ -57,9 +57,10 @@ def _is_ruleset(name: str) -> bool:
     return name.endswith(".yaml") and not name.endswith(".tests.yaml")  # beside it: its ruleset tests
 
 
-def load_ruleset(name: str | Path, options: dict[str, PaymentOption], vocabulary=None) -> Ruleset:
+def load_ruleset(name: str | Path, options: dict[str, PaymentOption], vocabulary=None, tables=None) -> Ruleset:
     """``vocabulary``: the rule operators and actions (``Plugins.vocabulary``); the built-in
-    ones when not given."""
+    ones when not given. ``tables``: the input tables' columns by name (``Plugins.input_columns``),
+    which the ``inputs:`` block may name; the built-in tables when not given."""
     path = resolve_ruleset_path(name)
     source = load_yaml(path)
     expand_table_files(source, path.parent)
@@ -86,12 +87,20 @@ def load_ruleset(name: str | Path, options: dict[str, PaymentOption], vocabulary
         with named_overflow(source, file):
             problems.extend(_cross_checks(Ruleset(path, document, tuple(arrangements), options, source), file))
             book, found = rulebook(source.data, vocabulary or builtin_vocabulary(), [p.code for p in document.parties.providers],
-                                   [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file))
+                                   [p.code for p in document.parties.commissioners], lambda at, message: source.problem(at, message, file),
+                                   tables if tables is not None else _builtin_tables())
             problems.extend(found)
             problems.extend(_arrangement_terms(arrangements, book, vocabulary or builtin_vocabulary(), source, file))
     if problems:
         raise RulesetError(problems)
     return Ruleset(path, document, tuple(arrangements), options, source, book)
+
+
+def _builtin_tables() -> dict[str, tuple[str, ...]]:
+    from ..inputs.tables import input_columns
+    from ..manager import make_plugins
+
+    return input_columns(make_plugins(load_entry_points=False).input_tables)
 
 
 def _arrangement_terms(arrangements, book, vocabulary, source: Source, file: str) -> list[Problem]:

@@ -109,8 +109,8 @@ def _validation(ruleset: Ruleset, plugins) -> dict:
     checks = sorted({(c.code, c.column) for c in plugins.episode_checks(ruleset)})
     flags = [r for r in ruleset.rules if any(a.name in ("flag", "hold", "exclude") for a in r.then)]
     years = ruleset.settings.data_years
-    words = {**CHECK_WORDS, "bad_date": f"a date is not a date (YYYY-MM-DD or DD/MM/YYYY, with a four-digit year from "
-                                        f"{years.first} to {years.last})"}
+    words = {**CHECK_WORDS, "bad_date": f"a date is not a date (YYYY-MM-DD or DD/MM/YYYY, any time midnight, with a "
+                                        f"four-digit year from {years.first} to {years.last})"}
     return {
         "checks": [{"code": code, "column": column, "text": words.get(code, code.replace("_", " "))}
                    for code, column in checks],

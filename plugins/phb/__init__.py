@@ -29,7 +29,7 @@ assessments the run checked.
 
 from __future__ import annotations
 
-from localpay.plugin import BUDGET_REQUIRED, InputTable, PaymentOption, check_budgets, hookimpl, read_budgets
+from localpay.plugin import BUDGET_OPTIONAL, BUDGET_REQUIRED, InputTable, PaymentOption, check_budgets, hookimpl, read_budgets
 
 from .checks import check
 from .schedule import describe
@@ -40,7 +40,7 @@ from .terms import PhbArrangement
 BUDGETS = InputTable(
     "budgets", "Personal health budgets file (patient_id, start_date, end_date, type, ...).", BUDGET_REQUIRED,
     read_budgets, check_budgets, parties="commissioners", order=20, synthesise=synthesise_budgets,
-    synthesis_order=10)
+    synthesis_order=10, optional=BUDGET_OPTIONAL)
 
 
 @hookimpl
