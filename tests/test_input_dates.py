@@ -122,3 +122,44 @@ def test_explain_shows_an_episode_dated_outside_the_years_as_written(tmp_path, w
     assert "Traceback" not in result.output
     assert f"from {written}" in result.output
     assert f"row 1 excluded: bad_date (start_date): {WORDS}'{written}'" in " ".join(result.output.split())
+
+
+MIDNIGHTS = ["", " 00:00", " 00:00:00", " 00:00:00.0", " 00:00:00.000", " 00:00:00.000000", "T00:00:00",
+             "T00:00:00Z", "T00:00:00+00:00", "T00:00:00.000", "T00:00:00.000Z"]
+
+
+@pytest.mark.parametrize("suffix", MIDNIGHTS)
+def test_a_date_with_its_midnight_as_exports_write_it_is_the_date(suffix):
+    frame = pl.DataFrame({"d": [f"2025-06-01{suffix}", f"01/06/2025{suffix}", f"2024-02-29{suffix}"]})
+    with reading(ReadOptions()):
+        got = frame.select(date_expr("d"))["d"].to_list()
+    assert got == [dt.date(2025, 6, 1), dt.date(2025, 6, 1), dt.date(2024, 2, 29)]
+
+
+@pytest.mark.parametrize("written", ["2025-06-01 14:30:00", "2025-06-01T00:00:01", "01/06/25 00:00",
+                                     "2025-06-01 00:00:00 junk", "2025-06-01T00:00", "2025-06-01 00:00:00.001",
+                                     "2025-06-01 00:00Z", "2025-06-01T00:00:00+01:00", "2025-06-01 24:00:00",
+                                     "2025-06-01  00:00", "2025-06-0100:00", "2025-6-1 00:00", "1/6/2025 00:00",
+                                     "2025-06-31 00:00:00", "2025-06-01T00:00:00ZZ"])
+def test_a_time_that_is_not_a_plain_midnight_is_a_bad_date_quoted(price, written):
+    case = price(RULES, f"""
+        E1,P1,RT2,01W,3,2025-06-01 00:00:00,2025-06-11T00:00:00,,
+        E2,P2,RT2,01W,3,{written},,,
+    """, "2025-06")
+    bad = case.exceptions.filter(pl.col("source") == "episodes").select("row", "column", "value", "reason_code", "reason")
+    assert bad.rows() == [(2, "start_date", written, "bad_date", f"{WORDS}'{written}'")]
+    # E1: 1 to 10 June (ends 11 June) = 10 days x 7.80 = 78.00
+    assert case.paid("2025-06") == D("78.00")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)), st.booleans(),
+       st.one_of(st.sampled_from(MIDNIGHTS),
+                 st.from_regex(r"[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,4})?)?(Z|\+0[01]:00)?", fullmatch=True),
+                 st.text(alphabet=st.sampled_from("0123456789 T:.Z+-/x"), max_size=14)))
+def test_a_date_with_a_time_reads_exactly_when_the_time_is_a_plain_midnight(day, uk, suffix):
+    text = (day.strftime("%d/%m/") + f"{day.year:04d}" if uk else f"{day.year:04d}" + day.strftime("-%m-%d")) + suffix
+    with reading(ReadOptions()):
+        got = pl.DataFrame({"d": [text]}).select(date_expr("d")).item()
+    midnight = re.fullmatch(r"( 00:00(:00(\.0+)?)?|T00:00:00(\.0+)?(Z|\+00:00)?)?", suffix) is not None
+    assert got == (day if midnight and 1900 <= day.year <= 2100 else None)

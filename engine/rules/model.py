@@ -112,6 +112,7 @@ def parse_inputs(data: object, fields: dict[str, Field], problem, history: Itera
             fields, found = _declared(block, fields, problem, history)
             problems += found
             known = tuple(dict.fromkeys(tables[name] + tuple(f for f in fields if fields[f].declared)))
+            block = {k: v for k, v in block.items() if not (k in RESERVED and _a_column(v))}  # reported
         options[name], found = parse_table(name, block, known, problem)
         problems += found
     return fields, problems, options
@@ -125,7 +126,7 @@ def _declared(columns: dict, fields: dict[str, Field], problem,
     for name, spec in columns.items():
         at = ("inputs", "episodes", str(name))
         if name in RESERVED:
-            if isinstance(spec, dict) and "type" in spec or spec in INPUT_TYPES:
+            if _a_column(spec):
                 problems.append(problem(at, f"'{name}' is a reserved key of an input table's block ("
                                             f"{', '.join(RESERVED)}): a column of that name cannot be declared"))
             continue
@@ -150,6 +151,11 @@ def _declared(columns: dict, fields: dict[str, Field], problem,
             continue
         fields[name] = Field(name, spec["type"], tuple(str(v) for v in values) if values else None, declared=True)
     return fields, problems
+
+
+def _a_column(spec: object) -> bool:
+    """Whether a value declares a column (a type, or ``{type: ...}``)."""
+    return (isinstance(spec, dict) and "type" in spec) or (isinstance(spec, str) and spec in INPUT_TYPES)
 
 
 def parse_rules(data: object, fields: dict[str, Field], vocabulary: Vocabulary, commissioners: tuple[str, ...],
