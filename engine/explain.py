@@ -12,6 +12,7 @@ from .clusters import CLUSTERS
 from .errors import LocalpayError
 from .money import pence_to_decimal
 from .pipeline import RunResult
+from .reconcile import SET_ASIDE
 from .rules.trail import trail
 
 
@@ -36,7 +37,8 @@ def explain_episode(result: RunResult, episode_id: str) -> dict:
             first="span_start", last=pl.col("span_stop") - pl.duration(days=1)).rows(named=True),
         "reviews": reviews,
         "exceptions": result.exceptions.filter(
-            (pl.col("source") == "episodes") & pl.col("row").is_in(rows["row"].implode())
+            (pl.col("source") == "episodes") & (pl.col("row").is_in(rows["row"].implode())
+                                                 | ((pl.col("action") == SET_ASIDE) & (pl.col("episode_id") == episode_id)))
         ).rows(named=True),
         "months": [_month(result, lines, m.label) for m in result.months],
         "matched": _matched(result, episode_id),

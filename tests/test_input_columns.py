@@ -279,3 +279,14 @@ def test_an_undeclared_file_not_in_utf8_is_still_refused_naming_the_byte(tmp_pat
     result = invoke("run", tmp_path / "r.yaml", tmp_path / "e.csv", "--period", "2025-06", "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "is not valid UTF-8: line 2, column 6 has the byte 0xA3" in result.output
+
+
+def test_explain_reads_through_the_preset_and_shows_the_superseded_row(tmp_path):
+    (tmp_path / "r.yaml").write_text(RULESET)
+    (tmp_path / "e.csv").write_text(MHS803)
+    result = invoke("explain", tmp_path / "r.yaml", tmp_path / "e.csv", "--episode", "CC1", "--period", "2025-06",
+                    "--columns", "mhsds")
+    assert result.exit_code == 0, result.output
+    assert ("row 1 superseded: superseded_row (UniqMonthID): a later submission of episode_id 'CC1' is in the file: "
+            "row 2 of UniqMonthID 1502 is used") in result.output
+    assert "19 days x £7.80 (price from 2025-04-01) = £148.20, payable" in result.output
