@@ -290,3 +290,13 @@ def test_explain_reads_through_the_preset_and_shows_the_superseded_row(tmp_path)
     assert ("row 1 superseded: superseded_row (UniqMonthID): a later submission of episode_id 'CC1' is in the file: "
             "row 2 of UniqMonthID 1502 is used") in result.output
     assert "19 days x £7.80 (price from 2025-04-01) = £148.20, payable" in result.output
+
+
+@pytest.mark.parametrize("value", ['"a\\0b"', "rot13", "''", "[cp1252]", "1252"])
+def test_an_encoding_that_is_no_text_codec_is_a_ruleset_problem(tmp_path, plugins, value):
+    path = tmp_path / "r.yaml"
+    path.write_text(RULESET + f"inputs:\n  episodes:\n    encoding: {value}\n")
+    with pytest.raises(RulesetError) as raised:
+        load_ruleset(path, plugins.options, plugins.vocabulary, plugins.input_columns)
+    [problem] = raised.value.problems
+    assert (problem.line, problem.key) == (21, "inputs.episodes.encoding")

@@ -59,7 +59,7 @@ def layout(path: Path, what: str, encoding: str, scratch: Path) -> Layout:
 def codec_of(encoding: str) -> codecs.CodecInfo:
     try:
         codec = codecs.lookup(encoding)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name holding a NUL
         raise InputError(f"unknown encoding {encoding!r} (for example utf-8, latin-1, cp1252)") from None
     if not getattr(codec, "_is_text_encoding", True):
         raise InputError(f"{encoding!r} is not a text encoding")
