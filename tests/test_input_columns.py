@@ -300,3 +300,21 @@ def test_an_encoding_that_is_no_text_codec_is_a_ruleset_problem(tmp_path, plugin
         load_ruleset(path, plugins.options, plugins.vocabulary, plugins.input_columns)
     [problem] = raised.value.problems
     assert (problem.line, problem.key) == (21, "inputs.episodes.encoding")
+
+
+def test_a_budgets_file_in_its_own_columns_reads_through_the_rulesets_mapping(tmp_path, plugins):
+    import datetime as dt
+
+    from localpay.inputs.budgets import read_budgets
+    from localpay.inputs.reading import ReadOptions, reading
+
+    path = tmp_path / "r.yaml"
+    path.write_text(RULESET + "inputs:\n  budgets:\n    columns: {patient_id: NHSNumber, agreed_annual_amount: Annual "
+                              "Budget, type: {value: notional}}\n")
+    ruleset = load_ruleset(path, plugins.options, plugins.vocabulary, plugins.input_columns)
+    (tmp_path / "b.csv").write_text("NHSNumber,start_date,end_date,Annual Budget,spent_to_date,commissioner\n"
+                                    "0012,2025-04-01 00:00:00,,1200.00,100.00,00L\n")
+    with reading(ReadOptions(tables=ruleset.rulebook.tables)):
+        frame = read_budgets(tmp_path / "b.csv")
+    assert frame.select("row", "patient_id", "start_date", "type", "agreed_annual_amount", "commissioner").rows() == [
+        (1, "0012", dt.date(2025, 4, 1), "notional", 120000, "00L")]  # £1,200.00 is 120,000 pence
