@@ -237,9 +237,9 @@ def date_expr(column: str) -> pl.Expr:
     """A date written YYYY-MM-DD or DD/MM/YYYY with a four-digit year inside the reading's years
     (``date_words``), alone or followed by its midnight as exports write it (`` 00:00``,
     `` 00:00:00``, `` 00:00:00.000``, ``T00:00:00``, ``T00:00:00.000``, each ``T`` one with a
-    ``Z`` or ``+00:00`` or neither); null
-    otherwise. The years are four-digit ones (``DataYears``), so a year in them was written in
-    four digits; the date's ten characters leave no room for a sign or a fifth."""
+    ``Z`` or ``+00:00`` or neither); null otherwise. The years are four-digit ones
+    (``DataYears``), so a year in them was written in four digits; what follows the date's ten
+    characters must be a midnight, which leaves no room for a sign or a fifth digit."""
     text = pl.col(column)
     day, rest = text.str.slice(0, 10), text.str.slice(10)
     first, last = options().years
