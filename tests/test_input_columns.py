@@ -318,3 +318,14 @@ def test_a_budgets_file_in_its_own_columns_reads_through_the_rulesets_mapping(tm
         frame = read_budgets(tmp_path / "b.csv")
     assert frame.select("row", "patient_id", "start_date", "type", "agreed_annual_amount", "commissioner").rows() == [
         (1, "0012", dt.date(2025, 4, 1), "notional", 120000, "00L")]  # £1,200.00 is 120,000 pence
+
+
+def test_a_required_column_neither_mapped_nor_in_the_file_says_the_columns_were_mapped(tmp_path):
+    (tmp_path / "r.yaml").write_text(RULESET + "inputs:\n  episodes:\n    columns: {provider: OrgIDProv}\n")
+    (tmp_path / "e.csv").write_text(OWN.replace("provider,", "OrgIDProv,").replace("cluster,", "Cluster Code,"))
+    result = invoke("run", tmp_path / "r.yaml", tmp_path / "e.csv", "--period", "2025-06", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"localpay: error: episodes file '{tmp_path / 'e.csv'}' lacks the required columns: cluster (found: episode_id, "
+        "patient_id, provider, commissioner, cluster code, start_date, end_date; the columns named as mapped: given at "
+        f"{tmp_path / 'r.yaml'}, line 21 [inputs.episodes.columns])\n")

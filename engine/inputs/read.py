@@ -219,8 +219,10 @@ def _require(names: list[str], path: Path, what: str, required: tuple[str, ...])
     absent = [c for c in required if c not in names]
     if absent:
         found = ", ".join(names) or "none"
+        mapping = options().table(what).columns
+        mapped = f"; the columns named as mapped: {mapping.origin}" if mapping else ""
         raise InputError(
-            f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found})"
+            f"{what} file {str(path)!r} lacks the required columns: {', '.join(absent)} (found: {found}{mapped})"
         )
 
 
