@@ -20,7 +20,7 @@ from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
-from .inputs.reading import ReadOptions, malformed_rows, reading
+from .inputs.reading import ReadOptions, TableOptions, malformed_rows, reading
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -99,7 +99,9 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     years = ruleset.settings.data_years
-    with reading(ReadOptions(inputs.encoding, (years.first, years.last))):
+    # a ruleset's declared date columns are read as dates in an episodes workbook too (serial dates)
+    dates = tuple(f.name for f in (ruleset.rulebook.declared.values() if ruleset.rulebook else ()) if f.type == "date")
+    with reading(ReadOptions(inputs.encoding, (years.first, years.last), (("episodes", TableOptions(dates=dates)),))):
         with clock.stage("load"):
             with malformed_rows() as malformed:
                 raw = read_episodes(inputs.episodes)

@@ -1,4 +1,4 @@
-"""Reading input tables (CSV or Parquet) and parsing their columns.
+"""Reading input tables (CSV, Parquet or an Excel workbook) and parsing their columns.
 
 Everything is read as text first, so that a value that does not parse is reported as the user
 wrote it instead of being silently turned into null by type inference.
@@ -21,6 +21,8 @@ from .checks import RowCheck, run_checks
 from .csvfile import layout
 from .records import ROW, Malformed
 from .reading import entries, hand_over, options
+from .sheetfile import workbook_layout
+from .workbook import is_workbook, refused
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
 DATE_WORDS = "a date written YYYY-MM-DD or DD/MM/YYYY"
@@ -48,20 +50,25 @@ class Table:
 
 @contextmanager
 def opened(path: Path, what: str) -> Iterator[Table]:
-    """A CSV or Parquet file, lazily, as text columns with tidy lower-case headers, blanks as
-    null, and a 1-based ``row`` number (the header is not counted). A CSV file is checked as
-    bytes first (``csvfile``): in the reading's encoding, with any line endings, each malformed
-    record reported rather than the whole file refused. Query the table inside the block."""
+    """A CSV, Parquet or workbook file, lazily, as text columns with tidy lower-case headers,
+    blanks as null, and a 1-based ``row`` number (the header is not counted; in a workbook, the
+    sheet's own row number). A CSV file is checked as bytes first (``csvfile``): in the
+    reading's encoding (or the table's own), with any line endings, each malformed record
+    reported rather than the whole file refused; a workbook's sheet is copied as such a CSV
+    first (``sheetfile``). Query the table inside the block."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
+    if refused(path):
+        raise InputError(f"{what} file {str(path)!r} {refused(path)}")
     with tempfile.TemporaryDirectory(prefix="localpay-input-") as scratch:
         try:
             if path.suffix.lower() in PARQUET:
                 lazy, records, malformed, numbered = pl.scan_parquet(path), None, [], False
                 written = None
             else:
-                found = layout(path, what, options().encoding, Path(scratch))
+                found = (workbook_layout(path, what, Path(scratch)) if is_workbook(path)
+                         else layout(path, what, options().encoding, Path(scratch)))
                 lazy = pl.scan_csv(found.path, infer_schema=False, encoding="utf8")
                 records, malformed, numbered = found.records, found.malformed, found.numbered
                 written = [name.strip().lower() for name in found.header]
