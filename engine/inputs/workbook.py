@@ -196,7 +196,9 @@ class _Parser(WorkSheetParser):
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
         cell: dict[str, Any] = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None and element.find(VALUE_TAG) is None:
+        saved = element.findtext(VALUE_TAG)  # a number's result is never empty; a text one may be ("")
+        if (cell["value"] is None and element.find(FORMULA_TAG) is not None and not saved
+                and element.get("t", "n") not in ("str", "s", "inlineStr")):
             cell["data_type"] = "uncached"
         return cell
 
