@@ -21,6 +21,7 @@ from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
 from .inputs.reading import ReadOptions, TableOptions, malformed_rows, reading
+from .inputs.sheetfile import name_cells, sheets_read
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -43,7 +44,7 @@ DETAIL_KEYS = ("arrangement", "provider", "commissioner", "period")
 class Inputs:
     """What a run reads, and how it evaluates the local rules.
 
-    ``episodes``: the episodes file (CSV or Parquet). ``assessments``: the assessments file, if
+    ``episodes``: the episodes file (CSV, Parquet or .xlsx). ``assessments``: the assessments file, if
     any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the
     names plugins declare through ``localpay_input_tables``), a name given None being not given.
     ``evaluator``: ``polars`` (every rule columnar, a sample of people cross-checked in
@@ -101,7 +102,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     years = ruleset.settings.data_years
     # a ruleset's declared date columns are read as dates in an episodes workbook too (serial dates)
     dates = tuple(f.name for f in (ruleset.rulebook.declared.values() if ruleset.rulebook else ()) if f.type == "date")
-    with reading(ReadOptions(inputs.encoding, (years.first, years.last), (("episodes", TableOptions(dates=dates)),))):
+    with reading(ReadOptions(inputs.encoding, (years.first, years.last), (("episodes", TableOptions(dates=dates)),))), sheets_read() as sheets:
         with clock.stage("load"):
             with malformed_rows() as malformed:
                 raw = read_episodes(inputs.episodes)
@@ -142,6 +143,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         exceptions = pl.concat([exceptions, reconcile.unaccounted(parsed, lines, exceptions, spans, months, horizon, ruleset)])
         # sorted lazily: the query engine's sort of these many keys costs a quarter less
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).lazy().sort(EXCEPTION_ORDER).collect()
+        exceptions = name_cells(exceptions, sheets)  # a workbook's rows: the cell, beside row and column
         lines = lines.lazy().sort(LINE_ORDER, nulls_last=True).collect()
         summary = reconcile.summary(parsed, lines, exceptions, assessments, sum(m.height for m in malformed))
         for name, (_, raw, bad) in tables.items():

@@ -7,6 +7,7 @@ always gives one)."""
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 import zipfile
 from pathlib import Path
@@ -121,6 +122,22 @@ def test_cells_of_each_kind_read_as_text(tmp_path):
     ]
 
 
+def test_merged_cells_hidden_rows_and_saved_formula_results(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row(0, 0, ["a", "b", "c"])
+    sheet.merge_range(1, 0, 2, 0, "merged")          # A2:A3: the value is A2's, A3 is blank
+    sheet.write_row(1, 1, ["x", "y"])
+    sheet.write_row(2, 1, ["x2", "y2"])
+    sheet.write_row(3, 0, ["hidden", "h", "h"])
+    sheet.set_row(3, None, None, {"hidden": True})   # a hidden row is data like any other
+    sheet.write_formula(4, 0, "=0.1+0.2", None, 0.30000000000000004)
+    sheet.write_formula(4, 1, '="0"&"3"', None, "03")
+    book.close()
+    assert read_table(tmp_path / "t.xlsx", "episodes").rows() == [
+        (2, "merged", "x", "y"), (3, None, "x2", "y2"), (4, "hidden", "h", "h"), (5, "0.3", "03", None)]  # formulas' saved results
+
+
 def test_a_serial_number_is_a_date_only_in_a_date_column(tmp_path):
     path = workbook(tmp_path / "t.xlsx", {"s": [["cluster", "start_date", "when"], [45809, 45809, 45809]]})
     assert read_table(path, "episodes").rows() == [(2, "45809", "2025-06-01", "45809")]
@@ -163,6 +180,9 @@ def test_episodes_and_assessments_from_workbooks_price_as_the_csv_does(tmp_path)
     episodes = tmp_path / "episodes.csv"
     assert invoke("synth", "--people", 60, "--out", episodes, "--ruleset", "stockport").exit_code == 0
     assessments = tmp_path / "episodes-assessments.csv"
+    width = assessments.read_text().splitlines()[0].count(",")
+    with open(assessments, "a") as handle:  # a bad date, to be named by its cell
+        handle.write("P0000001,RT2,2025-13-01,HoNOS,,13" + "," * (width - 5) + "\n")
     ruleset = Path(__file__).parents[1] / "rulesets" / "stockport" / "2025-26.yaml"
     workbook(tmp_path / "e.xlsx", {"Episodes": sheet_of(episodes, {"start_date"}, "end_date")})
     workbook(tmp_path / "a.xlsx", {"Notes": [["read me"]],
@@ -179,6 +199,19 @@ def test_episodes_and_assessments_from_workbooks_price_as_the_csv_does(tmp_path)
     # a workbook's rows are the sheet's own: the CSV's data row n is the sheet's row n + 1
     shifted = from_csv.with_columns(pl.col("row").cast(pl.Int64) + 1)
     from_xlsx = from_xlsx.with_columns(pl.col("row").cast(pl.Int64))
+    # each reason names its cell: the column's letter in the header and the sheet's row
+    letters = {name: chr(ord("A") + i) for i, name in enumerate(HEADER.split(","))}
+    named = from_xlsx.filter(pl.col("source") == "episodes", pl.col("column").is_in(list(letters)))
+    assert named.height > 10
+    for entry in named.iter_rows(named=True):
+        assert entry["reason"].endswith(f" (cell Episodes!{letters[entry['column']]}{entry['row']})"), entry
+    assessed = from_xlsx.filter(pl.col("source") == "assessments", pl.col("column").is_not_null())
+    assert assessed.height > 0
+    for entry in assessed.iter_rows(named=True):
+        assert re.search(rf" \(cell assessments![A-Z]{{1,2}}{entry['row']}\)$", entry["reason"]), entry
+    assert assessed.filter(pl.col("value") == "2025-13-01")["reason"].item().endswith("(cell assessments!C" +
+                                                                                    str(assessed["row"].max()) + ")")
+    from_xlsx = from_xlsx.with_columns(pl.col("reason").str.replace(r" \(cell [A-Za-z]+![A-Z]+\d+\)$", ""))
     # a reason naming other rows (a repeated episode id) names them as the sheet's rows too
     renumbered = pl.col("reason").str.replace_all(r"\d+", "N")
     assert from_xlsx.with_columns(renumbered).sort(pl.all()).rows() == shifted.with_columns(renumbered).sort(pl.all()).rows()
@@ -237,7 +270,9 @@ def test_bad_cells_are_bad_rows_naming_the_sheet_and_cell(tmp_path):
     assert by_row["3"]["reason"] == "cell Episodes!G3 (end_date) holds the error #N/A; the row is not read"
     assert (by_row["3"]["reason_code"], by_row["3"]["column"], by_row["3"]["value"]) == ("bad_cell", "end_date", "#N/A")
     assert (by_row["4"]["reason_code"], by_row["4"]["column"], by_row["4"]["value"]) == ("bad_date", "start_date", "31/06/2025")
+    assert by_row["4"]["reason"].endswith(", found '31/06/2025' (cell Episodes!F4)")
     assert (by_row["5"]["reason_code"], by_row["5"]["column"]) == ("missing_value", "commissioner")
+    assert by_row["5"]["reason"].endswith(" (cell Episodes!D5)")
     assert by_row["6"]["reason"] == ("cell Episodes!J6 holds 'stray' but its column has no name in the header; "
                                      "the row is not read")
     assert "rows read 5 = priced 1 + excepted 4" in result.output

@@ -12,13 +12,19 @@ bad row naming the sheet and the cell (``Episodes!F7``), the rest of the sheet s
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+
+import polars as pl
+from openpyxl.utils import get_column_letter
 
 from ..errors import InputError
 from .csvfile import Layout
 from .reading import options
 from .records import ROW, Malformed
-from .workbook import Cell, WorkbookError, cell_name, choose, open_workbook
+from .workbook import Cell, Sheet, WorkbookError, cell_name, choose, open_workbook
 
 # the columns localpay reads as dates, where a whole number is an Excel serial date
 DATE_COLUMNS = {
@@ -26,6 +32,36 @@ DATE_COLUMNS = {
     "assessments": ("assessment_date",),
     "budgets": ("start_date", "end_date", "last_review"),
 }
+
+
+# the sheet each input table was read from, and its columns by tidy name, while ``sheets_read`` is open
+_SHEETS: ContextVar[dict[str, tuple[str, list[str]]] | None] = ContextVar("localpay_sheets_read", default=None)
+
+
+@contextmanager
+def sheets_read() -> Iterator[dict[str, tuple[str, list[str]]]]:
+    """Note, by table, the sheet and columns of each workbook read in the block (``name_cells``)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    token = _SHEETS.set(found)
+    try:
+        yield found
+    finally:
+        _SHEETS.reset(token)
+
+
+def name_cells(exceptions: pl.DataFrame, sheets: dict[str, tuple[str, list[str]]]) -> pl.DataFrame:
+    """Exception entries of a table read from a workbook, their reason followed by the cell
+    their row and column name (`` (cell Episodes!F14)``), unless it names one already."""
+    for what, (sheet, names) in sorted(sheets.items()):
+        letters = {name: get_column_letter(i + 1) for i, name in enumerate(names)}
+        letter = pl.col("column").replace_strict(letters, default=None, return_dtype=pl.String)
+        ref = pl.concat_str(pl.lit(f" (cell {cell_name(sheet, 1, 1).split('!')[0]}!"), letter,
+                            pl.col("row").cast(pl.String), pl.lit(")"))
+        named = ((pl.col("source") == what) & letter.is_not_null() & pl.col("row").is_not_null()
+                 & ~pl.col("reason").fill_null("").str.starts_with("cell "))
+        exceptions = exceptions.with_columns(
+            reason=pl.when(named).then(pl.col("reason").fill_null("") + ref).otherwise(pl.col("reason")))
+    return exceptions
 
 
 def date_columns(what: str) -> frozenset[str]:
@@ -44,6 +80,9 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
     try:
         name = choose(book.names, options().table(what).sheet, what, f"inputs: {{{what}: {{sheet: NAME}}}} in the ruleset")
         sheet = book.sheet(name, date_columns(what))
+        noted = _SHEETS.get()
+        if noted is not None:
+            noted[what] = (name, [n.strip().lower() for n in sheet.names])
         copy = scratch / "sheet.csv"
         records, malformed = _copy(sheet, copy)
     except WorkbookError as error:
@@ -59,7 +98,7 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
     return Layout(copy, sheet.names, records, True, malformed)
 
 
-def _copy(sheet, copy: Path) -> tuple[int, list[Malformed]]:
+def _copy(sheet: Sheet, copy: Path) -> tuple[int, list[Malformed]]:
     width = len(sheet.names)
     tidy = [n.strip().lower() for n in sheet.names]
     records, malformed = 0, []
