@@ -291,6 +291,19 @@ def test_a_formula_without_a_saved_result_is_named(tmp_path):
     assert reason.startswith("cell Returns!C2 (numerator) holds a formula with no saved result")
 
 
+def test_a_date_formatted_number_beyond_excels_dates_is_named(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row(0, 0, ["a", "b"])
+    sheet.write_number(1, 0, 3_000_000, book.add_format({"num_format": "yyyy-mm-dd"}))
+    sheet.write_row(2, 0, ["1", "2"])
+    book.close()
+    with reading(ReadOptions()), malformed_rows() as found:
+        assert read_table(tmp_path / "t.xlsx", "episodes").rows() == [(3, "1", "2")]
+    assert found[0]["reason"].to_list() == [
+        "cell S!A2 (a) holds the number 3000000 formatted as a date, beyond the dates Excel can show; the row is not read"]
+
+
 def test_the_sheet_read(tmp_path):
     one = workbook(tmp_path / "one.xlsx", {"Whatever": [["a"], ["1"]]})
     several = workbook(tmp_path / "several.xlsx", {"Notes": [["x"], ["0"]], "EPISODES": [["a"], ["2"]],

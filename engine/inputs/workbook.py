@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,7 +159,9 @@ def open_workbook(source: Path | bytes, limit: int | None = None) -> Workbook:
                                 f"({limit / 1_000_000:g} MB; {MAX_MB_VAR} sets another bound)")
         archive.close()
         handle.seek(0)
-        book = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        with warnings.catch_warnings():  # openpyxl's notes on parts it skips (data validation...)
+            warnings.simplefilter("ignore")
+            book = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     except WorkbookError:
         handle.close()
         raise
@@ -200,6 +203,8 @@ class _Parser(WorkSheetParser):
         if (cell["value"] is None and element.find(FORMULA_TAG) is not None and not saved
                 and element.get("t", "n") not in ("str", "s", "inlineStr")):
             cell["data_type"] = "uncached"
+        elif cell["data_type"] == "e" and element.get("t") != "e":  # a date-formatted number out of range
+            cell["data_type"], cell["value"] = "undated", saved
         return cell
 
 
@@ -208,7 +213,14 @@ def _rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[Cell]]]:
     with sheet._get_source() as source:  # openpyxl's own read-only rows, with the cell types its reader sees
         parser = _Parser(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
                          date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        for number, found in parser.parse():
+        parsed = parser.parse()
+        while True:
+            with warnings.catch_warnings():  # a date cell out of range is an error cell, reported as one
+                warnings.simplefilter("ignore")
+                step = next(parsed, None)
+            if step is None:
+                return
+            number, found = step
             if number > MAX_ROWS:
                 raise WorkbookError(f"sheet {sheet.title!r} has a row {number}, past Excel's last row ({MAX_ROWS})")
             cells: dict[int, Cell] = {}
@@ -229,6 +241,8 @@ def _cell(item: dict[str, Any], sheet: str, row: int) -> Cell:
     value, kind = item["value"], item["data_type"]
     if kind == "e":
         return Cell("", f"holds the error {value}")
+    if kind == "undated":
+        return Cell("", f"holds the number {value} formatted as a date, beyond the dates Excel can show")
     if kind == "uncached":
         return Cell("", "holds a formula with no saved result (open and save the workbook in Excel, "
                         "or paste it as values)")
