@@ -396,8 +396,8 @@ def test_a_price_workbook_loads_as_the_csv_does(tmp_path):
     assert from_xlsx.arrangements[0].model_dump() == from_csv.arrangements[0].model_dump()
     with pytest.raises(RulesetError) as error:
         load_ruleset(price_ruleset(tmp_path, "{file: prices.xlsx}"))
-    assert "the table file 'prices.xlsx' has 2 sheets ('2024-25', '2025-26')" in str(error.value)
-    assert "say which to read with sheet: NAME beside file:" in str(error.value)
+    assert ("[arrangements[0].prices]: the table file 'prices.xlsx' has 2 sheets ('2024-25', '2025-26'); "
+            "say which to read with sheet: NAME beside file:") in str(error.value)
 
 
 def test_a_bad_price_cell_is_named_with_its_sheet_and_cell(tmp_path):

@@ -184,8 +184,10 @@ def choose(names: list[str], wanted: str | None, table: str, how: str) -> str:
     named = [n for n in names if n.strip().lower() == table.lower()]
     if len(named) == 1:
         return named[0]
-    raise WorkbookError(f"has {len(names)} sheets ({listed}) and none is named {table!r}; say which to read "
-                        f"with {how}")
+    if not names:
+        raise WorkbookError("has no sheet")
+    named_for = f" and none is named {table!r}" if table else ""
+    raise WorkbookError(f"has {len(names)} sheets ({listed}){named_for}; say which to read with {how}")
 
 
 def _said(error: BaseException) -> str:
