@@ -25,7 +25,7 @@ from localpay.errors import InputError, RulesetError
 from localpay.inputs.budgets import check_budgets, check_population, read_budgets, read_population
 from localpay.inputs.read import read_table
 from localpay.inputs.reading import ReadOptions, TableOptions, malformed_rows, reading
-from localpay.inputs.workbook import number_text, serial_date, text_of
+from localpay.inputs.cells import number_text, serial_date, text_of
 from localpay.measures.returns import read_returns
 from localpay.manager import make_plugins
 from localpay.ruleset.load import load_ruleset as load

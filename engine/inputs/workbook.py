@@ -25,7 +25,6 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from ..errors import LocalpayError
+from .cells import EPOCH_1900, EPOCH_1904, serial_date, text_of
 
 WORKBOOKS = (".xlsx", ".xlsm")
 REFUSED = {".xls": "an Excel 97-2003 workbook (.xls)", ".xlsb": "an Excel binary workbook (.xlsb)",
@@ -42,7 +42,6 @@ MAX_MB_VAR = "LOCALPAY_WORKBOOK_MAX_MB"
 DEFAULT_MAX_MB = 4000.0
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's own limits
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls, or a workbook encrypted with a password
-EPOCH_1900, EPOCH_1904 = dt.date(1899, 12, 30), dt.date(1904, 1, 1)
 
 
 class WorkbookError(LocalpayError):
@@ -249,50 +248,6 @@ def _cell(item: dict[str, Any], sheet: str, row: int) -> Cell:
         return Cell("", "holds a formula with no saved result (open and save the workbook in Excel, "
                         "or paste it as values)")
     return Cell(text_of(value), number=isinstance(value, (int, float)) and not isinstance(value, bool))
-
-
-def text_of(value: object) -> str:
-    """A cell's value as the text Excel shows for it (see the module)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return number_text(value)
-    if isinstance(value, dt.datetime):
-        whole = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)  # to the nearest second
-        return whole.date().isoformat() if whole.time() == dt.time() else whole.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S")
-    return str(value)
-
-
-def number_text(value: float) -> str:
-    """A number to 15 significant digits, without an exponent or trailing zeros."""
-    if value != value or value in (float("inf"), float("-inf")):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    text = format(Decimal(f"{value:.15g}"), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def serial_date(value: float, epoch: dt.date = EPOCH_1900) -> str | None:
-    """A whole-number Excel serial date as ``YYYY-MM-DD``: in the 1900 system day 1 is
-    1900-01-01 and day 60 the 1900-02-29 that Excel counts but that never was (read as that
-    text, so that it is reported as a bad date); None for a number that is not a whole day."""
-    if not float(value).is_integer() or value < 1 or value > 2_958_465:  # 9999-12-31
-        return None
-    days = int(value)
-    if epoch == EPOCH_1904:
-        return (epoch + dt.timedelta(days=days)).isoformat()
-    if days == 60:
-        return "1900-02-29"
-    return (EPOCH_1900 + dt.timedelta(days=days + (1 if days < 60 else 0))).isoformat()
 
 
 def _dated(cells: list[Cell], serial: set[int], epoch: dt.date) -> list[Cell]:
