@@ -21,8 +21,9 @@ from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
 from .inputs.overlaps import resolve_overlaps
 from .inputs.columns import as_headed
-from .inputs.reading import ReadOptions, malformed_rows, mapped_headers, reading
+from .inputs.reading import ReadOptions, TableOptions, malformed_rows, mapped_headers, reading
 from .inputs.read_options import read_tables
+from .inputs.sheetfile import name_cells, sheets_read
 from .inputs.tables import InputTable, given
 from .lines import (EXCEPTION_ORDER, LINE_ORDER, conform_exceptions, empty_exceptions, empty_lines, finalise_lines,
                     shadowed)
@@ -45,7 +46,7 @@ DETAIL_KEYS = ("arrangement", "provider", "commissioner", "period")
 class Inputs:
     """What a run reads, and how it evaluates the local rules.
 
-    ``episodes``: the episodes file (CSV or Parquet). ``assessments``: the assessments file, if
+    ``episodes``: the episodes file (CSV, Parquet or .xlsx). ``assessments``: the assessments file, if
     any (MHCT rows are cluster reviews). ``tables``: the optional input tables by name (the
     names plugins declare through ``localpay_input_tables``), a name given None being not given.
     ``evaluator``: ``polars`` (every rule columnar, a sample of people cross-checked in
@@ -106,7 +107,8 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
     horizon = _horizon(ruleset, months)
     clock = _Clock(progress)
     years = ruleset.settings.data_years
-    with reading(ReadOptions(inputs.encoding, (years.first, years.last), read_tables(ruleset, inputs))):
+    with reading(ReadOptions(inputs.encoding, (years.first, years.last), read_tables(ruleset, inputs))), \
+            sheets_read() as sheets:
         with clock.stage("load"):
             with malformed_rows() as malformed:
                 raw = read_episodes(inputs.episodes)
@@ -149,6 +151,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         # sorted lazily: the query engine's sort of these many keys costs a quarter less
         exceptions = pl.concat([exceptions, assessment_exceptions, *table_exceptions]).lazy().sort(EXCEPTION_ORDER).collect()
         exceptions = as_headed(exceptions, headers)
+        exceptions = name_cells(exceptions, sheets)  # a workbook's rows: the cell, beside row and column
         lines = lines.lazy().sort(LINE_ORDER, nulls_last=True).collect()
         summary = reconcile.summary(parsed, lines, exceptions, assessments, sum(m.height for m in malformed))
         for name, (_, raw, bad) in tables.items():

@@ -49,7 +49,7 @@ class App:
 pass_app = click.make_pass_decorator(App, ensure=True)
 PERIOD = click.option("--period", required=True, metavar="YYYY-MM", help="The statement month.")
 ASSESSMENTS = click.option("--assessments", type=click.Path(dir_okay=False, path_type=Path),
-                           help="Assessments file (CSV or Parquet); MHCT rows are cluster reviews.")
+                           help="Assessments file (CSV, Parquet or .xlsx); MHCT rows are cluster reviews.")
 ENCODING = click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
                         help="The text encoding of the CSV input files (e.g. latin-1, cp1252); a UTF-8 file may "
                         "start with a byte order mark. A file whose table the ruleset's inputs: block gives an "

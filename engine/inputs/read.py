@@ -1,4 +1,4 @@
-"""Reading input tables (CSV or Parquet) and parsing their columns.
+"""Reading input tables (CSV, Parquet or an Excel workbook) and parsing their columns.
 
 Everything is read as text first, so that a value that does not parse is reported as the user
 wrote it instead of being silently turned into null by type inference.
@@ -22,6 +22,8 @@ from .columns import apply, latest_rows
 from .csvfile import layout
 from .records import ROW, Malformed
 from .reading import entries, hand_over, note_headers, options
+from .sheetfile import workbook_layout
+from .workbook import is_workbook, refused
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and UK spreadsheets' day/month/year
 # what database and spreadsheet exports add to a date: its midnight. Any other time is refused,
@@ -62,14 +64,18 @@ class Table:
 
 @contextmanager
 def opened(path: Path, what: str) -> Iterator[Table]:
-    """A CSV or Parquet file, lazily, as text columns with tidy lower-case headers, blanks as
-    null, and a 1-based ``row`` number (the header is not counted). A CSV file is checked as
-    bytes first (``csvfile``): in the table's declared encoding or else the reading's, with any
-    line endings, each malformed record reported rather than the whole file refused. The table's
-    column mapping, if it has one, is applied (``mapped``). Query the table inside the block."""
+    """A CSV, Parquet or workbook file, lazily, as text columns with tidy lower-case headers,
+    blanks as null, and a 1-based ``row`` number (the header is not counted; in a workbook, the
+    sheet's own row number). A CSV file is checked as bytes first (``csvfile``): in the table's
+    declared encoding or else the reading's, with any line endings, each malformed record
+    reported rather than the whole file refused; a workbook's sheet is copied as such a CSV
+    first (``sheetfile``). The table's column mapping, if it has one, is applied (``mapped``).
+    Query the table inside the block."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
+    if refused(path):
+        raise InputError(f"{what} file {str(path)!r} {refused(path)}")
     with tempfile.TemporaryDirectory(prefix="localpay-input-") as scratch:
         try:
             if path.suffix.lower() in PARQUET:
@@ -77,7 +83,8 @@ def opened(path: Path, what: str) -> Iterator[Table]:
                 written = None
                 shown = [name for name in lazy.collect_schema().names()]
             else:
-                found = layout(path, what, options().table(what).encoding or options().encoding, Path(scratch))
+                found = (workbook_layout(path, what, Path(scratch)) if is_workbook(path)
+                         else layout(path, what, options().table(what).encoding or options().encoding, Path(scratch)))
                 lazy = pl.scan_csv(found.path, infer_schema=False, encoding="utf8")
                 records, malformed, numbered = found.records, found.malformed, found.numbered
                 written = [name.strip().lower() for name in found.header]

@@ -33,11 +33,14 @@ class TableOptions:
     """How one input file is read, as the ruleset's ``inputs: {<table>: ...}`` block says:
     ``encoding`` its text encoding (None: the run's), ``sheet`` the sheet of a workbook (None:
     the workbook's only sheet, or the one named for the table), ``columns`` the mapping of its
-    headers to localpay's fields (None: the file uses localpay's names)."""
+    headers to localpay's fields (None: the file uses localpay's names), ``dates`` columns read as
+    dates beside the table's own (a whole number in a workbook's date column is an Excel serial
+    date)."""
 
     encoding: str | None = None
     sheet: str | None = None
     columns: ColumnMap | None = None
+    dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,10 @@ def entries(malformed: list[Malformed], what: str) -> pl.DataFrame:
         "source": [what] * len(malformed),
         "row": [m.row for m in malformed],
         "episode_id": [None] * len(malformed), "provider": [None] * len(malformed),
-        "commissioner": [None] * len(malformed), "column": [None] * len(malformed),
+        "commissioner": [None] * len(malformed), "column": [m.column for m in malformed],
         "value": [m.text if len(m.text) <= QUOTED else m.text[:QUOTED] + "..." for m in malformed],
-        "reason_code": ["malformed_row"] * len(malformed),
-        "reason": [f"line {m.line}: {m.reason}; the row is not read" for m in malformed],
+        "reason_code": [m.code for m in malformed],
+        "reason": [f"{m.reason if m.located else f'line {m.line}: {m.reason}'}; the row is not read" for m in malformed],
         "action": ["excluded"] * len(malformed),
     }, schema=EXCEPTION_COLUMNS)
 
@@ -133,7 +136,8 @@ def hand_over(malformed: list[Malformed], path: Path, what: str, set_aside: pl.D
     if not malformed:
         return
     if found is None:
-        listed = "; ".join(f"row {m.row} (line {m.line}): {m.reason}" for m in malformed[:10])
+        listed = "; ".join(f"row {m.row}: {m.reason}" if m.located else f"row {m.row} (line {m.line}): {m.reason}"
+                           for m in malformed[:10])
         more = f"; and {len(malformed) - 10} more" if len(malformed) > 10 else ""
         raise InputError(f"{what} file {str(path)!r} has rows that cannot be read: {listed}{more}")
     found.append(entries(malformed, what))

@@ -20,12 +20,17 @@ MAX_LINES = 1000  # the most lines one quoted value may run over
 
 @dataclass(frozen=True)
 class Malformed:
-    """A record that cannot be read as a row: its row number, first line, text and why."""
+    """A record that cannot be read as a row: its row number, first line, text and why; for a
+    workbook's row, the ``column`` of the cell at fault, the ``code`` of its exception entry, and
+    ``located`` (its reason names the sheet and cell, so no line is added)."""
 
     row: int
     line: int
     text: str
     reason: str
+    column: str | None = None
+    code: str = "malformed_row"
+    located: bool = False
 
 
 def split_record(text: str) -> list[str]:
