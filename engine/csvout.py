@@ -6,9 +6,10 @@
   a line break is quoted with its quotes doubled. A cell that begins with single quotes and then
   one of those characters gains one quote too, so that reading back (``recover``) is exact.
 - **Numbers stay numbers**: a column Polars holds as a number, and each text column the writer is
-  told holds numbers (money localpay writes as ``-12.34``), is written as it is when the value is
-  exactly a number (``^-?\\d+(\\.\\d+)?$``). Whether a cell is a number is decided by its column,
-  never guessed from its text: an episode id ``-12`` is text, and written ``'-12``.
+  told holds numbers (money localpay writes as ``-12.34``, a percentage as ``-5.0%``), is written
+  as it is when the value is exactly a number or a percentage (``^-?\\d+(\\.\\d+)?%?$``).
+  Whether a cell is a number is decided by its column, never guessed from its text: an episode id
+  ``-12`` is text, and written ``'-12``.
 - **UTF-8 with a byte order mark** (Excel's "CSV UTF-8"), so that ``£`` opens intact in Excel on
   Windows; ``LOCALPAY_CSV_BOM=0`` leaves the mark out.
 
@@ -36,7 +37,7 @@ BOM = b"\xef\xbb\xbf"
 
 _ADDED = r"^'*[=+\-@\t\r]"  # a cell that gets a quote: a trigger, after any single quotes
 _REMOVE = r"^'+[=+\-@\t\r]"  # a cell read back that had one added
-NUMBER = r"^-?\d+(\.\d+)?$"
+NUMBER = r"^-?\d+(\.\d+)?%?$"  # a number, or a percentage
 _ADDED_RE, _REMOVE_RE = re.compile(_ADDED), re.compile(_REMOVE)
 
 
