@@ -29,7 +29,7 @@ from typing import IO, cast
 import polars as pl
 
 from .errors import OutputError
-from .fileio import _Hashing, atomic_write_with
+from . import fileio
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM_SETTING = "LOCALPAY_CSV_BOM"
@@ -100,11 +100,11 @@ def _write(path: Path, frame: pl.DataFrame, date_format: str | None, null_value:
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:
-            hashing = _Hashing(handle)
+            hashing = fileio._Hashing(handle)
             frame.write_csv(cast(IO[bytes], hashing), include_bom=bom, date_format=date_format, null_value=null_value)
         digest.append(hashing.digest.hexdigest())
 
-    atomic_write_with(path, write)
+    fileio.atomic_write_with(path, write)  # looked up when called, as a test's fault injection needs
     return digest[0]
 
 
