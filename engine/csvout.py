@@ -28,10 +28,10 @@ from typing import IO, cast
 
 import polars as pl
 
-from .errors import OutputError
 from . import fileio
+from .errors import OutputError
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list; the patterns below spell it out
 BOM_SETTING = "LOCALPAY_CSV_BOM"
 BOM = b"\xef\xbb\xbf"
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import HEADER, REPO, ruleset_text
 from localpay.cli import cli
 from localpay.cli.demo import adjusted_episode
-from localpay.csvout import BOM, neutralise, read_csv, recover, write_csv
+from localpay.csvout import BOM, TRIGGERS, neutralise, read_csv, recover, write_csv
 from localpay.statement.writing import Written
 
 HOSTILE = {  # each kind of formula a cell could start, and text that must come back exactly
@@ -88,6 +88,12 @@ def ruleset(path: Path, clause: str = "Schedule 3A", price: str = "7.80") -> Pat
 def test_a_cell_that_would_start_a_formula_gets_one_quote(value, written):
     assert neutralise(value) == written
     assert recover(written) == value
+
+
+def test_the_six_characters_and_no_other_start_a_formula():
+    starting = {c for c in map(chr, range(0x3000)) if neutralise(c) != c}
+    assert starting == set(TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
+    assert {c for c in map(chr, range(0x3000)) if neutralise(c + "x") != c + "x"} == starting
 
 
 CELL = st.text(alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "'", '"', ",", ";", " ", "\x00",
@@ -231,11 +237,11 @@ def test_a_bad_byte_order_mark_setting_is_a_clear_error(tmp_path, monkeypatch):
 
 # --- no CSV escapes the writer ------------------------------------------------------------------
 
-WRITERS = re.compile(r"\.write_csv\b|\.sink_csv\b|\bcsv\.(writer|DictWriter)\b")
+WRITERS = re.compile(r"\.write_csv\b|\.sink_csv\b|\bcsv\.(writer|DictWriter)\b|\bfrom\s+csv\s+import\b")
 NOT_OUTPUTS = {  # files that make CSV text which is never an output a person opens, each with why
     "engine/ledger/chain.py": "the issued tables as CSV bytes hashed into the ledger's chain, never a file",
     "engine/testing.py": "a ruleset test's input rows as CSV text, read back by the input reader",
-    "engine/inputs/records.py": "an input file's good records re-joined for the CSV reader, in memory",
+    "engine/inputs/records.py": "an input file's well-formed records copied into a scratch folder for the CSV reader",
 }
 
 
