@@ -17,7 +17,8 @@ import polars as pl
 from .diff import diff_runs
 from .errors import LocalpayError, OutputError
 from .explain import explain_episode
-from .fileio import STAGED, atomic_write, atomic_write_with, shown
+from .csvout import write_csv, write_input_csv
+from .fileio import STAGED, atomic_write, shown
 from .ledger import Plan, Request, Store, plan_issue
 from .ledger.document import ledger_sections
 from .ledger.issue import Issued, prepare
@@ -280,7 +281,7 @@ def _write_submissions(episodes: Path, months: tuple[Month, ...], seed: int) -> 
     made = submissions(pl.read_csv(episodes, infer_schema=False), list(months), seed)
     paths = {month: episodes.with_name(f"{episodes.stem}-{month.label}{episodes.suffix}") for month in made}
     for month, frame in made.items():
-        atomic_write_with(paths[month], frame.write_csv)
+        write_input_csv(paths[month], frame)
     return paths
 
 
@@ -372,7 +373,7 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
                            ("diff.md", render(env, "diff.md.j2", d=document)), ("diff.json", data)):
             atomic_write(folder.path / name, text)
             names.append(name)
-        atomic_write_with(folder.path / "diff-episodes.csv", lambda tmp: changed.write_csv(tmp))
+        write_csv(folder.path / "diff-episodes.csv", changed, ("before", "after", "change"), date_format=None)
         names.append("diff-episodes.csv")
         seal(folder.path, {"kind": "diff", "old": {"path": str(shown(old.path)), "sha256": old.sha256},
                            "new": {"path": str(shown(new.path)), "sha256": new.sha256}})

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import BinaryIO
 
 import polars as pl
 
@@ -71,7 +71,8 @@ def file_sha256(path: Path) -> str:
 
 
 class _Hashing:
-    """A binary file that hashes what is written through it."""
+    """A binary file that hashes what is written through it (a manifest need not read a large
+    file back; ``csvout`` writes every CSV through one)."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle, self.digest = handle, hashlib.sha256()
@@ -82,21 +83,6 @@ class _Hashing:
 
     def flush(self) -> None:
         self.handle.flush()
-
-
-def atomic_write_csv(path: Path, frame: pl.DataFrame, date_format: str | None = None) -> str:
-    """``frame.write_csv`` atomically; the SHA-256 of the file, taken as it is written (a
-    manifest need not read a large file back)."""
-    digest = []
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:
-            hashing = _Hashing(handle)
-            frame.write_csv(cast(IO[bytes], hashing), date_format=date_format)
-        digest.append(hashing.digest.hexdigest())
-
-    atomic_write_with(path, write)
-    return digest[0]
 
 
 def atomic_write_with(path: Path, writer: Callable[[Path], object]) -> None:

@@ -54,7 +54,7 @@ def test_diff_totals_causes_and_episodes(tmp_path):
     assert "| 3 | £78.00 | £81.00 | £3.00 |" in markdown and "| 10 | £607.50 | £656.10 | £48.60 |" in markdown
     html = (tmp_path / "out" / "diff.html").read_text()
     assert "£51.60" in html and "rule eip-uplift now applies" in html
-    rows = (tmp_path / "out" / "diff-episodes.csv").read_text().splitlines()
+    rows = (tmp_path / "out" / "diff-episodes.csv").read_text(encoding="utf-8-sig").splitlines()  # after the BOM
     assert rows == ["episode_id,patient_id,provider,cluster,before,after,change,rules_before,rules_after",
                     "E1,P1,RT2,3,78.00,81.00,3.00,,", "E2,P2,RT2,10,486.00,534.60,48.60,,eip-uplift"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import polars as pl
 
 from .. import api
+from ..csvout import read_csv
 from ..progress import StageProgress
 from ..report import run_report
 from ..statement.writing import Written
@@ -65,6 +65,6 @@ def adjusted_episode(written: Written) -> str | None:
     path = written.out_dir / "adjustments.csv"
     if not path.is_file():
         return None
-    ids = pl.read_csv(path, infer_schema=False, columns=["episode_id"])["episode_id"].drop_nulls()
+    ids = read_csv(path, columns=["episode_id"])["episode_id"].drop_nulls()
     ids = ids.filter(ids.str.strip_chars() != "")
     return str(ids[0]) if len(ids) else None

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ..fileio import atomic_write_csv
+from ..csvout import write_csv
 from ..outfolder import seal, staged
 from ..money import format_money, pence_text_expr
 from .chain import ADJUSTMENT_SCHEMA, LINE_SCHEMA
@@ -124,7 +124,7 @@ def export(store: Store, out: Path) -> list[Path]:
                  "positions": ["paid", "held", "suspended"]}
         for name, frame in frames.items():
             frame = frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money.get(name, [])])
-            atomic_write_csv(folder.path / f"{name}.csv", frame)
+            write_csv(folder.path / f"{name}.csv", frame, money.get(name, []), date_format=None)
             written.append(f"{name}.csv")
         seal(folder.path, {"kind": "ledger export", "ledger": store.name})
     return [folder.shown_as / name for name in written]

@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from .. import __version__
-from ..fileio import atomic_write, atomic_write_csv, file_sha256, shown
+from ..csvout import write_csv
+from ..fileio import atomic_write, file_sha256, shown
 from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
 from ..frozen import freeze
@@ -69,12 +70,13 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
         manifest["ledger"] = issued.about
     statements = build_statements(result, manifest, issued.sections if issued else None)
     # each file's SHA-256 taken as it is written
-    digests = {"lines.csv": _write_csv(out_dir / "lines.csv", lines_for_csv(result.lines)),
-               "exceptions.csv": _write_csv(out_dir / "exceptions.csv", result.exceptions)}
+    digests = {"lines.csv": write_csv(out_dir / "lines.csv", lines_for_csv(result.lines), LINE_NUMBERS),
+               "exceptions.csv": write_csv(out_dir / "exceptions.csv", result.exceptions)}
     if issued:
-        digests["adjustments.csv"] = _write_csv(out_dir / "adjustments.csv", adjustments_for_csv(issued.adjustments))
+        digests["adjustments.csv"] = write_csv(out_dir / "adjustments.csv", adjustments_for_csv(issued.adjustments),
+                                               ADJUSTMENT_MONEY)
     for kind, frame in result.details.items():
-        digests[f"{kind}.csv"] = _write_csv(out_dir / f"{kind}.csv", details_for_csv(frame))
+        digests[f"{kind}.csv"] = write_csv(out_dir / f"{kind}.csv", details_for_csv(frame), details_numbers(frame))
     for statement in statements:
         stem = out_dir / f"statement-{statement['id']}"
         data = to_json(statement)  # fixed before any template runs; templates see a frozen copy
@@ -91,6 +93,13 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
     return Written(out_dir, files + [out_dir / "manifest.json"], statements, full)
 
 
+# the text columns that hold numbers: money in pounds (``-12.34``) and percentages (``-5.0%``),
+# written as they are when the value is a number, never neutralised as formulas (``csvout``)
+LINE_NUMBERS = ("unit_price", "option_price", "share", "value", "amount")
+ADJUSTMENT_MONEY = ("was", "now", "amount")
+PERCENT_COLUMNS = ("share", "rate", "completeness", "floor", "target", "weight", "achievement")
+
+
 def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(
         unit_price=micros_text_expr(pl.col("unit_price")),
@@ -104,15 +113,18 @@ def adjustments_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
     """adjustments.csv: the columns in the order the README gives, money in pounds."""
     columns = ["statement_id", "adjusts_period", "arrangement", "provider", "commissioner", "episode_id", "was", "now",
                "amount", "cause", "kind", "treatment", "item"]
-    return frame.select(columns).with_columns([pence_text_expr(pl.col(c)).alias(c) for c in ("was", "now", "amount")])
+    return frame.select(columns).with_columns([pence_text_expr(pl.col(c)).alias(c) for c in ADJUSTMENT_MONEY])
+
+
+def details_money(frame: pl.DataFrame) -> list[str]:
+    """Money in details tables is integer pence (``document.is_money``), written in pounds."""
+    return [c for c in frame.columns if is_money(c) and frame.schema[c] == pl.Int64]
+
+
+def details_numbers(frame: pl.DataFrame) -> list[str]:
+    """A details table's money, and its percentages: text columns named as ``PERCENT_COLUMNS``."""
+    return details_money(frame) + [c for c in frame.columns if c in PERCENT_COLUMNS and frame.schema[c] == pl.String]
 
 
 def details_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money in details tables is integer pence (``document.is_money``); written in pounds."""
-    money = [c for c in frame.columns if is_money(c) and frame.schema[c] == pl.Int64]
-    return frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in money])
-
-
-
-def _write_csv(path: Path, frame: pl.DataFrame) -> str:
-    return atomic_write_csv(path, frame, date_format="%Y-%m-%d")
+    return frame.with_columns([pence_text_expr(pl.col(c)).alias(c) for c in details_money(frame)])

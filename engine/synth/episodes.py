@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ..csvout import write_input_csv
 from ..fileio import atomic_write_with
 from ..inputs.tables import InputTable
 from .areas import assign_services, shape_for
@@ -158,6 +159,9 @@ def write_synthetic(spec: SynthSpec, out: Path, ruleset=None,
     episodes, assessments = synthesise(spec)
     second = assessments_path(Path(out))
     for frame, path in ((episodes, Path(out)), (assessments, second)):
-        atomic_write_with(path, frame.write_parquet if path.suffix.lower() == ".parquet" else frame.write_csv)
+        if path.suffix.lower() == ".parquet":
+            atomic_write_with(path, frame.write_parquet)
+        else:
+            write_input_csv(path, frame)
     made = synthesise_tables(ruleset, spec, episodes, assessments, tables) if ruleset is not None and tables else {}
     return Path(out), second, episodes.height, assessments.height, write_tables(made, Path(out))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..fileio import atomic_write_with
+from ..csvout import write_input_csv
 from ..inputs.tables import InputTable
 from ..ruleset import Ruleset
 from .spec import SynthSpec
@@ -39,6 +39,6 @@ def write_tables(tables: dict[str, pl.DataFrame], episodes_path: Path) -> dict[s
     paths = {}
     for name, frame in tables.items():
         path = Path(episodes_path).with_name(f"{Path(episodes_path).stem}-{name}.csv")
-        atomic_write_with(path, frame.write_csv)
+        write_input_csv(path, frame)
         paths[name] = path
     return paths
