@@ -28,6 +28,7 @@ from .manager import Plugins
 from .measures.compute import MeasureInputs
 from .money import MAX_AMOUNT_PENCE, format_money, money_total, out_of_range
 from .plugin_values import PricingContext, SettlementContext
+from .contract_year import check_within
 from .periods import Month, statement_months
 from .rules.apply import Outcomes, on_lines
 from .rules.columns import typed_columns
@@ -94,6 +95,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         progress: Progress | None = None) -> RunResult:
     """Price ``inputs`` under ``ruleset`` for ``period``, the year to date from ``from_period``
     (or the period alone); ``progress`` is told each stage's name as it starts."""
+    check_within(ruleset, period, from_period)
     asked = statement_months(period, from_period)
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)
