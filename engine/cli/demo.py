@@ -15,7 +15,8 @@ from .app import replace_out
 
 
 @click.command("demo")
-@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(path_type=Path))
+@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for the example areas (each in a folder of its own).")
 @replace_out
 @click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Synthetic people in each area.")
