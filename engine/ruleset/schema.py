@@ -41,6 +41,46 @@ TABLE_FILE = {
 }
 
 
+# What a contract manager reads on hovering over a shared key (an option's own keys carry their
+# model's descriptions)
+DESCRIPTIONS = {
+    "RulesetDocument": {
+        "format": "The ruleset format: localpay/1.",
+        "area": "The area the arrangement covers, e.g. Stockport.",
+        "title": "The arrangement's title, as the schedule and statements show it.",
+        "version": "The ruleset's version, e.g. 1.0: shown on the schedule and recorded by a ledger.",
+        "period": "The contract's period: from and to, e.g. {from: 2025-04-01, to: 2026-03-31}.",
+        "status": "draft, shadow or live: a draft or shadow ruleset's schedule is stamped so.",
+        "parties": "The commissioners and providers, by organisation code and name.",
+        "settings": "Choices made locally: overdue reviews, the day count, changes after freeze data, the rules' "
+                    "cross-check, the years a date in the data may fall in.",
+    },
+    "Settings": {
+        "overdue_review": "A cluster review overdue: pay (and flag), suspend or hold the days after it was due.",
+        "day_count": "exclusive_end: the end date is not paid (a move on 3 May pays the old cluster to 2 May); "
+                     "inclusive_end: the end date is the last day paid.",
+        "after_freeze": "A change found after a month's freeze data was issued: paid as an adjustment, or only "
+                        "reported.",
+        "rules_cross_check": "People whose rules durable-rules re-evaluates on every run as a check (0: none).",
+        "data_years": "The years a date in the data may fall in: a date outside them is a bad row.",
+    },
+    "Arrangement": {
+        "id": "The arrangement's id, unique in the ruleset: lower-case letters, digits, - and _.",
+        "title": "A title for the schedule and statements (the id if not given).",
+        "clause": "The clause of the contract the arrangement comes from.",
+        "provider": "The provider paid: one of the parties' provider codes.",
+        "commissioner": "The commissioner paying: one of the parties' commissioner codes.",
+        "shadow": "Priced in full and shown beside what is paid, but paying nothing.",
+    },
+}
+
+
+def _describe(schema: dict, model: str) -> None:
+    for key, text in DESCRIPTIONS[model].items():
+        if key in schema.get("properties", {}):
+            schema["properties"][key].setdefault("description", text)
+
+
 def ruleset_schema(plugins: Plugins) -> dict:
     """The schema of a ruleset under the installed plugins."""
     options = dict(sorted(plugins.options.items()))
@@ -56,6 +96,7 @@ def ruleset_schema(plugins: Plugins) -> dict:
         branch["properties"]["option"] = {"const": name, "description": option.summary}
         branch["required"] = sorted({*branch.get("required", []), "option"})
         branch.setdefault("description", option.summary)
+        _describe(branch, "Arrangement")
         branches.append({"$ref": f"#/$defs/{key}"})
     document["properties"]["arrangements"] = {
         "type": "array", "minItems": 1,
@@ -69,6 +110,9 @@ def ruleset_schema(plugins: Plugins) -> dict:
                       for name, branch in zip(options, branches)],
         },
     }
+    _describe(document, "RulesetDocument")
+    if "Settings" in defs:  # named otherwise only if a plugin's model took the name too
+        _describe(defs["Settings"], "Settings")
     document["properties"]["inputs"] = _inputs(plugins)
     document["properties"]["rules"] = _rules(plugins)
     document.setdefault("description", "A local payment arrangement: its parties, period, payment arrangements "
