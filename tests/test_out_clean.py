@@ -300,3 +300,15 @@ def test_without_replacing_nothing_is_moved(area, plugins):
         with outfolder.replacing(False):
             run(area, plugins, "r.yaml", out)
     assert _tree(out) == kept
+
+
+@pytest.mark.parametrize("name", ["out folder", "o'ut \"x\"", "résumé-ü", "-starts-with-dash", "a.replaced-x"])
+def test_an_out_of_any_name_is_moved_aside_under_its_own_name(area, plugins, name):
+    out = area / name
+    kept = _foreign(out)
+    with outfolder.replacing() as moved:
+        run(area, plugins, "r.yaml", out)
+    ((told, aside),) = moved
+    assert told == out and aside.parent == area
+    assert re.fullmatch(re.escape(name) + rf"\.replaced-{STAMP}", aside.name)
+    assert _tree(aside) == kept and listed(out) == on_disk(out)
