@@ -7,7 +7,8 @@ installed payment option's parameter model as one branch of ``arrangements``, ch
 installed vocabulary, are described here from that vocabulary: operators, actions and history
 conditions by name; a field a ruleset declares itself is open. The schema is a help for the
 editor: the loader's own checks (dates inside the period, codes of the parties, rules that
-name known fields) stay the reference, and a ruleset the loader accepts always validates here.
+name known fields) stay the reference, and the schema is never stricter than the format written
+as the README describes it (the tests check every ruleset they hold against it).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar, Union, cast
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag,
-                      WithJsonSchema)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints,
+                      Tag, WithJsonSchema)
 
 from ..clusters import parse_cluster
 from ..money import stated_money
@@ -52,7 +52,8 @@ Day = Annotated[dt.date, AfterValidator(_in_calendar)]
 # any sum of money a ruleset states (a price, a budget, an annual value): at most MAX_STATED
 Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False), AfterValidator(stated_money),
                   WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                                            {"type": "string", "pattern": r"^\s*\+?\d+(\.\d{0,6})?\s*$"}],
+                                            {"type": "string",
+                                             "pattern": r"^\s*\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"}],
                                   "description": "An amount in pounds, e.g. 3.10 (up to 6 decimal places)."})]
 
 
