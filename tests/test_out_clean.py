@@ -312,3 +312,24 @@ def test_an_out_of_any_name_is_moved_aside_under_its_own_name(area, plugins, nam
     assert told == out and aside.parent == area
     assert re.fullmatch(re.escape(name) + rf"\.replaced-{STAMP}", aside.name)
     assert _tree(aside) == kept and listed(out) == on_disk(out)
+
+
+def test_replace_out_refuses_to_move_the_home_folder(area, plugins, monkeypatch):
+    home = area / "home"
+    kept = _foreign(home)
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    with pytest.raises(LocalpayError) as raised, outfolder.replacing():
+        run(area, plugins, "r.yaml", home)
+    assert str(raised.value) == (f"--out {str(home)!r} is your home folder; localpay will not move it aside, even with "
+                                 "--replace-out: name a folder of the outputs' own")
+    assert _tree(home) == kept
+
+
+def test_replace_out_on_a_demo_area(tmp_path):
+    area = tmp_path / "demo" / "stockport"
+    kept = _foreign(area)
+    with outfolder.replacing() as moved:
+        api.demo(tmp_path / "demo", people=20, area="stockport", pdf=False)
+    ((told, aside),) = moved
+    assert told == area and re.fullmatch(rf"stockport\.replaced-{STAMP}", aside.name) and aside.parent == area.parent
+    assert _tree(aside) == kept and listed(area) == on_disk(area) and verify(area) == []
