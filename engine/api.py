@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .contract_year import check_within
 from .diff import diff_runs
 from .errors import LocalpayError, OutputError
 from .explain import explain_episode
@@ -25,7 +26,6 @@ from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
 from .outfolder import Staged, seal, staged
 from .outmanifest import relist
-from .contract_year import check_within
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json

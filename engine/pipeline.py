@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from . import reconcile
+from .contract_year import check_within
 from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
@@ -28,7 +29,6 @@ from .manager import Plugins
 from .measures.compute import MeasureInputs
 from .money import MAX_AMOUNT_PENCE, format_money, money_total, out_of_range
 from .plugin_values import PricingContext, SettlementContext
-from .contract_year import check_within
 from .periods import Month, statement_months
 from .rules.apply import Outcomes, on_lines
 from .rules.columns import typed_columns
