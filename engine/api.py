@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .contract_year import check_within
 from .diff import diff_runs
 from .errors import LocalpayError, OutputError
 from .explain import explain_episode
@@ -60,8 +61,12 @@ def validate(ruleset: Ruleset, plugins: Plugins) -> Validated:
         return Validated(warnings, describe_ruleset(ruleset, plugins), rules_report(ruleset, warnings))
 
 
-def _months(period: str, from_period: str | None) -> tuple[Month, Month | None]:
-    return Month.parse(period), Month.parse(from_period) if from_period else None
+def _months(period: str, from_period: str | None, *rulesets: Ruleset) -> tuple[Month, Month | None]:
+    """The months asked for, each inside every ruleset's contract (told before ``--out`` is touched)."""
+    month, first = Month.parse(period), Month.parse(from_period) if from_period else None
+    for ruleset in rulesets:
+        check_within(ruleset, month, first)
+    return month, first
 
 
 def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
@@ -76,7 +81,7 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     ledger holds, every earlier month it holds recomputed on these inputs and the differences
     made adjustments, all written into the ledger in one transaction, inside which the outputs are
     staged (a failure to write them issues nothing); they are moved into place once it commits."""
-    month, first = _months(period, from_period)
+    month, first = _months(period, from_period, ruleset)
     read = [*read_by(ruleset, inputs, templates), ("the ledger", ledger.ledger if ledger else None)]
     with staged(Path(out), "run", read) as folder:
         plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
@@ -147,7 +152,7 @@ class Explained:
 def explain(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, episode_id: str, period: str,
             from_period: str | None = None, templates: Path | None = None) -> Explained:
     """The trail behind each of one episode's payment lines in the months asked for."""
-    result = run(ruleset, plugins, inputs, *_months(period, from_period))
+    result = run(ruleset, plugins, inputs, *_months(period, from_period, ruleset))
     env = make_environment(template_dirs(ruleset.path, templates))  # a bad --templates is told before a missing episode
     document = explain_episode(result, episode_id)
     return Explained(document, render(env, "explain.txt.j2", e=document))
@@ -356,7 +361,7 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
                   from_period: str | None = None, templates: Path | None = None) -> Diffed:
     """Price the same data under two rulesets and write what the change does to the money. ``out``
     is checked before anything is priced and written as one unit (``outfolder``)."""
-    month, first = _months(period, from_period)
+    month, first = _months(period, from_period, old, new)
     read = [*read_by(old, inputs, templates), *read_by(new, None, None)]
     with staged(Path(out), "diff", read) as folder:
         before = run(old, plugins, inputs, month, first)

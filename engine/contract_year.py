@@ -9,12 +9,23 @@ so a run asked to start mid-year extends its year to date back to the start (``n
 
 from __future__ import annotations
 
+from .errors import LocalpayError
 from .periods import Month, months_between
 
 
 def contract_months(ruleset) -> tuple[Month, ...]:
     """Every month of the ruleset's period, in order."""
     return months_between(Month.of(ruleset.period.start), Month.of(ruleset.period.end))
+
+
+def check_within(ruleset, period: Month, from_period: Month | None = None) -> None:
+    """A statement month (and the first month of its year to date) must lie in the contract's
+    period: told by the option that set it, before any money is computed."""
+    start, end = ruleset.period.start, ruleset.period.end
+    for flag, month in (("--period", period), ("--from", from_period)):
+        if month is not None and not Month.of(start) <= month <= Month.of(end):
+            raise LocalpayError(f"{flag} {month} is outside the contract's period ({start.isoformat()} to "
+                                f"{end.isoformat()})")
 
 
 def settlement_months(ruleset, settlement: str) -> tuple[Month, ...]:

@@ -16,6 +16,10 @@ or a concurrent run ``--out`` holds the earlier complete run or the new complete
   its SHA-256: a folder holding anything else is refused, never emptied. It may not hold any of the
   command's own inputs, nor be an earlier output of another kind (a demo area replaced by a run)
   or hold a database, unless it is a demo's, which makes its ledger afresh.
+- Told to (``replacing``, ``--replace-out``), a folder holding files localpay did not write, or
+  outputs of another kind, is not refused but moved aside whole, beside ``--out``
+  (``<out>.replaced-<UTC time>``), when the new outputs are moved into place; never emptied, and
+  never a folder holding a database or the command's own inputs.
 - Folders a killed run left beside ``--out`` are removed by the next run into it, except a
   complete one whose manifest says it issued into a ledger: that one is kept and reported.
 
@@ -26,6 +30,7 @@ the filesystem steps (swap, lock, flush) ``outmoves``'.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -34,6 +39,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from .errors import OutputError
@@ -79,6 +85,22 @@ Input = tuple[str, "str | Path | None"]  # what the command reads (``the episode
 
 KINDS_WITH_A_DATABASE = ("demo", "demo area")  # their folders hold the ledger they make afresh
 
+# Set by ``replacing``: each folder moved aside, as (--out as named, where it went as shown); None: refuse
+MOVED_ASIDE: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("MOVED_ASIDE", default=None)
+
+
+@contextmanager
+def replacing(enabled: bool = True) -> Iterator[list[tuple[Path, Path]]]:
+    """Within the block (when ``enabled``), an ``--out`` holding files localpay did not write, or
+    the outputs of another kind, is moved aside whole instead of refused; the list yielded then
+    holds each such folder as named and where it went."""
+    moved: list[tuple[Path, Path]] = []
+    token = MOVED_ASIDE.set(moved if enabled else None)
+    try:
+        yield moved
+    finally:
+        MOVED_ASIDE.reset(token)
+
 
 class Staged:
     """A staged output folder: ``path`` is where the files go until ``commit`` moves it to ``out``.
@@ -92,6 +114,8 @@ class Staged:
         self.inputs = tuple(inputs)
         self.path = self.out  # the staging folder, once opened
         self.issued: str | None = None  # what a ledger holds of this run, once it is committed there
+        self.moved = MOVED_ASIDE.get()  # not None: a folder localpay may not replace is moved aside
+        self.aside = False  # the folder in ``out`` is moved aside on commit, not removed
         self._lock: int | None = None
         self._committed = False
 
@@ -119,7 +143,11 @@ class Staged:
         self._take_lock()
         try:
             self._recover()
-            earlier = _refuse_foreign(out, self.shown_as, self.kind)
+            if self.moved is not None and _foreign(out, self.kind):
+                _refuse_to_move(out, self.shown_as)
+                self.aside, earlier = True, 0  # renamed, not copied: it takes no more space
+            else:
+                earlier = _refuse_foreign(out, self.shown_as, self.kind)
             if earlier and not os.access(out, os.W_OK | os.X_OK):
                 raise OutputError(f"--out {str(self.shown_as)!r} is not writable; nothing was computed")
             _check_space(parent, earlier, self.shown_as)
@@ -194,6 +222,9 @@ class Staged:
         """Move the staged folder into place (the earlier one, if any, is then removed)."""
         _sync(self.path)
         out, earlier = self.out, self.path  # after a swap, the staging folder's name holds the earlier run
+        if self.aside and out.exists():
+            self._move_aside()
+            return
         if not out.exists():
             os.rename(self.path, out)
         elif not _exchange(self.path, out):
@@ -207,6 +238,27 @@ class Staged:
         _sync_dir(out.parent)
         self._committed = True
         _remove(earlier)
+
+    def _move_aside(self) -> None:
+        """The folder in ``out`` (not localpay's to remove) renamed beside it, then the new one
+        into place: the user's files never pass through a name a later run would clear."""
+        out, stamp = self.out, dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = out.parent / f"{out.name}.replaced-{stamp}"
+        count = 1
+        while aside.exists() or aside.is_symlink():
+            count += 1
+            aside = out.parent / f"{out.name}.replaced-{stamp}-{count}"
+        os.rename(out, aside)
+        try:
+            os.rename(self.path, out)
+        except OSError:
+            os.rename(aside, out)
+            raise
+        _sync_dir(out.parent)
+        self._committed = True
+        named = self.shown_as.parent if Path(os.path.realpath(self.shown_as.parent)) == out.parent else out.parent
+        assert self.moved is not None
+        self.moved.append((self.shown_as, named / aside.name))
 
     def close(self, failed: bool) -> None:
         try:
@@ -289,6 +341,26 @@ def _refuse_foreign(out: Path, shown_as: Path, kind: str | None = None) -> int:
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
 
+def _foreign(out: Path, kind: str | None) -> bool:
+    """Whether ``out`` holds anything but an empty folder or localpay's earlier outputs of ``kind``."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return False
+    return bool(verify(out)) or (kind is not None and _kind_of(out) != kind)
+
+
+def _refuse_to_move(out: Path, shown_as: Path) -> None:
+    """Even when told to replace it, a folder holding a database (a ledger, whatever wrote it) is
+    not moved from under whatever uses it, nor is the user's home."""
+    if out == Path(os.path.realpath(Path.home())):
+        raise OutputError(f"--out {str(shown_as)!r} is your home folder; localpay will not move it aside, even with "
+                          "--replace-out: name a folder of the outputs' own")
+    database = next((p for p in sorted(out.rglob("*")) if _is_database(p)), None)
+    if database is not None:
+        raise OutputError(f"--out {str(shown_as)!r} holds a database, {str(database.relative_to(out).as_posix())!r}; "
+                          "localpay does not replace a folder holding one, even with --replace-out: name another "
+                          "folder")
+
+
 def _kind_of(out: Path) -> str:
     """The kind of the earlier outputs in ``out``, from its manifest (a run's manifest names none)."""
     try:
@@ -318,4 +390,4 @@ def _check_space(parent: Path, earlier: int, shown_as: Path) -> None:
                           f"(the earlier ones there take {earlier / mb:,.1f} MB); nothing was computed")
 
 
-__all__ = ["Staged", "refuse_inside", "seal", "staged", "verify"]  # seal and verify from outmanifest
+__all__ = ["Staged", "refuse_inside", "replacing", "seal", "staged", "verify"]  # seal and verify from outmanifest

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from . import reconcile
+from .contract_year import check_within
 from .errors import LocalpayError, MoneyError, PluginError
 from .inputs.assessments import read_assessments, reviews_of
 from .inputs.episodes import check_episodes, parse_episodes, read_episodes
@@ -102,6 +103,7 @@ def run(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: Month, from_
         progress: Progress | None = None) -> RunResult:
     """Price ``inputs`` under ``ruleset`` for ``period``, the year to date from ``from_period``
     (or the period alone); ``progress`` is told each stage's name as it starts."""
+    check_within(ruleset, period, from_period)
     asked = statement_months(period, from_period)
     months = statement_months(period, _needed_from(ruleset, asked[0]))
     horizon = _horizon(ruleset, months)

@@ -69,8 +69,8 @@ def test_explain_an_excepted_episode(files):
 @pytest.mark.parametrize("args, message", [
     (["run", "{d}/r.yaml", "{d}/missing.csv", "--period", "2025-06", "--out", "{d}/o"], "episodes file '{d}/missing.csv' does not exist"),
     (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "June", "--out", "{d}/o"], "a period must be a month written YYYY-MM"),
-    (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "2026-06", "--out", "{d}/o"], "the period 2026-06 is outside the ruleset's period"),
-    (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "2025-06", "--from", "2025-03", "--out", "{d}/o"], "--from 2025-03 and --period 2025-06 are in different financial years"),
+    (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "2026-06", "--out", "{d}/o"], "--period 2026-06 is outside the contract's period (2025-04-01 to 2026-03-31)"),
+    (["run", "{d}/r.yaml", "{d}/e.csv", "--period", "2025-06", "--from", "2025-03", "--out", "{d}/o"], "--from 2025-03 is outside the contract's period (2025-04-01 to 2026-03-31)"),
     (["run", "nowhere.yaml", "{d}/e.csv", "--period", "2025-06", "--out", "{d}/o"], "no ruleset file 'nowhere.yaml'"),
     (["explain", "{d}/r.yaml", "{d}/e.csv", "--episode", "E9", "--period", "2025-06"], "no episode with episode_id 'E9'"),
     (["run", "{d}/r.yaml", "{d}/r.yaml", "--period", "2025-06", "--out", "{d}/o"], "episodes file '{d}/r.yaml' lacks the required columns"),

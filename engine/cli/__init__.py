@@ -10,6 +10,7 @@ from .ledger import ledger_group
 from .plugins import plugins_command
 from .run import run_command
 from .schedule import schedule_command
+from .schema import schema_command
 from .synth import synth_command
 from .test import test_command
 from .validate import validate_command
@@ -23,6 +24,7 @@ cli.add_command(diff_command)
 cli.add_command(demo_command)
 cli.add_command(plugins_command)
 cli.add_command(test_command)
+cli.add_command(schema_command)
 cli.add_command(ledger_group)
 
 

@@ -15,6 +15,7 @@ from .. import __version__, api
 from ..errors import LocalpayError
 from ..inputs.presets import PRESETS
 from ..manager import Plugins, make_plugins
+from ..outfolder import replacing
 
 
 class UserError(click.ClickException):
@@ -84,6 +85,24 @@ def input_files(command):
         return command(*args, tables={name: kwargs.pop(name, None) for name in declared}, **kwargs)
 
     return ASSESSMENTS(ENCODING(COLUMNS(gathered)))
+
+
+def replace_out(command):
+    """--replace-out: an --out holding files localpay did not write (or another command's outputs)
+    is moved aside whole, beside it, instead of refused; the command then says where it went."""
+    @functools.wraps(command)
+    def replaced(*args, replace_out: bool, **kwargs):
+        with replacing(replace_out) as moved:
+            done = command(*args, **kwargs)
+        for out, aside in moved:
+            click.echo(f"--out {str(out)!r} held files localpay did not write: the folder was moved, as it was, "
+                       f"to {str(aside)!r}")
+        return done
+
+    return click.option("--replace-out", is_flag=True,
+                        help="Replace an --out holding files localpay did not write, or another command's outputs: "
+                        "that folder is moved aside, beside it (OUT.replaced-<UTC time>), never deleted; a folder "
+                        "holding a database or this command's inputs is still refused.")(replaced)
 
 
 FROM = click.option("--from", "from_period", metavar="YYYY-MM", help="First month of the year to date.")

@@ -11,10 +11,13 @@ from ..csvout import read_csv
 from ..progress import StageProgress
 from ..report import run_report
 from ..statement.writing import Written
+from .app import replace_out
 
 
 @click.command("demo")
-@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(path_type=Path))
+@click.option("--out", default="localpay-demo", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for the example areas (each in a folder of its own).")
+@replace_out
 @click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Synthetic people in each area.")
 @click.option("--area", type=click.Choice(api.AREAS, case_sensitive=False),

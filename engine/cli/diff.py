@@ -9,7 +9,7 @@ import click
 from .. import api
 from ..money import format_money
 from ..pipeline import Inputs
-from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_app
+from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_app, replace_out
 
 
 @click.command("diff", cls=TablesCommand)
@@ -20,6 +20,7 @@ from .app import TablesCommand, FROM, PERIOD, TEMPLATES, App, input_files, pass_
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the comparison.")
+@replace_out
 @TEMPLATES
 @pass_app
 def diff_command(app: App, old, new, episodes, assessments, tables, encoding, columns, period, from_period, out,

@@ -10,6 +10,7 @@ import click
 from ..ledger.chain import verify
 from ..ledger.store import Store
 from ..ledger.views import add_area, export, history, show
+from .app import replace_out
 
 LEDGER = click.argument("ledger")
 
@@ -51,6 +52,7 @@ def history_command(ledger: str, episode: str) -> None:
 @ledger_group.command("export")
 @LEDGER
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the CSV files.")
+@replace_out
 def export_command(ledger: str, out: Path) -> None:
     """Every issued line, position, adjustment, statement and issue as CSV."""
     for path in export(Store(ledger, must_exist=True), out):

@@ -12,7 +12,7 @@ from ..ledger.store import describe
 from ..pipeline import Inputs
 from ..progress import StageProgress
 from ..report import run_report
-from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app
+from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app, replace_out
 
 
 @click.command("run", cls=TablesCommand)
@@ -22,6 +22,7 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @PERIOD
 @FROM
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@replace_out
 @TEMPLATES
 @RULES_ENGINE
 @click.option("--ledger", metavar="LEDGER", help="Issue the month into this ledger: a file (SQLite, made on the first "

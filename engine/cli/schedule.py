@@ -9,12 +9,13 @@ import click
 from .. import api
 from ..money import format_money
 from ..ruleset.overflow import named_overflow
-from .app import TEMPLATES, App, pass_app
+from .app import TEMPLATES, App, pass_app, replace_out
 
 
 @click.command("schedule")
 @click.argument("ruleset")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the schedule.")
+@replace_out
 @TEMPLATES
 @click.option("--no-pdf", is_flag=True, help="Write HTML, Markdown and JSON only.")
 @pass_app

@@ -11,8 +11,9 @@ from .app import App, pass_app
 
 
 @click.command("synth")
-@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="How many synthetic people to make.")
+@click.option("--seed", default=1, show_default=True, type=int, help="The same seed gives the same files.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Episodes file (.csv or .parquet); assessments are written beside it.")
 @click.option("--ruleset", "ruleset_name", default=api.DEMO_AREA, show_default=True, help="Whose parties and year to use.")

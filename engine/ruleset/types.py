@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar, Union, cast
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints,
+                      Tag, WithJsonSchema)
 
 from ..clusters import parse_cluster
 from ..money import stated_money
@@ -27,9 +28,15 @@ Code = Annotated[
     str,
     BeforeValidator(_code),
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,12}$"),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\s*[A-Za-z0-9]{2,12}\s*$"},
+                              {"type": "integer", "minimum": 0}],
+                    "description": "An organisation code (ODS), 2 to 12 letters and digits, e.g. RT2 or 01W."}),
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-ClusterCode = Annotated[int, BeforeValidator(parse_cluster)]
+ClusterCode = Annotated[int, BeforeValidator(parse_cluster),
+                        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 21},
+                                                  {"type": "string", "pattern": r"^\s*\d{1,2}\s*$"}],
+                                        "description": "A care cluster, 0 to 21 (9 is never used); 3 and 03 alike."})]
 # a ruleset's dates lie in a sane calendar: 0001-01-01 or 9999-12-31 is a slip, and a period
 # running to the end of the calendar cannot be counted in days past it
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
@@ -43,7 +50,11 @@ def _in_calendar(day: dt.date) -> dt.date:
 
 Day = Annotated[dt.date, AfterValidator(_in_calendar)]
 # any sum of money a ruleset states (a price, a budget, an annual value): at most MAX_STATED
-Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False), AfterValidator(stated_money)]
+Price = Annotated[Decimal, Field(ge=0, decimal_places=6, allow_inf_nan=False), AfterValidator(stated_money),
+                  WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
+                                            {"type": "string",
+                                             "pattern": r"^\s*\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"}],
+                                  "description": "An amount in pounds, e.g. 3.10 (up to 6 decimal places)."})]
 
 
 def _pounds_and_pence(value: Decimal) -> Decimal:
@@ -107,7 +118,10 @@ def _percent(value: object) -> object:
 
 # A percentage as written in a ruleset ("30%", or 30), held as the fraction 0.30. YAML reads
 # 1.25 as a float: it is converted through its text, so no binary fraction reaches the money.
-Percent = Annotated[Decimal, BeforeValidator(_percent)]
+Percent = Annotated[Decimal, BeforeValidator(_percent),
+                    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 100},
+                                              {"type": "string", "pattern": r"^\s*\+?\d+(\.\d{0,4})?\s*%?\s*$"}],
+                                    "description": "A percentage, e.g. 30% (or 30), 0% to 100%."})]
 
 
 def percent_text(fraction: Decimal) -> str:
