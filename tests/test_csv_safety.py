@@ -242,6 +242,7 @@ NOT_OUTPUTS = {  # files that make CSV text which is never an output a person op
     "engine/ledger/chain.py": "the issued tables as CSV bytes hashed into the ledger's chain, never a file",
     "engine/testing.py": "a ruleset test's input rows as CSV text, read back by the input reader",
     "engine/inputs/records.py": "an input file's well-formed records copied into a scratch folder for the CSV reader",
+    "engine/inputs/sheetfile.py": "an input workbook's sheet copied into a scratch folder for the CSV reader",
 }
 
 
