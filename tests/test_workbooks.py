@@ -151,7 +151,7 @@ def test_a_serial_number_is_a_date_only_in_a_date_column(tmp_path):
 def sheet_of(path: Path, dates: set[str], serial: str | None = None, numbers: set[str] = frozenset()) -> list[list[object]]:
     """A CSV's rows for a sheet: dates as date cells (one column as serial numbers), some
     columns as numbers, the rest as text (leading zeros kept)."""
-    with open(path, newline="") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # past a byte order mark
         rows = list(csv.reader(handle))
     head, out = rows[0], [rows[0]]
 
@@ -204,7 +204,7 @@ def test_episodes_and_assessments_from_workbooks_price_as_the_csv_does(tmp_path)
     named = from_xlsx.filter(pl.col("source") == "episodes", pl.col("column").is_in(list(letters)))
     assert named.height > 10
     for entry in named.iter_rows(named=True):
-        assert entry["reason"].endswith(f" (cell Episodes!{letters[entry['column']]}{entry['row']})"), entry
+        assert entry["reason"].endswith(f" (cell Episodes!{letters[entry['column']]}{entry['row']})"), str(entry)
     assessed = from_xlsx.filter(pl.col("source") == "assessments", pl.col("column").is_not_null())
     assert assessed.height > 0
     for entry in assessed.iter_rows(named=True):

@@ -90,7 +90,7 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
         sheet = book.sheet(name, date_columns(what))
         noted = _SHEETS.get()
         if noted is not None:
-            noted[what] = (name, [n.strip().lower() for n in sheet.names])
+            noted[what] = (name, [tidy(n) for n in sheet.names])
         copy = scratch / "sheet.csv"
         records, malformed = _copy(sheet, copy)
     except WorkbookError as error:
@@ -108,14 +108,14 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
 
 def _copy(sheet: Sheet, copy: Path) -> tuple[int, list[Malformed]]:
     width = len(sheet.names)
-    tidy = [n.strip().lower() for n in sheet.names]
+    names = [tidy(n) for n in sheet.names]
     records, malformed = 0, []
     with open(copy, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([ROW, *sheet.names])
         for number, cells in sheet.rows:
             records += 1
-            problems = _problems(sheet.name, number, cells, tidy, width)
+            problems = _problems(sheet.name, number, cells, names, width)
             if problems:
                 first = problems[0]
                 malformed.append(Malformed(number, number, first[2], "; ".join(p[1] for p in problems),

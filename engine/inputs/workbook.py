@@ -122,7 +122,7 @@ class Workbook:
         blank = [cell_name(name, i + 1, number) for i, n in enumerate(names) if not n.strip()]
         if blank:
             raise WorkbookError(f"sheet {name!r}: the header (row {number}) has no name in {', '.join(blank)}")
-        tidy = [n.strip().lower() for n in names]
+        tidy = [n.replace("\ufeff", "").strip().lower() for n in names]
         repeated = [n for i, n in enumerate(tidy) if n in tidy[:i]]
         if repeated:
             cells_of = [", ".join(cell_name(name, i + 1, number) for i, t in enumerate(tidy) if t == n)
