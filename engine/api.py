@@ -27,6 +27,7 @@ from .ledger.issue import write as write_issue
 from .manager import Plugins, make_plugins
 from .outfolder import Staged, seal, staged
 from .outmanifest import relist
+from .pdf import check as check_pdf
 from .periods import Month
 from .pipeline import Inputs, Progress, RunResult, run
 from .render import make_environment, render, template_dirs, to_json
@@ -36,6 +37,7 @@ from .ruleset import Ruleset
 from .ruleset.load import load_ruleset
 from .ruleset.overflow import named_overflow
 from .schedule.writing import WrittenSchedule, write_schedule
+from .statement.workbook import rows_limit
 from .statement.writing import IssuedOutputs, Written, write_outputs
 from .synth.episodes import spec_for, write_synthetic
 from .synth.submissions import submissions
@@ -71,9 +73,11 @@ def _months(period: str, from_period: str | None, *rulesets: Ruleset) -> tuple[M
 
 def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: str, out: Path,
                   from_period: str | None = None, templates: Path | None = None, command: list[str] | None = None,
-                  progress: Progress | None = None, ledger: Request | None = None) -> tuple[RunResult, Written]:
+                  progress: Progress | None = None, ledger: Request | None = None,
+                  pdf: bool = True) -> tuple[RunResult, Written]:
     """Price ``inputs`` for the month ``period`` (``YYYY-MM``), the year to date from
-    ``from_period``, and write the statements and the run's other outputs to ``out``.
+    ``from_period``, and write the statements (with ``pdf``, each also as a PDF, whose system
+    libraries are checked first) and the run's other outputs to ``out``.
 
     ``out`` is checked (a folder, writable, space to spare, empty or an earlier run's) before
     anything is priced, and its files are written into a staging folder moved into place when
@@ -82,6 +86,9 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     made adjustments, all written into the ledger in one transaction, inside which the outputs are
     staged (a failure to write them issues nothing); they are moved into place once it commits."""
     month, first = _months(period, from_period, ruleset)
+    rows_limit()  # a bad setting is told before any work
+    if pdf:
+        check_pdf()
     read = [*read_by(ruleset, inputs, templates), ("the ledger", ledger.ledger if ledger else None)]
     with staged(Path(out), "run", read) as folder:
         plan = plan_issue(Store(ledger.ledger), ruleset, month, ledger) if ledger else None
@@ -92,7 +99,7 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
         def write(issued: IssuedOutputs | None) -> Written:
             if progress:
                 progress("write")
-            return write_outputs(result, folder.path, command or [], templates, issued)
+            return write_outputs(result, folder.path, command or [], templates, issued, pdf)
 
         written = _issue(plan, result, progress, write, folder) if plan else write(None)
     return result, _placed(written, folder)
@@ -211,9 +218,13 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
 
     Written as one unit (``outfolder``): with every area, ``out`` itself; with one, ``out/<area>/``.
     Each area's folder has a ``manifest.json`` of its own, so one area run again leaves ``out``
-    verifying."""
+    verifying. With ``pdf``, each statement and schedule is also a PDF (the system libraries it
+    needs checked first)."""
     if area is not None and area.strip().lower() not in AREAS:
         raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
+    rows_limit()
+    if pdf:
+        check_pdf()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {str(out)!r} is a file, not a folder; name a folder for the outputs")
@@ -254,13 +265,13 @@ def demo_area(out: Path, area: str, plugins: Plugins, people: int, seed: int, pr
         aside, final = out / f".statements-{month.label}", out / "statements" / month.label
         token = STAGED.set((*STAGED.get(), (aside, final)))
         try:
-            _demo_run(area, ruleset, plugins, data, submitted[month], month, first, aside, store, progress)
+            _demo_run(area, ruleset, plugins, data, submitted[month], month, first, aside, store, progress, pdf)
         finally:
             STAGED.reset(token)
         earlier.append((aside, final))
     episodes = submitted.get(period, data.episodes)
     result, written, command = _demo_run(area, ruleset, plugins, data, episodes, period, first, out / "statements", store,
-                                         progress)
+                                         progress, pdf)
     for aside, final in earlier:
         os.rename(aside, final)
     schedule = write_schedule(ruleset, plugins, out / "schedule", pdf=pdf)
@@ -298,7 +309,8 @@ def _fresh_ledger(path: Path) -> Path:
 
 
 def _demo_run(area: str, ruleset: Ruleset, plugins: Plugins, data: Synthetic, episodes: Path, month: Month, first: Month,
-              out: Path, ledger: Path | None, progress: Progress | None) -> tuple[RunResult, Written, list[str]]:
+              out: Path, ledger: Path | None, progress: Progress | None,
+              pdf: bool = True) -> tuple[RunResult, Written, list[str]]:
     """One month's run of the demo (issued into ``ledger`` on the 15th of the month after, if
     given), and its command line."""
     issued_on = month.stop + dt.timedelta(days=14)
@@ -308,10 +320,12 @@ def _demo_run(area: str, ruleset: Ruleset, plugins: Plugins, data: Synthetic, ep
                "--period", month.label, "--from", first.label, "--out", str(shown(out))]
     if ledger:
         command += ["--ledger", str(shown(ledger)), "--issued-on", issued_on.isoformat()]
+    if not pdf:
+        command.append("--no-pdf")
     request = Request(str(ledger), issued_on=issued_on) if ledger else None
     inputs = Inputs(episodes, data.assessments, data.tables, own_columns=True)  # synthetic: in its own columns
     result, written = run_statement(ruleset, plugins, inputs, month.label, out, first.label, command=command,
-                                    progress=progress, ledger=request)
+                                    progress=progress, ledger=request, pdf=pdf)
     return result, written, command
 
 
@@ -334,7 +348,9 @@ def _index_entry(out: Path, d: Demo) -> dict:
         "lines": sum(s["totals"]["lines"] for s in statements),
         "expected": d.schedule.document["expected"]["total"],
         "statements": [{"id": s["id"], "payable": s["totals"]["payable"],
-                        "files": [link(d.written.out_dir / f"statement-{s['id']}{suffix}") for suffix in (".html", ".md", ".json")]}
+                        "files": [link(d.written.out_dir / f"statement-{s['id']}{suffix}")
+                                  for suffix in (".html", ".md", ".json", ".pdf")
+                                  if d.written.out_dir / f"statement-{s['id']}{suffix}" in d.written.files]}
                        for s in statements],
         "schedule": [link(f) for f in d.schedule.files],
         "outputs": [link(f) for f in d.written.files if not f.name.startswith("statement-")],

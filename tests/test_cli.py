@@ -36,7 +36,8 @@ def test_run_writes_the_statement_and_prints_the_headline(files):
     assert "RT2-01W-2025-06: payable £1,722.00, held £0.00, suspended £123.00 not payable (2 lines)" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "exceptions.csv", "lines.csv", "manifest.json", "statement-RT2-01W-2025-06.html",
-        "statement-RT2-01W-2025-06.json", "statement-RT2-01W-2025-06.md"]
+        "statement-RT2-01W-2025-06.json", "statement-RT2-01W-2025-06.md", "statement-RT2-01W-2025-06.pdf",
+        "statements.xlsx"]
     lines = pl.read_csv(out / "lines.csv", infer_schema=False)
     assert lines.select("amount", "status").rows() == [("1722.00", "payable"), ("0.00", "suspended")]
     manifest = json.loads((out / "manifest.json").read_text())

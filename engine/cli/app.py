@@ -110,6 +110,8 @@ RULES_ENGINE = click.option("--rules-engine", "evaluator", type=click.Choice(["p
                             show_default=True, help="polars: every rule columnar (Polars expressions and joins over each person's "
                             "history), a sample of people cross-checked in durable-rules; durable: every rule through "
                             "durable-rules.")
+NO_PDF = click.option("--no-pdf", is_flag=True, help="Write no PDF (it needs Pango and a font); every other output "
+                      "the same.")
 TEMPLATES = click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                          help="Folder of templates overriding the built-in ones by name.")
 

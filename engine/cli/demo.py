@@ -11,7 +11,7 @@ from ..csvout import read_csv
 from ..progress import StageProgress
 from ..report import run_report
 from ..statement.writing import Written
-from .app import replace_out
+from .app import NO_PDF, replace_out
 
 
 @click.command("demo")
@@ -22,10 +22,11 @@ from .app import replace_out
               help="Synthetic people in each area.")
 @click.option("--area", type=click.Choice(api.AREAS, case_sensitive=False),
               help="Run one example area (default: all five, with an index page).")
-def demo_command(out: Path, people: int, area: str | None) -> None:
+@NO_PDF
+def demo_command(out: Path, people: int, area: str | None, no_pdf: bool) -> None:
     """Synthesise data shaped for each example area and run its statements and schedule."""
     with StageProgress() as progress:
-        ran = api.demo(out, people, area=area, progress=progress)
+        ran = api.demo(out, people, area=area, progress=progress, pdf=not no_pdf)
     for one in ran.areas:
         click.echo(demo_report(one))
     if ran.index:

@@ -12,7 +12,7 @@ from ..ledger.store import describe
 from ..pipeline import Inputs
 from ..progress import StageProgress
 from ..report import run_report
-from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app, replace_out
+from .app import NO_PDF, TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, input_files, pass_app, replace_out
 
 
 @click.command("run", cls=TablesCommand)
@@ -24,6 +24,7 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
 @replace_out
 @TEMPLATES
+@NO_PDF
 @RULES_ENGINE
 @click.option("--ledger", metavar="LEDGER", help="Issue the month into this ledger: a file (SQLite, made on the first "
               "issue) or a postgresql:// URL. Earlier months it holds are recomputed and adjusted.")
@@ -38,7 +39,7 @@ from .app import TablesCommand, FROM, PERIOD, RULES_ENGINE, TEMPLATES, App, inpu
               "with the year's reconciliation.")
 @pass_app
 def run_command(app: App, ruleset, episodes, assessments, tables, encoding, columns, period, from_period, out,
-                templates, evaluator, ledger, submission, issued_on, reissue, reason, final) -> None:
+                templates, no_pdf, evaluator, ledger, submission, issued_on, reissue, reason, final) -> None:
     """Price EPISODES under RULESET for a month and write the statements; with --ledger, issue
     the month, with its prior-period adjustments."""
     if not ledger and (reissue or reason or final or issued_on or submission != "flex"):
@@ -51,7 +52,7 @@ def run_command(app: App, ruleset, episodes, assessments, tables, encoding, colu
                         ("--templates", templates),
                         ("--rules-engine", evaluator if evaluator != "polars" else None)):
         command += [flag, str(value)] if value else []
-    command += ["--out", str(out)]
+    command += ["--out", str(out), *(["--no-pdf"] if no_pdf else [])]
     request = None
     if ledger:
         request = Request(ledger, submission, issued_on.date() if issued_on else None, reissue, reason, final)
@@ -61,5 +62,5 @@ def run_command(app: App, ruleset, episodes, assessments, tables, encoding, colu
     inputs = Inputs(episodes, assessments, tables, evaluator, encoding, columns)
     with StageProgress() as progress:
         result, written = api.run_statement(loaded, app.plugins, inputs, period, out, from_period, templates, command,
-                                            progress, request)
+                                            progress, request, pdf=not no_pdf)
     click.echo(run_report(result, written))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fileio import atomic_write, atomic_write_with, shown
+from ..fileio import atomic_write, shown
 from ..outfolder import seal, staged
+from ..pdf import check as check_pdf, write_pdf
 from ..render import make_environment, render, template_dirs, to_json
 from .document import build_schedule
 
@@ -19,7 +20,10 @@ class WrittenSchedule:
 
 
 def write_schedule(ruleset, plugins, out_dir: Path, templates: Path | None = None, pdf: bool = True) -> WrittenSchedule:
-    """The schedule's files and ``manifest.json`` into ``out_dir``, written as one unit (``outfolder``)."""
+    """The schedule's files and ``manifest.json`` into ``out_dir``, written as one unit (``outfolder``);
+    with ``pdf``, the PDF's system libraries are checked before anything is written."""
+    if pdf:
+        check_pdf()
     read = [("the ruleset", ruleset.path), ("the ruleset's folder", ruleset.path.parent), ("--templates", templates)]
     with staged(Path(out_dir), "schedule", read) as folder:
         env = make_environment(template_dirs(ruleset.path, templates))
@@ -32,19 +36,11 @@ def write_schedule(ruleset, plugins, out_dir: Path, templates: Path | None = Non
             atomic_write(stem.with_suffix(suffix), text)
             files.append(stem.with_suffix(suffix))
         if pdf:
-            files.append(_pdf(html, stem.with_suffix(".pdf")))
+            write_pdf(html, stem.with_suffix(".pdf"))
+            files.append(stem.with_suffix(".pdf"))
         seal(folder.path, {"kind": "schedule", "ruleset": {"path": str(shown(ruleset.path)), "sha256": ruleset.sha256}})
     return WrittenSchedule(document, [folder.shown_as / f.name for f in files])
 
 
 def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "area"
-
-
-def _pdf(html: str, path: Path) -> Path:
-    # WeasyPrint lays out the same HTML for print: no network (the document carries its styles).
-    # Imported here because it is slow to import and only the PDF needs it.
-    from weasyprint import HTML
-
-    atomic_write_with(path, lambda tmp: HTML(string=html, base_url=None).write_pdf(tmp))
-    return path

@@ -1,9 +1,10 @@
 """Write a run's files: lines.csv, exceptions.csv, a statement per provider x commissioner (HTML,
-Markdown, JSON) and manifest.json. The same inputs give byte-identical files: nothing here
+Markdown, JSON and PDF), statements.xlsx and manifest.json. The same inputs give byte-identical files: nothing here
 depends on the clock, the machine or the order plugins answered in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from ..money import micros_text_expr, pence_text_expr
 from ..pipeline import RunResult
 from ..frozen import freeze
 from ..render import make_environment, render, template_dirs, to_json
+from ..pdf import write_pdf
 from .document import build_statements, is_money
+from .workbook import write_workbook
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class IssuedOutputs:
 
 
 def write_outputs(result: RunResult, out_dir: Path, command: list[str], templates: Path | None = None,
-                  issued: IssuedOutputs | None = None) -> Written:
+                  issued: IssuedOutputs | None = None, pdf: bool = True) -> Written:
     out_dir = Path(out_dir)
     env = make_environment(template_dirs(result.ruleset.path, templates))
     manifest = manifest_of(result, command)
@@ -81,12 +84,17 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
         stem = out_dir / f"statement-{statement['id']}"
         data = to_json(statement)  # fixed before any template runs; templates see a frozen copy
         view = freeze(statement)
+        html = render(env, "statement.html.j2", s=view)
         for suffix, text in (
-            (".html", render(env, "statement.html.j2", s=view)),
+            (".html", html),
             (".md", render(env, "statement.md.j2", s=view)),
             (".json", data),
         ):
             digests[stem.with_suffix(suffix).name] = atomic_write(stem.with_suffix(suffix), text)
+        if pdf:
+            digests[stem.with_suffix(".pdf").name] = write_pdf(html, stem.with_suffix(".pdf"))
+    digests["statements.xlsx"] = write_workbook(out_dir / "statements.xlsx", statements,
+                                                workbook_tables(result, issued), workbook_date(result, issued))
     files = [out_dir / name for name in digests]
     full = {**manifest, "summary": result.summary, "outputs": digests}
     atomic_write(out_dir / "manifest.json", to_json(full))
@@ -98,6 +106,21 @@ def write_outputs(result: RunResult, out_dir: Path, command: list[str], template
 LINE_NUMBERS = ("unit_price", "option_price", "share", "value", "amount")
 ADJUSTMENT_MONEY = ("was", "now", "amount")
 PERCENT_COLUMNS = ("share", "rate", "completeness", "floor", "target", "weight", "achievement")
+
+
+def workbook_tables(result: RunResult, issued: IssuedOutputs | None) -> list[tuple[str, str, pl.DataFrame]]:
+    """The rows statements.xlsx holds beside the statements: each CSV's, columns in its order."""
+    tables = [("Lines", "lines.csv", result.lines), ("Exceptions", "exceptions.csv", result.exceptions)]
+    if issued:
+        columns = adjustments_for_csv(issued.adjustments).columns
+        tables.append(("Adjustments", "adjustments.csv", issued.adjustments.select(columns)))
+    return tables
+
+
+def workbook_date(result: RunResult, issued: IssuedOutputs | None) -> dt.date:
+    """The date statements.xlsx says it was made, from the run rather than the clock: the date of
+    issue, or (a run not issued) the statement month's last day."""
+    return dt.date.fromisoformat(str(issued.about["issued_on"])) if issued else result.period.last_day
 
 
 def lines_for_csv(lines: pl.DataFrame) -> pl.DataFrame:

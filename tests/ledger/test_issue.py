@@ -57,7 +57,8 @@ class Cycle:
             reviews.write_text(csv_text(ASSESSMENTS_HEADER, assessments))
         out = self.folder / f"out-{period}-{issued_on}"
         _, written = api.run_statement(self.ruleset, self.plugins, Inputs(episodes, reviews), period, out,
-                                       ledger=Request(self.ledger, issued_on=dt.date.fromisoformat(issued_on), **request))
+                                       ledger=Request(self.ledger, issued_on=dt.date.fromisoformat(issued_on), **request),
+                                       pdf=False)  # the money is the question here, not its PDF
         self.out = out
         (statement,) = [s for s in written.statements if s["id"] == f"RT2-01W-{period}"]
         return statement
