@@ -14,14 +14,18 @@ from collections.abc import Callable, Mapping
 
 from ..errors import LocalpayError, Problem
 from ..ruleset.messages import describe_found
-from .columns import KEYED, ColumnMap, Source, tidy
+from .columns import KEYED, ColumnMap, Source
 from .csvfile import codec_of
+from .headers import tidy
 from .presets import PRESETS, preset
 from .reading import TableOptions
 
 RESERVED = ("columns", "encoding", "sheet")
 MAP_KEYS = ("preset", "latest")
 SOURCE_WORDS = "a column header, a list of headers (the first present) or {value: TEXT}"
+ROW_NAME = "row"  # the column localpay numbers a file's rows in, which no file column may take
+ROW_WORDS = ("the header {header!r} cannot be mapped: localpay numbers each file's rows in a column named row "
+             "(any case), so a file's own column of that name is refused; rename it in the file")
 
 Locate = Callable[[tuple, str], Problem]
 
@@ -86,7 +90,8 @@ def parse_columns(table: str, data: object, fields: tuple[str, ...], at: tuple,
             mapped.update(base.fields)
             latest = base.latest
             origin = f"the {name} preset, {origin}"
-    if "latest" in data:
+    given = "latest" in data
+    if given:
         latest, found = _latest(table, data["latest"], at + ("latest",), problem)
         problems += found
     for field, value in data.items():
@@ -103,11 +108,15 @@ def parse_columns(table: str, data: object, fields: tuple[str, ...], at: tuple,
         if source is None:
             problems.append(problem(key, f"expected {SOURCE_WORDS}, found {describe_found(value)}"))
             continue
+        clash = next((c for c in source.columns if tidy(c) == ROW_NAME), None)
+        if clash is not None:
+            problems.append(problem(key, ROW_WORDS.format(header=clash)))
+            continue
         mapped[str(field)] = source
     problems += _shared_sources(mapped, data, at, problem)
     if problems:
         return None, problems
-    return ColumnMap(tuple(mapped.items()), latest, origin), []
+    return ColumnMap(tuple(mapped.items()), latest, origin, given), []
 
 
 def _latest(table: str, value: object, at: tuple, problem: Locate) -> tuple[str | None, list[Problem]]:
@@ -117,6 +126,8 @@ def _latest(table: str, value: object, at: tuple, problem: Locate) -> tuple[str 
     if not isinstance(value, str) or not value.strip():
         return None, [problem(at, f"expected the header of the column whose latest value is used (e.g. UniqMonthID), "
                                   f"found {describe_found(value)}")]
+    if tidy(value) == ROW_NAME:
+        return None, [problem(at, ROW_WORDS.format(header=value.strip()))]
     return value.strip(), []
 
 

@@ -6,7 +6,9 @@ A mapping (the ruleset's ``inputs: {<table>: {columns: ...}}``, a preset shipped
 localpay's own name. Headers are matched trimmed and case-insensitively, as every header is read.
 ``latest: <column>`` keeps, of the rows that share an id, only those of the latest value of that
 column (an extract with one row per submission month); each earlier row is set aside with its own
-exception entry, never dropped unseen.
+exception entry, never dropped unseen. A ``latest`` column the ruleset names must be in the file,
+as any mapped column; a preset's own (``UniqMonthID``) is used when the file has it. ``row`` is
+localpay's own column (each row's number), never a file's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
+from .headers import tidy
 
 KEYED = {"episodes": "episode_id"}  # the tables whose rows have an id, which ``latest`` needs
 
@@ -44,9 +47,10 @@ class ColumnMap:
     fields: tuple[tuple[str, Source], ...]
     latest: str | None = None
     origin: str = ""
+    latest_given: bool = False  # ``latest`` named in the ruleset: a file without it is refused
 
     def with_origin(self, origin: str) -> ColumnMap:
-        return ColumnMap(self.fields, self.latest, origin)
+        return ColumnMap(self.fields, self.latest, origin, self.latest_given)
 
     def describe(self) -> list[str]:
         """Each mapped field in words, one a line."""
@@ -54,10 +58,6 @@ class ColumnMap:
         if self.latest:
             said.append(f"of the rows of one id, only those of the latest {self.latest} are used")
         return said
-
-
-def tidy(header: str) -> str:
-    return header.replace("\ufeff", "").strip().lower()
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,10 @@ class Mapped:
 
 
 def apply(mapping: ColumnMap, lazy: pl.LazyFrame, names: list[str], written: list[str], path, what: str) -> Mapped:
-    """The file's columns renamed to the fields they hold. ``names`` are the tidy headers of
-    ``lazy``, ``written`` the same headers as the file writes them. A mapped column the file lacks,
-    or a file that also holds a column of the field's own name, is an ``InputError``."""
+    """The file's columns renamed to the fields they hold. ``names`` are the tidy headers of the
+    file's own columns in ``lazy`` (beside which ``lazy`` has the row number, ``row``, kept as it
+    is), ``written`` the same headers as the file writes them. A mapped column the file lacks, or
+    a file that also holds a column of the field's own name, is an ``InputError``."""
     as_written = dict(zip(names, written))
     renames: dict[str, str] = {}
     constants: dict[str, str] = {}
@@ -85,7 +86,7 @@ def apply(mapping: ColumnMap, lazy: pl.LazyFrame, names: list[str], written: lis
         if found is None:
             raise InputError(
                 f"{what} file {str(path)!r} has no column {source.describe()} for {name} "
-                f"(found: {', '.join(w for n, w in zip(names, written) if n != 'row') or 'none'}); "
+                f"(found: {', '.join(written) or 'none'}); "
                 f"the mapping is {mapping.origin}")
         if found in renames:
             raise InputError(f"{what} file {str(path)!r}: the column {as_written[found]} is mapped to both "
@@ -105,17 +106,27 @@ def apply(mapping: ColumnMap, lazy: pl.LazyFrame, names: list[str], written: lis
     # columns not mapped keep their names, unless a mapped one takes the name
     taken = set(renames.values()) | set(constants)
     kept = [n for n in names if n in renames or n not in taken]
-    lazy = lazy.select(*(pl.col(n).alias(renames.get(n, n)) for n in kept),
+    lazy = lazy.select("row", *(pl.col(n).alias(renames.get(n, n)) for n in kept),
                        *(pl.lit(v, pl.String).alias(n) for n, v in constants.items()))
-    fields = [renames.get(n, n) for n in kept if n != "row"] + list(constants)
+    fields = [renames.get(n, n) for n in kept] + list(constants)
     headers = {name: as_written[found] for found, name in renames.items()}
     return Mapped(lazy, fields, headers)
+
+
+def require_latest(mapping: ColumnMap, names: list[str], written: list[str], path, what: str) -> None:
+    """A ``latest`` column the ruleset names is one the file must have, as any mapped column; a
+    preset's own (``UniqMonthID``) is used when the file has it and quietly skipped when not."""
+    if mapping.latest and mapping.latest_given and tidy(mapping.latest) not in names:
+        raise InputError(
+            f"{what} file {str(path)!r} has no column {mapping.latest} for latest "
+            f"(found: {', '.join(written) or 'none'}); the mapping is {mapping.origin}")
 
 
 def latest_rows(mapping: ColumnMap, lazy: pl.LazyFrame, names: list[str], what: str,
                 headers: dict[str, str]) -> pl.DataFrame | None:
     """The rows an extract's later submission replaces, as exception entries (``superseded_row``,
-    action ``superseded``); None when the mapping names no ``latest`` column or the file lacks it.
+    action ``superseded``); None when the mapping names no ``latest`` column or the file lacks it
+    (``require_latest`` refuses that first when the ruleset named the column).
     The column's values are compared as whole numbers (an MHSDS ``UniqMonthID``); a row whose
     value is blank or not a whole number is kept and replaces no other."""
     key = KEYED.get(what)
@@ -131,7 +142,8 @@ def latest_rows(mapping: ColumnMap, lazy: pl.LazyFrame, names: list[str], what: 
         pl.col(key).is_not_null() & pl.col("_number").is_not_null() & (pl.col("_number") < pl.col("_latest"))
     ).collect(engine="streaming")
     if found.is_empty():
-        return found.select(**{c: pl.lit(None) for c in EXCEPTION_COLUMNS}).cast(EXCEPTION_COLUMNS)  # type: ignore[arg-type]
+        # a frame of literals only would be one row (Polars broadcasts them), never an empty one
+        return pl.DataFrame(schema=EXCEPTION_COLUMNS)
     # the row used: the first row of the latest value for each id set aside
     used = lazy.select("row", key, month.alias("_number"), latest.alias("_latest")).filter(
         pl.col(key).is_in(found[key].unique().implode()) & (pl.col("_number") == pl.col("_latest"))

@@ -18,8 +18,9 @@ from ..clusters import CLUSTERS
 from ..errors import InputError
 from ..lines import EXCEPTION_COLUMNS
 from .checks import RowCheck, run_checks
-from .columns import apply, latest_rows
+from .columns import apply, latest_rows, require_latest
 from .csvfile import layout
+from .headers import as_written, tidy
 from .records import ROW, Malformed
 from .reading import entries, hand_over, note_headers, options
 from .sheetfile import workbook_layout
@@ -76,6 +77,7 @@ def opened(path: Path, what: str) -> Iterator[Table]:
         raise InputError(f"{what} file {str(path)!r} does not exist")
     if refused(path):
         raise InputError(f"{what} file {str(path)!r} {refused(path)}")
+    _fits_options(path, what)
     with tempfile.TemporaryDirectory(prefix="localpay-input-") as scratch:
         try:
             if path.suffix.lower() in PARQUET:
@@ -87,17 +89,21 @@ def opened(path: Path, what: str) -> Iterator[Table]:
                          else layout(path, what, options().table(what).encoding or options().encoding, Path(scratch)))
                 lazy = pl.scan_csv(found.path, infer_schema=False, encoding="utf8")
                 records, malformed, numbered = found.records, found.malformed, found.numbered
-                written = [name.strip().lower() for name in found.header]
-                shown = [name.replace("\ufeff", "").strip() for name in found.header]
+                written = [tidy(name) for name in found.header]
+                shown = [as_written(name) for name in found.header]
             columns = lazy.collect_schema().names()
         except (pl.exceptions.PolarsError, OSError) as error:
             raise _unreadable(path, what, error) from None
         if numbered:
             columns = [c for c in columns if c != ROW]
-        names = [name.replace("\ufeff", "").strip().lower() for name in columns]
+        names = [tidy(name) for name in columns]
         repeated = sorted({n for n in (written or names) if (written or names).count(n) > 1})
         if repeated:
             raise InputError(f"{what} file {str(path)!r} has repeated columns: {', '.join(repeated)}")
+        if "row" in names:  # localpay's own row number, which every entry of the exceptions report quotes
+            header = shown[names.index("row")] if len(shown) == len(names) else "row"
+            raise InputError(f"{what} file {str(path)!r} has a column {header!r}: localpay numbers the rows of a "
+                             "file in a column named row (any case), which this one would hide; rename it in the file")
         # one lazy pass: text, trimmed, blanks as null (reading then cleaning would hold two copies)
         text = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
         cleaned = [pl.when(t == "").then(None).otherwise(t).alias(n) for t, n in zip(text, names)]
@@ -115,7 +121,8 @@ def mapped(table: Table, path: Path, what: str) -> Table:
     if mapping is None:
         return table
     written = list(table.headers) if len(table.headers) == len(table.names) else table.names
-    done = apply(mapping, table.lazy, ["row", *table.names], ["row", *written], path, what)
+    require_latest(mapping, table.names, written, path, what)
+    done = apply(mapping, table.lazy, table.names, written, path, what)
     note_headers(what, done.headers)
     lazy, set_aside = done.lazy, None
     if mapping.latest:
@@ -124,6 +131,22 @@ def mapped(table: Table, path: Path, what: str) -> Table:
         if set_aside is not None and set_aside.height:
             lazy = lazy.filter(~pl.col("row").is_in(set_aside["row"].implode()))
     return Table(lazy, done.names, table.records, table.malformed, set_aside)
+
+
+def _fits_options(path: Path, what: str) -> None:
+    """A ruleset's ``encoding:`` is for a CSV file and ``sheet:`` for a workbook; given for a file
+    of another kind it would do nothing, and the ruleset cannot know the file's kind before the run."""
+    given = options().table(what)
+    kind = ("an .xlsx workbook, which holds its own text encoding" if is_workbook(path)
+            else "a Parquet file, which holds its own text encoding" if path.suffix.lower() in PARQUET else None)
+    if given.encoding is not None and kind is not None:
+        raise InputError(f"{what} file {str(path)!r} is {kind}, but the ruleset's inputs: {{{what}: {{encoding: "
+                         f"{given.encoding}}}}} names one; encoding: is for a CSV file: remove it, or give the file as CSV")
+    if given.sheet is not None and not is_workbook(path):
+        shown = "a Parquet file" if path.suffix.lower() in PARQUET else "a CSV file"
+        raise InputError(f"{what} file {str(path)!r} is {shown}, which has no sheets, but the ruleset's inputs: "
+                         f"{{{what}: {{sheet: {given.sheet}}}}} names one; sheet: is for an .xlsx workbook: remove it, "
+                         "or give the workbook")
 
 
 def check_count(table: Table, produced: int, path: Path, what: str) -> None:
