@@ -404,10 +404,10 @@ def test_a_bad_price_cell_is_named_with_its_sheet_and_cell(tmp_path):
     workbook(tmp_path / "prices.xlsx", {"2025-26": PRICES[:2] + [["2025-04-01", 11, -9.85]]})
     with pytest.raises(RulesetError) as error:
         load_ruleset(price_ruleset(tmp_path, "{file: prices.xlsx}"))
-    assert "prices.xlsx, sheet 2025-26, cell C3, line 3" in str(error.value)
+    assert "prices.xlsx, cell '2025-26'!C3, line 3" in str(error.value)
     assert "expected a number at least 0" in str(error.value) and "-9.85" in str(error.value)
     workbook(tmp_path / "prices.xlsx", {"2025-26": PRICES[:2] + [["2025-04-01", 11, Error("#REF!")]]})
-    with pytest.raises(RulesetError, match="line 3: sheet 2025-26, cell C3: holds the error #REF!"):
+    with pytest.raises(RulesetError, match="line 3: cell '2025-26'!C3: holds the error #REF!"):
         load_ruleset(price_ruleset(tmp_path, "{file: prices.xlsx}"))
     (tmp_path / "fake.xlsx").write_text("effective_from,cluster,price\n")
     with pytest.raises(RulesetError, match="the table file is not an .xlsx workbook"):

@@ -22,16 +22,21 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import InputError
 from .csvfile import Layout
-from .columns import tidy
+from .headers import as_written, tidy
 from .reading import options
 from .records import ROW, Malformed
-from .workbook import Cell, Sheet, WorkbookError, cell_name, choose, open_workbook
+from .workbook import Cell, Sheet, WorkbookError, cell_name, choose, open_workbook, sheet_ref
 
 # the columns localpay reads as dates, where a whole number is an Excel serial date
 DATE_COLUMNS = {
     "episodes": ("start_date", "end_date"),
     "assessments": ("assessment_date",),
     "budgets": ("start_date", "end_date", "last_review"),
+}
+# the columns localpay reads as months (YYYY-MM), where a date cell on the first of a month is that month
+MONTH_COLUMNS = {
+    "returns": ("period",),
+    "population": ("period",),
 }
 
 
@@ -58,7 +63,7 @@ def name_cells(exceptions: pl.DataFrame, sheets: dict[str, tuple[str, list[str]]
         # the column as localpay names it, or as the file's header does (``columns.as_headed``)
         letter = pl.col("column").str.strip_chars().str.to_lowercase().replace_strict(
             letters, default=None, return_dtype=pl.String)
-        ref = pl.concat_str(pl.lit(f" (cell {cell_name(sheet, 1, 1).split('!')[0]}!"), letter,
+        ref = pl.concat_str(pl.lit(f" (cell {sheet_ref(sheet)}!"), letter,
                             pl.col("row").cast(pl.String), pl.lit(")"))
         named = ((pl.col("source") == what) & letter.is_not_null() & pl.col("row").is_not_null()
                  & ~pl.col("reason").fill_null("").str.starts_with("cell "))
@@ -71,8 +76,17 @@ def date_columns(what: str) -> frozenset[str]:
     """The columns of the table ``what`` read as dates, by their tidy header: its own, those the
     reading's options add (a ruleset's declared date columns), and each header a column mapping
     reads one of them from."""
+    return _headers(what, DATE_COLUMNS.get(what, ()) + options().table(what).dates)
+
+
+def month_columns(what: str) -> frozenset[str]:
+    """The columns of the table ``what`` read as months, by their tidy header, mapped ones too."""
+    return _headers(what, MONTH_COLUMNS.get(what, ()))
+
+
+def _headers(what: str, fields: tuple[str, ...]) -> frozenset[str]:
+    """``fields`` and each header the table's column mapping reads one of them from, tidy."""
     table = options().table(what)
-    fields = DATE_COLUMNS.get(what, ()) + table.dates
     mapped = dict(table.columns.fields) if table.columns else {}
     headers = [tidy(header) for field in fields if field in mapped for header in mapped[field].columns]
     return frozenset(fields + tuple(headers))
@@ -87,7 +101,7 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
         raise InputError(f"{shown} {error}") from None
     try:
         name = choose(book.names, options().table(what).sheet, what, f"inputs: {{{what}: {{sheet: NAME}}}} in the ruleset")
-        sheet = book.sheet(name, date_columns(what))
+        sheet = book.sheet(name, date_columns(what), month_columns(what))
         noted = _SHEETS.get()
         if noted is not None:
             noted[what] = (name, [tidy(n) for n in sheet.names])
@@ -108,7 +122,7 @@ def workbook_layout(path: Path, what: str, scratch: Path) -> Layout:
 
 def _copy(sheet: Sheet, copy: Path) -> tuple[int, list[Malformed]]:
     width = len(sheet.names)
-    names = [tidy(n) for n in sheet.names]
+    names = [as_written(n) for n in sheet.names]  # a bad cell's column as the file's header names it
     records, malformed = 0, []
     with open(copy, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -126,13 +140,14 @@ def _copy(sheet: Sheet, copy: Path) -> tuple[int, list[Malformed]]:
     return records, malformed
 
 
-def _problems(sheet: str, row: int, cells: list[Cell], tidy: list[str], width: int) -> list[tuple[str | None, str, str]]:
-    """(column, what is wrong, the value quoted) for each cell of the row that cannot be read."""
+def _problems(sheet: str, row: int, cells: list[Cell], names: list[str], width: int) -> list[tuple[str | None, str, str]]:
+    """(column, what is wrong, the value quoted) for each cell of the row that cannot be read;
+    the column is the header as the sheet writes it."""
     found: list[tuple[str | None, str, str]] = []
     for i, cell in enumerate(cells):
         where = cell_name(sheet, i + 1, row)
         if cell.problem:
-            column = tidy[i] if i < width else None
+            column = names[i] if i < width else None
             found.append((column, f"cell {where} ({column or 'no column'}) {cell.problem}", cell.problem.split()[-1]
                           if "error" in cell.problem else ""))
         elif i >= width and cell.text:

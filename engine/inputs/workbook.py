@@ -34,6 +34,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from ..errors import LocalpayError
 from .cells import EPOCH_1900, EPOCH_1904, serial_date, text_of
+from .headers import tidy
 
 WORKBOOKS = (".xlsx", ".xlsm")
 REFUSED = {".xls": "an Excel 97-2003 workbook (.xls)", ".xlsb": "an Excel binary workbook (.xlsb)",
@@ -56,6 +57,7 @@ class Cell:
     text: str
     problem: str | None = None
     number: bool = False
+    dated: bool = False  # a date-formatted cell (Excel stores a date)
 
 
 @dataclass
@@ -80,11 +82,21 @@ def refused(path: Path) -> str | None:
     return f"is {kind}, which localpay does not read; save it as .xlsx or CSV" if kind else None
 
 
-def cell_name(sheet: str, column: int, row: int) -> str:
-    """``Episodes!C14``; a sheet name that is not a plain word is quoted, as Excel writes it."""
+def sheet_ref(sheet: str) -> str:
+    """A sheet's name as a cell reference starts with it: ``Episodes``; a name that is not a
+    plain word quoted, as Excel writes it (``'Ep!sodes'``, ``'Tom''s'``)."""
     plain = sheet.replace("_", "a").isalnum()
-    shown = sheet if plain else "'" + sheet.replace("'", "''") + "'"
-    return f"{shown}!{get_column_letter(column)}{row}"
+    return sheet if plain else "'" + sheet.replace("'", "''") + "'"
+
+
+def cell_ref(column: int, row: int) -> str:
+    """A cell within its sheet: ``C14``."""
+    return f"{get_column_letter(column)}{row}"
+
+
+def cell_name(sheet: str, column: int, row: int) -> str:
+    """``Episodes!C14``, ``'Ep!sodes'!C14``: the sheet (``sheet_ref``) and the cell (``cell_ref``)."""
+    return f"{sheet_ref(sheet)}!{cell_ref(column, row)}"
 
 
 def max_unpacked() -> int:
@@ -107,9 +119,12 @@ class Workbook:
     book: Any
     names: list[str]
 
-    def sheet(self, name: str, dates: frozenset[str] = frozenset()) -> Sheet:
+    def sheet(self, name: str, dates: frozenset[str] = frozenset(), months: frozenset[str] = frozenset()) -> Sheet:
         """The sheet ``name``, its header read; a whole number in a column whose tidy name
-        (stripped, lower case) is in ``dates`` is read as an Excel serial date."""
+        (stripped, lower case) is in ``dates`` is read as an Excel serial date; a date cell on
+        the first of a month in a column in ``months`` is read as that month, ``YYYY-MM`` (what
+        Excel stores when ``2025-06`` is typed; any other date is left as the date, which a month
+        column refuses, quoting it)."""
         sheet = self.book[name]
         rows = _rows(self.book, sheet)
         for number, cells in rows:
@@ -122,16 +137,17 @@ class Workbook:
         blank = [cell_name(name, i + 1, number) for i, n in enumerate(names) if not n.strip()]
         if blank:
             raise WorkbookError(f"sheet {name!r}: the header (row {number}) has no name in {', '.join(blank)}")
-        tidy = [n.replace("\ufeff", "").strip().lower() for n in names]
-        repeated = [n for i, n in enumerate(tidy) if n in tidy[:i]]
+        tidied = [tidy(n) for n in names]
+        repeated = [n for i, n in enumerate(tidied) if n in tidied[:i]]
         if repeated:
-            cells_of = [", ".join(cell_name(name, i + 1, number) for i, t in enumerate(tidy) if t == n)
+            cells_of = [", ".join(cell_name(name, i + 1, number) for i, t in enumerate(tidied) if t == n)
                         for n in dict.fromkeys(repeated)]
             raise WorkbookError(f"sheet {name!r}: the header (row {number}) repeats column names: "
                                 + "; ".join(f"{n!r} in {c}" for n, c in zip(dict.fromkeys(repeated), cells_of)))
-        serial = {i for i, t in enumerate(tidy) if t in dates}
+        serial = {i for i, t in enumerate(tidied) if t in dates}
+        monthly = {i for i, t in enumerate(tidied) if t in months}
         epoch = EPOCH_1904 if self.book.epoch.year == 1904 else EPOCH_1900
-        return Sheet(name, names, number, ((n, _dated(c, serial, epoch)) for n, c in rows))
+        return Sheet(name, names, number, ((n, _monthly(_dated(c, serial, epoch), monthly)) for n, c in rows))
 
     def close(self) -> None:
         self.book.close()
@@ -247,7 +263,8 @@ def _cell(item: dict[str, Any], sheet: str, row: int) -> Cell:
     if kind == "uncached":
         return Cell("", "holds a formula with no saved result (open and save the workbook in Excel, "
                         "or paste it as values)")
-    return Cell(text_of(value), number=isinstance(value, (int, float)) and not isinstance(value, bool))
+    return Cell(text_of(value), number=isinstance(value, (int, float)) and not isinstance(value, bool),
+                dated=isinstance(value, dt.date))
 
 
 def _dated(cells: list[Cell], serial: set[int], epoch: dt.date) -> list[Cell]:
@@ -260,4 +277,15 @@ def _dated(cells: list[Cell], serial: set[int], epoch: dt.date) -> list[Cell]:
             found = serial_date(float(out[i].text), epoch)
             if found:
                 out[i] = Cell(found)
+    return out
+
+
+def _monthly(cells: list[Cell], months: set[int]) -> list[Cell]:
+    """The cells of a row, a date cell on the first of a month in a month column read as the month."""
+    if not months:
+        return cells
+    out = list(cells)
+    for i in months:
+        if i < len(out) and out[i].dated and len(out[i].text) == 10 and out[i].text.endswith("-01"):
+            out[i] = Cell(out[i].text[:7])
     return out

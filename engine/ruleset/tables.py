@@ -99,7 +99,7 @@ def _read_table(name: str, path: tuple, source: Source, base: Path, given: tuple
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            at = f"sheet {sheet_name}, cell {cell_name(sheet_name, width + 1, number)}: " if workbook else ""
+            at = f"cell {cell_name(sheet_name, width + 1, number)}: " if workbook else ""
             problems.append(Problem(str(file), number, "", f"{at}expected {width} columns, found {len(row)}"))
             continue
         *keys, cell = [c.strip() for c in row]
@@ -109,7 +109,7 @@ def _read_table(name: str, path: tuple, source: Source, base: Path, given: tuple
             place = str(file)
             if workbook:  # the cell of the key, or of the value for the last key
                 column = width if depth == len(keys) - 1 else depth + 1
-                place = f"{file}, sheet {sheet_name}, cell {cell_name(sheet_name, column, number).split('!')[1]}"
+                place = f"{file}, cell {cell_name(sheet_name, column, number)}"
             source.locations.setdefault(tuple(str(p) for p in item_path), Location(place, number))
             if depth == len(keys) - 1:
                 if key in node:
@@ -167,8 +167,7 @@ def _sheet_rows(raw: bytes, file: str, wanted: str | None,
         for number, cells in sheet.rows:
             for column, cell in enumerate(cells, 1):
                 if cell.problem:
-                    problems.append(Problem(file, number, "", f"sheet {name}, cell "
-                                            f"{cell_name(name, column, number).split('!')[1]}: {cell.problem}"))
+                    problems.append(Problem(file, number, "", f"cell {cell_name(name, column, number)}: {cell.problem}"))
             rows.append((number, [c.text for c in cells]))
     except WorkbookError as error:
         raise RulesetError([Problem(file, None, "", f"the table file {error}")]) from None
