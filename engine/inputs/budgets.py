@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from ..money import MAX_STATED, format_money
-from .checks import RowCheck, missing, not_in, run_checks, unparsed
+from .checks import RowCheck, first_clean, missing, not_in, run_checks, unparsed
 from .read import date_expr, date_words, integer_expr, read_input
 
 BUDGET_TYPES = ("direct_payment", "third_party", "notional")
@@ -97,9 +97,7 @@ def read_population(path: Path) -> pl.DataFrame:
 
 
 def check_population(frame: pl.DataFrame, commissioners: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    key = ["commissioner", "period"]
-    frame = frame.with_columns(episode_id=pl.lit(None, pl.String), provider=pl.lit(None, pl.String),
-                               _first_row=pl.col("row").min().over(key))
+    frame = frame.with_columns(episode_id=pl.lit(None, pl.String), provider=pl.lit(None, pl.String))
     checks = [
         *(missing(c, parsed=c != "commissioner") for c in POPULATION_REQUIRED),
         unparsed("period", "bad_period", "a month written YYYY-MM"),
@@ -107,11 +105,13 @@ def check_population(frame: pl.DataFrame, commissioners: list[str]) -> tuple[pl.
         RowCheck("bad_number", "population", pl.col("population") < 0,
                  pl.concat_str(pl.lit("a population cannot be negative, found "), pl.col("_text_population"))),
         not_in("commissioner", "unknown_commissioner", commissioners, "a commissioner party to the ruleset"),
-        RowCheck("duplicate_population", "period", pl.col("row") != pl.col("_first_row"),
-                 pl.concat_str(pl.lit("a second population for "), pl.col("commissioner"), pl.lit(" in "),
-                               pl.col("_text_period"), pl.lit("; the first, on row "),
-                               pl.col("_first_row").cast(pl.String), pl.lit(", is used"))),
     ]
+    # the first clean row of a commissioner's month (as parsed) is used; a later clean one repeats it
+    frame = first_clean(frame, checks, ["commissioner", "period"])
+    checks.append(RowCheck("duplicate_population", "period", pl.col("_clean") & (pl.col("row") != pl.col("_first_row")),
+                           pl.concat_str(pl.lit("a second population for "), pl.col("commissioner"), pl.lit(" in "),
+                                         pl.col("period"), pl.lit("; the first, on row "),
+                                         pl.col("_first_row").cast(pl.String), pl.lit(", is used"))))
     exceptions = run_checks(frame, checks, "population")
     good = frame.join(exceptions.select("row").unique(), on="row", how="anti")
     return good.select([pl.col(c).cast(t) for c, t in POPULATION_COLUMNS.items()]), exceptions

@@ -46,6 +46,16 @@ def run_checks(frame: pl.DataFrame, checks: list[RowCheck], source: str) -> pl.D
     return pl.concat([check.exceptions(frame, source) for check in checks], how="vertical")
 
 
+def first_clean(frame: pl.DataFrame, checks: list[RowCheck], key: list[str]) -> pl.DataFrame:
+    """``frame`` with ``_clean`` (no check of ``checks`` finds the row bad) and ``_first_row``
+    (the first clean row of the row's ``key``), for a check of rows that repeat an earlier one:
+    only a clean row can repeat another, and only a clean row is the one used, so a row already
+    bad is never also a duplicate (of another bad row whose key failed to parse, most often)."""
+    bad = pl.any_horizontal([c.bad.fill_null(False) for c in checks]) if checks else pl.lit(False)
+    return frame.with_columns(_clean=~bad).with_columns(
+        _first_row=pl.when(pl.col("_clean")).then(pl.col("row")).min().over(key))
+
+
 def missing(column: str, parsed: bool = False) -> RowCheck:
     text = pl.col(f"_text_{column}" if parsed else column)
     return RowCheck("missing_value", column, text.is_null(), pl.lit(f"{column} is empty; a value is required"))

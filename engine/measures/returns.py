@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..inputs.checks import RowCheck, missing, not_in, run_checks, unparsed
+from ..inputs.checks import RowCheck, first_clean, missing, not_in, run_checks, unparsed
 from ..inputs.read import integer_expr, read_input
 from .indicators import RETURNS_COLUMNS
 
@@ -32,6 +32,11 @@ KEY = ["measure", "period", "provider"]
 
 
 def returns_checks(providers: list[str]) -> list[RowCheck]:
+    """Every check of a returns row (a repeated return after those of the row alone)."""
+    return [*_row_checks(providers), _DUPLICATE]
+
+
+def _row_checks(providers: list[str]) -> list[RowCheck]:
     return [
         *(missing(c, parsed=c in PARSED) for c in REQUIRED),
         unparsed("period", "bad_period", "a month written YYYY-MM"),
@@ -45,16 +50,20 @@ def returns_checks(providers: list[str]) -> list[RowCheck]:
                  pl.concat_str(pl.lit("the numerator "), pl.col("_text_numerator"),
                                pl.lit(" is more than the denominator "), pl.col("_text_denominator"))),
         not_in("provider", "unknown_provider", providers, "a provider party to the ruleset"),
-        RowCheck("duplicate_return", "measure", pl.col("row") != pl.col("_first_row"),
-                 pl.concat_str(pl.lit("a second return for "), pl.col("measure"), pl.lit(" in "), pl.col("_text_period"),
-                               pl.lit("; the first, on row "), pl.col("_first_row").cast(pl.String), pl.lit(", is used"))),
     ]
+
+
+# a clean row repeating the measure, month (as parsed) and provider of an earlier clean row
+_DUPLICATE = RowCheck(
+    "duplicate_return", "measure", pl.col("_clean") & (pl.col("row") != pl.col("_first_row")),
+    pl.concat_str(pl.lit("a second return for "), pl.col("measure"), pl.lit(" in "), pl.col("period"),
+                  pl.lit("; the first, on row "), pl.col("_first_row").cast(pl.String), pl.lit(", is used")))
 
 
 def check_returns(frame: pl.DataFrame, providers: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The usable rows (``RETURNS_COLUMNS``) and the exception rows for the rest."""
-    # the first row of each measure, month and provider is used; the reason names it on the others
-    frame = frame.with_columns(episode_id=pl.lit(None, pl.String), _first_row=pl.col("row").min().over(KEY))
+    # the first clean row of each measure, month and provider is used; the reason names it on the others
+    frame = first_clean(frame.with_columns(episode_id=pl.lit(None, pl.String)), _row_checks(providers), KEY)
     exceptions = run_checks(frame, returns_checks(providers), "returns")
     good = frame.join(exceptions.select("row").unique(), on="row", how="anti")
     return good.select([pl.col(c).cast(t) for c, t in RETURNS_COLUMNS.items()]), exceptions
