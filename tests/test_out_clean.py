@@ -405,3 +405,9 @@ def test_replace_out_on_a_demo_area(tmp_path):
     ((told, aside, _),) = moved
     assert told == area and re.fullmatch(rf"stockport\.replaced-{STAMP}", aside.name) and aside.parent == area.parent
     assert _tree(aside) == kept and listed(area) == on_disk(area) and verify(area) == []
+
+
+def test_replace_out_refuses_the_filesystem_root(area):
+    result = invoke("schedule", area / "r.yaml", "--no-pdf", "--out", "/", "--replace-out")
+    assert result.exit_code == 2
+    assert result.output == "localpay: error: --out '/' names no folder of its own\n"
