@@ -18,7 +18,7 @@ from .contract_year import check_within
 from .diff import diff_runs
 from .errors import LocalpayError, OutputError
 from .explain import explain_episode
-from .csvout import write_csv, write_input_csv
+from .csvout import with_bom, write_csv, write_input_csv
 from .fileio import STAGED, atomic_write, shown
 from .ledger import Plan, Request, Store, plan_issue
 from .ledger.document import ledger_sections
@@ -86,7 +86,8 @@ def run_statement(ruleset: Ruleset, plugins: Plugins, inputs: Inputs, period: st
     made adjustments, all written into the ledger in one transaction, inside which the outputs are
     staged (a failure to write them issues nothing); they are moved into place once it commits."""
     month, first = _months(period, from_period, ruleset)
-    rows_limit()  # a bad setting is told before any work
+    rows_limit()  # a bad setting is told before any work (and before a ledger is opened)
+    with_bom()
     if pdf:
         check_pdf()
     read = [*read_by(ruleset, inputs, templates), ("the ledger", ledger.ledger if ledger else None)]
@@ -223,6 +224,7 @@ def demo(out: Path, people: int = 1000, seed: int = 2025, area: str | None = Non
     if area is not None and area.strip().lower() not in AREAS:
         raise LocalpayError(f"no example area {area!r} (areas: {', '.join(AREAS)})")
     rows_limit()
+    with_bom()
     if pdf:
         check_pdf()
     out = Path(out)
@@ -378,6 +380,7 @@ def diff_rulesets(old: Ruleset, new: Ruleset, plugins: Plugins, inputs: Inputs, 
     """Price the same data under two rulesets and write what the change does to the money. ``out``
     is checked before anything is priced and written as one unit (``outfolder``)."""
     month, first = _months(period, from_period, old, new)
+    with_bom()  # a bad setting is told before anything is priced
     read = [*read_by(old, inputs, templates), *read_by(new, None, None)]
     with staged(Path(out), "diff", read) as folder:
         before = run(old, plugins, inputs, month, first)

@@ -19,7 +19,8 @@ or a concurrent run ``--out`` holds the earlier complete run or the new complete
 - Told to (``replacing``, ``--replace-out``), a folder holding files localpay did not write, or
   outputs of another kind, is not refused but moved aside whole, beside ``--out``
   (``<out>.replaced-<UTC time>``), when the new outputs are moved into place; never emptied, and
-  never a folder holding a database or the command's own inputs.
+  never a folder holding a database or the command's own inputs, nor the home folder or one
+  holding it. The new folder keeps the earlier one's permissions (a new one: what the umask allows).
 - Folders a killed run left beside ``--out`` are removed by the next run into it, except a
   complete one whose manifest says it issued into a ledger: that one is kept and reported.
 
@@ -35,12 +36,14 @@ import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import OutputError
 from .fileio import STAGED, WriteError, failure, shown
@@ -85,16 +88,25 @@ Input = tuple[str, "str | Path | None"]  # what the command reads (``the episode
 
 KINDS_WITH_A_DATABASE = ("demo", "demo area")  # their folders hold the ledger they make afresh
 
-# Set by ``replacing``: each folder moved aside, as (--out as named, where it went as shown); None: refuse
-MOVED_ASIDE: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("MOVED_ASIDE", default=None)
+class MovedAside(NamedTuple):
+    """A folder moved aside by ``--replace-out``: ``--out`` as named, where it went (as shown), and
+    what it held that localpay would not replace (``files localpay did not write``, or ``the
+    outputs of a localpay run``)."""
+    out: Path
+    aside: Path
+    held: str
+
+
+# Set by ``replacing``: each folder moved aside; None: refuse
+MOVED_ASIDE: ContextVar[list[MovedAside] | None] = ContextVar("MOVED_ASIDE", default=None)
 
 
 @contextmanager
-def replacing(enabled: bool = True) -> Iterator[list[tuple[Path, Path]]]:
+def replacing(enabled: bool = True) -> Iterator[list[MovedAside]]:
     """Within the block (when ``enabled``), an ``--out`` holding files localpay did not write, or
     the outputs of another kind, is moved aside whole instead of refused; the list yielded then
-    holds each such folder as named and where it went."""
-    moved: list[tuple[Path, Path]] = []
+    holds each such folder as named, where it went and what it held."""
+    moved: list[MovedAside] = []
     token = MOVED_ASIDE.set(moved if enabled else None)
     try:
         yield moved
@@ -115,7 +127,7 @@ class Staged:
         self.path = self.out  # the staging folder, once opened
         self.issued: str | None = None  # what a ledger holds of this run, once it is committed there
         self.moved = MOVED_ASIDE.get()  # not None: a folder localpay may not replace is moved aside
-        self.aside = False  # the folder in ``out`` is moved aside on commit, not removed
+        self.aside: str | None = None  # what ``out`` holds, when it is moved aside on commit, not removed
         self._lock: int | None = None
         self._committed = False
 
@@ -143,15 +155,18 @@ class Staged:
         self._take_lock()
         try:
             self._recover()
-            if self.moved is not None and _foreign(out, self.kind):
+            held = _foreign(out, self.kind) if self.moved is not None else None
+            if held is not None:
                 _refuse_to_move(out, self.shown_as)
-                self.aside, earlier = True, 0  # renamed, not copied: it takes no more space
+                self.aside, earlier = held, 0  # renamed, not copied: it takes no more space
             else:
                 earlier = _refuse_foreign(out, self.shown_as, self.kind)
             if earlier and not os.access(out, os.W_OK | os.X_OK):
                 raise OutputError(f"--out {str(self.shown_as)!r} is not writable; nothing was computed")
             _check_space(parent, earlier, self.shown_as)
+            mode = _mode_for(out)
             self.path = Path(tempfile.mkdtemp(prefix=_side(out, "staging-"), dir=parent))
+            os.chmod(self.path, mode)  # mkdtemp's 0700 would shut out everyone the folder was shared with
         except OSError as error:
             self._release()
             raise OutputError(f"--out {str(self.shown_as)!r} cannot be written: {failure(error)}; "
@@ -222,7 +237,7 @@ class Staged:
         """Move the staged folder into place (the earlier one, if any, is then removed)."""
         _sync(self.path)
         out, earlier = self.out, self.path  # after a swap, the staging folder's name holds the earlier run
-        if self.aside and out.exists():
+        if self.aside is not None and out.exists():
             self._move_aside()
             return
         if not out.exists():
@@ -258,7 +273,7 @@ class Staged:
         self._committed = True
         named = self.shown_as.parent if Path(os.path.realpath(self.shown_as.parent)) == out.parent else out.parent
         assert self.moved is not None
-        self.moved.append((self.shown_as, named / aside.name))
+        self.moved.append(MovedAside(self.shown_as, named / aside.name, self.aside or "files localpay did not write"))
 
     def close(self, failed: bool) -> None:
         try:
@@ -341,19 +356,34 @@ def _refuse_foreign(out: Path, shown_as: Path, kind: str | None = None) -> int:
     return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
 
-def _foreign(out: Path, kind: str | None) -> bool:
-    """Whether ``out`` holds anything but an empty folder or localpay's earlier outputs of ``kind``."""
+def _foreign(out: Path, kind: str | None) -> str | None:
+    """What ``out`` holds that is neither an empty folder nor localpay's earlier outputs of
+    ``kind`` (``files localpay did not write``, ``the outputs of a localpay schedule``); None: nothing."""
     if not out.is_dir() or not any(out.iterdir()):
-        return False
-    return bool(verify(out)) or (kind is not None and _kind_of(out) != kind)
+        return None
+    if verify(out):
+        return "files localpay did not write"
+    found = _kind_of(out)
+    return f"the outputs of a localpay {found}" if kind is not None and found != kind else None
+
+
+def _mode_for(out: Path) -> int:
+    """The permissions of the folder the outputs replace, or (a new folder) what the umask allows."""
+    try:
+        return stat.S_IMODE(out.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o777 & ~mask
 
 
 def _refuse_to_move(out: Path, shown_as: Path) -> None:
     """Even when told to replace it, a folder holding a database (a ledger, whatever wrote it) is
-    not moved from under whatever uses it, nor is the user's home."""
-    if out == Path(os.path.realpath(Path.home())):
-        raise OutputError(f"--out {str(shown_as)!r} is your home folder; localpay will not move it aside, even with "
-                          "--replace-out: name a folder of the outputs' own")
+    not moved from under whatever uses it, nor is the user's home or a folder holding it."""
+    home = Path(os.path.realpath(Path.home()))
+    if out == home or out in home.parents:
+        raise OutputError(f"--out {str(shown_as)!r} is your home folder, or holds it; localpay will not move it "
+                          "aside, even with --replace-out: name a folder of the outputs' own")
     database = next((p for p in sorted(out.rglob("*")) if _is_database(p)), None)
     if database is not None:
         raise OutputError(f"--out {str(shown_as)!r} holds a database, {str(database.relative_to(out).as_posix())!r}; "

@@ -235,6 +235,51 @@ def test_a_bad_byte_order_mark_setting_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+def _priced(*args, **kwargs):
+    raise AssertionError("priced before the setting was checked")
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{r}", "{e}", "--period", "2025-06", "--out", "{t}/out", "--ledger", "{t}/ledger.db"],
+    ["diff", "{r}", "{r}", "{e}", "--period", "2025-06", "--out", "{t}/out"],
+    ["demo", "--out", "{t}/out", "--area", "stockport", "--people", "5", "--no-pdf"],
+])
+def test_a_bad_byte_order_mark_setting_stops_before_any_work(tmp_path, monkeypatch, command):
+    rules, data = ruleset(tmp_path / "r.yaml"), episodes(tmp_path / "e.csv")
+    monkeypatch.setenv("LOCALPAY_CSV_BOM", "2")
+    monkeypatch.setattr("localpay.api.run", _priced)
+    monkeypatch.setattr("localpay.api.synthesise_for", _priced)
+    args = [a.format(r=rules, e=data, t=tmp_path) for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.output == ("localpay: error: LOCALPAY_CSV_BOM='2' must be 1 (write a byte order mark, the default) "
+                             "or 0 (none)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "r.yaml"]  # no ledger, no --out, no lock
+
+
+def test_a_bad_byte_order_mark_setting_stops_a_ledger_export_before_its_folder(tmp_path, monkeypatch):
+    rules, ledger = ruleset(tmp_path / "r.yaml"), tmp_path / "ledger.db"
+    invoke("run", rules, episodes(tmp_path / "may.csv"), "--period", "2025-05", "--out", tmp_path / "may",
+           "--ledger", ledger, "--issued-on", "2025-06-15")
+    monkeypatch.setenv("LOCALPAY_CSV_BOM", "true")
+    result = CliRunner().invoke(cli, ["ledger", "export", str(ledger), "--out", str(tmp_path / "export")])
+    assert result.exit_code == 2 and "LOCALPAY_CSV_BOM='true' must be 1" in result.output, result.output
+    assert not (tmp_path / "export").exists() and not list(tmp_path.glob(".export*"))
+
+
+def test_a_first_issue_that_fails_early_leaves_no_empty_ledger_file(tmp_path):
+    ledger = tmp_path / "ledger.db"
+    result = CliRunner().invoke(cli, ["run", str(ruleset(tmp_path / "r.yaml")), str(tmp_path / "missing.csv"),
+                                      "--period", "2025-06", "--out", str(tmp_path / "out"), "--ledger", str(ledger)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"episodes file {str(tmp_path / 'missing.csv')!r} does not exist" in result.output
+    assert not ledger.exists() and not (tmp_path / "out").exists()
+    # the same ledger then takes a first issue as a new one
+    invoke("run", ruleset(tmp_path / "r.yaml"), episodes(tmp_path / "e.csv"), "--period", "2025-06",
+           "--out", tmp_path / "out", "--ledger", ledger, "--issued-on", "2025-07-15")
+    assert ledger.stat().st_size > 0
+
+
 # --- no CSV escapes the writer ------------------------------------------------------------------
 
 WRITERS = re.compile(r"\.write_csv\b|\.sink_csv\b|\bcsv\.(writer|DictWriter)\b|\bfrom\s+csv\s+import\b")

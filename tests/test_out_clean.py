@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -289,7 +291,7 @@ def test_two_folders_moved_aside_in_the_same_second_keep_apart(area, plugins, mo
     _foreign(out)
     with outfolder.replacing() as moved:
         run(area, plugins, "r.yaml", out)
-    assert moved == [(out, area / "out.replaced-20250701T093005Z-2")]
+    assert moved == [(out, area / "out.replaced-20250701T093005Z-2", "files localpay did not write")]
     assert (area / "out.replaced-20250701T093005Z-2" / "notes.txt").read_text() == "my notes\n"
 
 
@@ -308,7 +310,7 @@ def test_an_out_of_any_name_is_moved_aside_under_its_own_name(area, plugins, nam
     kept = _foreign(out)
     with outfolder.replacing() as moved:
         run(area, plugins, "r.yaml", out)
-    ((told, aside),) = moved
+    ((told, aside, _),) = moved
     assert told == out and aside.parent == area
     assert re.fullmatch(re.escape(name) + rf"\.replaced-{STAMP}", aside.name)
     assert _tree(aside) == kept and listed(out) == on_disk(out)
@@ -320,9 +322,79 @@ def test_replace_out_refuses_to_move_the_home_folder(area, plugins, monkeypatch)
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
     with pytest.raises(LocalpayError) as raised, outfolder.replacing():
         run(area, plugins, "r.yaml", home)
-    assert str(raised.value) == (f"--out {str(home)!r} is your home folder; localpay will not move it aside, even with "
-                                 "--replace-out: name a folder of the outputs' own")
+    assert str(raised.value) == (f"--out {str(home)!r} is your home folder, or holds it; localpay will not move it "
+                                 "aside, even with --replace-out: name a folder of the outputs' own")
     assert _tree(home) == kept
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_replace_out_refuses_to_move_a_folder_holding_the_home_folder(area, monkeypatch, levels):
+    home = area / "users" / "staff" / "me"
+    kept = _foreign(home)
+    monkeypatch.setenv("HOME", str(home))
+    out = home.parents[levels - 1]  # /users/staff, then /users: each holds the home folder
+    before = _tree(out)
+    result = invoke("schedule", area / "r.yaml", "--no-pdf", "--out", out, "--replace-out")
+    assert result.exit_code == 2
+    assert result.output == (f"localpay: error: --out {str(out)!r} is your home folder, or holds it; localpay will not "
+                             "move it aside, even with --replace-out: name a folder of the outputs' own\n")
+    assert _tree(out) == before and _tree(home) == kept
+    assert [p for p in out.parent.iterdir() if ".replaced-" in p.name] == []
+
+
+def test_replace_out_refuses_the_folder_it_runs_in_and_those_holding_it(area, monkeypatch):
+    here = area / "work" / "here"
+    _foreign(here)
+    monkeypatch.chdir(here)
+    for out in (here, here.parent):
+        result = invoke("schedule", area / "r.yaml", "--no-pdf", "--out", out, "--replace-out")
+        assert result.exit_code == 2
+        assert result.output == (f"localpay: error: --out {str(out)!r} is the folder localpay runs in, or holds it; "
+                                 "the outputs replace their folder whole: name a folder of their own\n")
+    assert (here / "notes.txt").read_text() == "my notes\n"
+
+
+def test_replace_out_names_the_kind_of_outputs_it_moved_aside(area):
+    out = area / "out"
+    assert invoke("run", area / "r.yaml", area / "e.csv", "--period", "2025-06", "--out", out).exit_code == 0
+    run_files = _tree(out)
+    result = invoke("schedule", area / "r.yaml", "--no-pdf", "--out", out, "--replace-out")
+    assert result.exit_code == 0, result.output
+    (aside,) = [p for p in area.iterdir() if p.name.startswith("out.replaced-")]
+    assert _tree(aside) == run_files and verify(aside) == []
+    assert result.output.splitlines()[-1] == (f"--out {str(out)!r} held the outputs of a localpay run: the folder "
+                                              f"was moved, as it was, to {str(aside)!r}")
+    assert "did not write" not in result.output
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o2775, 0o700])
+def test_outputs_keep_the_permissions_of_the_folder_they_replace(area, mode):
+    out = area / "out"
+    out.mkdir()
+    os.chmod(out, mode)
+    assert invoke("schedule", area / "r.yaml", "--no-pdf", "--out", out).exit_code == 0
+    assert _mode(out) == mode
+    assert invoke("run", area / "r.yaml", area / "e.csv", "--period", "2025-06", "--out", out, "--replace-out"
+                  ).exit_code == 0
+    assert _mode(out) == mode  # a run of another kind, moved aside, keeps the folder's mode too
+    (aside,) = [p for p in area.iterdir() if p.name.startswith("out.replaced-")]
+    assert _mode(aside) == mode
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_a_new_out_folder_has_the_mode_the_umask_allows(area, umask):
+    earlier = os.umask(umask)
+    try:
+        assert invoke("schedule", area / "r.yaml", "--no-pdf", "--out", area / "new").exit_code == 0
+        assert api.demo(area / "demo", people=20, area="stockport", pdf=False)
+    finally:
+        os.umask(earlier)
+    assert _mode(area / "new") == 0o777 & ~umask  # 0o755, 0o750, 0o775: not mkdtemp's 0o700
+    assert _mode(area / "demo" / "stockport") == 0o777 & ~umask
 
 
 def test_replace_out_on_a_demo_area(tmp_path):
@@ -330,6 +402,12 @@ def test_replace_out_on_a_demo_area(tmp_path):
     kept = _foreign(area)
     with outfolder.replacing() as moved:
         api.demo(tmp_path / "demo", people=20, area="stockport", pdf=False)
-    ((told, aside),) = moved
+    ((told, aside, _),) = moved
     assert told == area and re.fullmatch(rf"stockport\.replaced-{STAMP}", aside.name) and aside.parent == area.parent
     assert _tree(aside) == kept and listed(area) == on_disk(area) and verify(area) == []
+
+
+def test_replace_out_refuses_the_filesystem_root(area):
+    result = invoke("schedule", area / "r.yaml", "--no-pdf", "--out", "/", "--replace-out")
+    assert result.exit_code == 2
+    assert result.output == "localpay: error: --out '/' names no folder of its own\n"

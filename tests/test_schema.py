@@ -184,3 +184,62 @@ def test_a_plugins_option_is_in_the_schema(tmp_path):
         "arrangements/0: 'monthly' is a required property"]
     builtin = jsonschema.Draft202012Validator(ruleset_schema(make_plugins(load_entry_points=False)))
     assert any(e.startswith("arrangements/0/option: 'flat_fee' is not one of") for e in errors(builtin, FLAT_FEE_RULESET))
+
+
+PRICES_1252 = "effective_from,cluster,price\n2025-04-01,1,3.10\n2025-04-01,3,7.80\n2025-04-01,14,61.50\n"
+def table_file(options: str) -> str:
+    return BASE.split("    prices:\n")[0] + f"    prices: {{file: prices.csv{options}}}\n"
+
+
+@pytest.mark.parametrize("text, accepted", [
+    # a table file's encoding may be a number, as Python names its code pages (1252 is cp1252)
+    (table_file(", encoding: 1252"), True),
+    (table_file(", encoding: 437"), True),
+    (table_file(", encoding: cp1252"), True),
+    (table_file(", encoding: true"), False),
+    # an input table's encoding is a name: the input loader takes no number
+    (BASE + "inputs: {episodes: {encoding: 1252}}\n", False),
+    (BASE + "inputs: {episodes: {encoding: cp1252}}\n", True),
+    (BASE + "inputs: {episodes: {encoding: ' '}}\n", False),
+    # a sheet is named; a number is a sheet's name
+    (BASE + "inputs: {episodes: {sheet: 2025}}\n", True),
+    (BASE + "inputs: {episodes: {sheet: 2.5}}\n", False),
+    (BASE + "inputs: {episodes: {sheet: true}}\n", False),
+    # only the tables there are
+    (BASE + "inputs: {assesments: {encoding: cp1252}}\n", False),
+    (BASE + "inputs: {assessments: {encoding: cp1252}, returns: {encoding: cp1252}}\n", True),
+    # only the presets there are, and each only for the tables it maps
+    (BASE + "inputs: {episodes: {columns: mhsdz}}\n", False),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsdz}}}\n", False),
+    (BASE + "inputs: {returns: {columns: mhsds}}\n", False),
+    (BASE + "inputs: {returns: {columns: {preset: mhsds}}}\n", False),
+    (BASE + "inputs: {assessments: {columns: mhsds}}\n", True),
+    # latest picks among rows with an id: episodes only
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, latest: UniqMonthID}}}\n", True),
+    (BASE + "inputs: {assessments: {columns: {preset: mhsds, latest: UniqMonthID}}}\n", False),
+    (BASE + "inputs: {assessments: {latest: UniqMonthID}}\n", False),
+    # a fixed value is text, not blank; a source column is named
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: {value: CMHT}}}}\n", True),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: {value: 5}}}}\n", False),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: {value: true}}}}\n", False),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: {value: ' '}}}}\n", False),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: ' '}}}\n", False),
+    (BASE + "inputs: {episodes: {columns: {preset: mhsds, service: [Team, ' ']}}}\n", False),
+])
+def test_the_schema_and_the_loader_agree(tmp_path, builtin, validator, text, accepted):
+    (tmp_path / "prices.csv").write_bytes(PRICES_1252.encode("cp1252"))
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    try:
+        load_ruleset(tmp_path / "r.yaml", builtin.options, builtin.vocabulary)
+        loaded = True
+    except RulesetError:
+        loaded = False
+    assert (loaded, errors(validator, text) == []) == (accepted, accepted)
+
+
+def test_a_sheet_is_described_by_its_name(builtin):
+    schema = ruleset_schema(builtin)
+    sheets = [schema["$defs"]["TableFile"]["properties"]["sheet"],
+              *(t["properties"]["sheet"] for t in schema["properties"]["inputs"]["properties"].values())]
+    assert all("by its name" in s["description"] and "from 1" not in s["description"] for s in sheets)
+    assert set(schema["properties"]["inputs"]["properties"]) == {"episodes", "assessments", *builtin.input_tables}

@@ -138,3 +138,57 @@ def test_no_font_is_told_rather_than_crashing(files):
 ])
 def test_weasyprints_error_is_mapped_to_the_package(said, package):
     assert f"(Debian package {package}: apt-get install {package})" in pdf._from_error(OSError(said))
+
+
+LONG_RULE = "crisis-escalation-within-28-days-of-crisis-team-discharge-sch3b5"  # 64 characters, the most an id has
+LONG_FLAG = "x" * 64  # no hyphen: only breaking inside the word can wrap it
+LONG_EPISODE = "E" * 131 + "000000001"  # 140 characters, no break in it
+RULES = f"""\
+rules:
+  - id: {LONG_RULE}
+    clause: Schedule 3B local variation 2
+    when: {{cluster: 14}}
+    then: {{uplift: 10%}}
+  - id: {LONG_FLAG}
+    clause: Schedule 6 validation rule 1
+    when: {{service: CMHT}}
+    then: {{flag: checked by the contract team}}
+"""
+
+
+def _words(page) -> list[tuple[float, str]]:
+    """Each piece of text on ``page`` with the x at which it starts, in points."""
+    found: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            found.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4], text))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_long_rule_and_episode_ids_wrap_inside_the_a4_page(files):
+    assert len(LONG_RULE) == 64 and len(LONG_EPISODE) == 140
+    (files / "r.yaml").write_text(ruleset_text(CLUSTER_PER_DAY, "overdue_review: suspend") + RULES)
+    (files / "e.csv").write_text(HEADER + "\n" + f"{LONG_EPISODE},P1,RT2,01W,3,2025-05-20,,community,CMHT\n"
+                                 "E2,P2,RT2,01W,14,2025-06-01,,,\n")
+    out = run(files, files / "out")
+    lines = pl.read_csv(out / "lines.csv", infer_schema=False)
+    # E2: 28 payable days x £61.50 = £1,722.00 (as above), uplifted 10% by the long rule: x 1.10 = £1,894.20
+    assert lines.filter((pl.col("episode_id") == "E2") & (pl.col("status") == "payable"))["amount"].to_list() == [
+        "1894.20"]
+    reader = pypdf.PdfReader(out / "statement-RT2-01W-2025-06.pdf")
+    right_margin = 12 * 72 / 25.4  # @page margin 12 mm
+    for number, page in enumerate(reader.pages, 1):
+        width = float(page.mediabox.width)
+        outside = [(round(x), text) for x, text in _words(page) if not 0 <= x <= width - right_margin]
+        assert outside == [], f"page {number}: text beyond the page box"
+    pages = [page.extract_text() for page in reader.pages]
+    joined = ["".join(text.split()) for text in pages]  # a wrapped id read back whole
+    (rules_page,) = [n for n, text in enumerate(joined) if "Localrulesandvalidationflags" in text]
+    # the rule's row and its value together: E2's lines, payable and suspended, 30 days x £61.50 x 1.10 = £2,029.50
+    assert LONG_RULE + "21£2,029.50" in joined[rules_page]
+    assert LONG_FLAG in joined[rules_page] and LONG_EPISODE in "".join(joined[rules_page:rules_page + 2])
+    # every amount column is whole: the total payable on the first page, as before
+    assert "£2,128.20" in joined[0]  # E1 30 days x £7.80 = £234.00, plus E2's £1,894.20

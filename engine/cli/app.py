@@ -94,9 +94,8 @@ def replace_out(command):
     def replaced(*args, replace_out: bool, **kwargs):
         with replacing(replace_out) as moved:
             done = command(*args, **kwargs)
-        for out, aside in moved:
-            click.echo(f"--out {str(out)!r} held files localpay did not write: the folder was moved, as it was, "
-                       f"to {str(aside)!r}")
+        for out, aside, held in moved:
+            click.echo(f"--out {str(out)!r} held {held}: the folder was moved, as it was, to {str(aside)!r}")
         return done
 
     return click.option("--replace-out", is_flag=True,

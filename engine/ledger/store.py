@@ -221,10 +221,17 @@ class Store:
         self.name = describe(location)
         self.engine = engine_for(self.location, must_exist)
         self.postgres = self.engine.dialect.name == "postgresql"
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self.file = Path(database) if database else None  # a SQLite ledger's file, made by the first write
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        with self._errors("read"), self.engine.connect() as conn:
+        """A read-only look; a SQLite ledger not made yet reads as an empty database, and no file
+        is made for it (an issue that then fails leaves no empty ledger behind)."""
+        engine = self.engine
+        if self.file is not None and not self.file.exists():
+            engine = sa.create_engine("sqlite://")
+        with self._errors("read"), engine.connect() as conn:
             with conn.begin():
                 yield conn
 

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from ..csvout import write_csv
+from ..csvout import with_bom, write_csv
 from ..outfolder import seal, staged
 from ..money import format_money, pence_text_expr
 from .chain import ADJUSTMENT_SCHEMA, LINE_SCHEMA
@@ -108,6 +108,7 @@ def export(store: Store, out: Path) -> list[Path]:
     """Every issued line, position, adjustment, statement and issue as CSV (money in pounds), and
     ``manifest.json``; ``out`` is checked first and written as one unit (``outfolder``)."""
     written = []
+    with_bom()  # a bad setting is told before --out is touched
     with staged(Path(out), "ledger export", [("the ledger", store.location)]) as folder:
         with store.reading() as conn:
             store.existing(conn)

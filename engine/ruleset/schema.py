@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from ..inputs.columns import KEYED
+from ..inputs.presets import PRESETS
 from ..manager import Plugins
 from ..rules.model import COLUMN, IDENT, INPUT_TYPES, RULE_KEYS
 from .models import RulesetDocument
@@ -34,9 +36,10 @@ TABLE_FILE = {
     "required": ["file"],
     "properties": {
         "file": {"type": "string", "minLength": 1, "description": "The file's name, relative to the ruleset's folder."},
-        "sheet": {"type": ["string", "integer"], "description": "The workbook's sheet (by name, or by number from 1)."},
-        "encoding": {"type": "string", "description": "The text encoding of a CSV file (e.g. cp1252); UTF-8 if not "
-                                                      "given."},
+        "sheet": {"type": ["string", "number"], "description": "The workbook's sheet, by its name (a number is the "
+                                                           "name of a sheet, e.g. 2025, never its position)."},
+        "encoding": {"type": ["string", "integer"], "description": "The text encoding of a CSV file (e.g. cp1252, or "
+                                                                   "1252); UTF-8 if not given."},
     },
     "additionalProperties": False,
 }
@@ -151,16 +154,46 @@ def _tables_from_files(schema: Any) -> Any:
     return walked
 
 
+TEXT = {"type": "string", "pattern": r"\S"}  # text that is not blank, as the input loader reads it
+
+
 def _read_options(table: str) -> dict[str, dict]:
+    """``columns``, ``encoding`` and ``sheet`` of an input table, as ``inputs.blocks`` reads them."""
+    presets = [name for name, tables in PRESETS.items() if table in tables]  # only those that map this table
+    mapping = _column_mapping(table, presets)
+    if presets:
+        columns = {"description": f"Which columns of the {table} file hold localpay's fields: a preset's name "
+                                  f"({', '.join(presets)}), or a mapping of field to source column.",
+                   "anyOf": [{"enum": presets}, mapping]}
+    else:
+        columns = {"description": f"Which columns of the {table} file hold localpay's fields: a mapping of field "
+                                  "to source column (no preset maps this file).", **mapping}
     return {
-        "columns": {
-            "description": f"Which columns of the {table} file hold localpay's fields: a preset's name (e.g. "
-                           "mhsds), or a mapping of field to source column.",
-            "anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/ColumnMapping"}],
+        "columns": columns,
+        "encoding": {**TEXT, "description": f"The text encoding of the {table} file when it is CSV, by its name "
+                                            "(e.g. cp1252)."},
+        "sheet": {"type": ["string", "integer"], "pattern": r"\S",
+                  "description": f"The sheet of the {table} workbook, by its name (a number is the name of a sheet, "
+                                 "e.g. 2025, never its position)."},
+    }
+
+
+def _column_mapping(table: str, presets: list[str]) -> dict:
+    """A mapping of the table's fields to its source columns; ``preset`` only with a preset that
+    maps the table, ``latest`` only for a table whose rows have an id."""
+    source = {"anyOf": [
+        TEXT,
+        {"type": "array", "minItems": 1, "items": TEXT},
+        {"type": "object", "required": ["value"], "additionalProperties": False, "properties": {"value": TEXT}}]}
+    return {
+        "type": "object", "description": "Each localpay field and the source column it is read from: a column, "
+                                         "the first of several that has a value, or a fixed value ({value: TEXT}).",
+        "properties": {
+            "preset": {"enum": presets, "description": "A preset this mapping changes."} if presets else False,
+            "latest": {**TEXT, "description": "A column whose latest value picks one row of several."}
+            if table in KEYED else False,
         },
-        "encoding": {"type": "string", "minLength": 1,
-                     "description": f"The text encoding of the {table} file when it is CSV (e.g. cp1252)."},
-        "sheet": {"type": ["string", "integer"], "description": f"The sheet of the {table} workbook."},
+        "additionalProperties": source,
     }
 
 
@@ -187,9 +220,9 @@ def _inputs(plugins: Plugins) -> dict:
     }
     for name, table in sorted(plugins.input_tables.items()):
         tables.setdefault(name, _table(name, f"How the {name} file is read: {table.help}"))
-    return {"type": "object", "description": "How each input file is read (and the episodes' declared columns).",
-            "properties": tables,
-            "additionalProperties": _table("input", "How a plugin's input table is read.")}
+    return {"type": "object", "description": "How each input file is read (and the episodes' declared columns): "
+                                             + ", ".join(tables) + ".",
+            "properties": tables, "additionalProperties": False}
 
 
 def _table(name: str, description: str) -> dict:
@@ -209,20 +242,7 @@ def _rule_defs(plugins: Plugins) -> dict:
     actions = {name: {"description": f"{action.summary} ({action.stage})"} for name, action in vocabulary.actions.items()}
     history = {name: {"description": f"Across the person's history: {kind.summary}"}
                for name, kind in vocabulary.history.items()}
-    scalar = {"type": ["string", "number", "integer", "boolean"]}
     return {
-        "ColumnMapping": {
-            "type": "object", "description": "Each localpay field and the source column it is read from: a column, "
-                                             "the first of several that has a value, or a fixed value.",
-            "properties": {"preset": {"type": "string", "minLength": 1, "description": "A preset this mapping changes."},
-                           "latest": {"type": "string", "minLength": 1,
-                                      "description": "A column whose latest value picks one row of several."}},
-            "additionalProperties": {"anyOf": [
-                {"type": "string", "minLength": 1},
-                {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-                {"type": "object", "required": ["value"], "additionalProperties": False,
-                 "properties": {"value": scalar}}]},
-        },
         "Rule": {
             "type": "object", "required": ["id", "when", "then"], "additionalProperties": False,
             "propertyNames": {"enum": list(RULE_KEYS)},
