@@ -167,8 +167,10 @@ MISTAKES = [
      "expected a column header, a list of headers (the first present) or {value: TEXT}"),
     ("  episodes:\n    columns:\n      provider: 3\n", 22, "inputs.episodes.columns.provider", "found 3"),
     ("  episodes:\n    columns:\n      provider: []\n", 22, "inputs.episodes.columns.provider", "expected a column"),
-    ("  episodes:\n    columns:\n      provider: {value: ''}\n", 22, "inputs.episodes.columns.provider",
-     "expected a column"),
+    ("  episodes:\n    columns:\n      provider: {value: ''}\n", 22, "inputs.episodes.columns.provider.value",
+     "expected the value as text that is not blank (quote it: value: '5'), found ''"),
+    ("  episodes:\n    columns:\n      provider: {value: 5}\n", 22, "inputs.episodes.columns.provider.value",
+     "expected the value as text that is not blank (quote it: value: '5'), found 5"),
     ("  episodes:\n    columns:\n      provider: OrgIDProv\n      commissioner: orgidprov\n", 23,
      "inputs.episodes.columns.commissioner", "the column orgidprov is mapped to both provider and commissioner"),
     ("  episodes:\n    encoding: klingon\n", 21, "inputs.episodes.encoding", "unknown encoding 'klingon'"),
@@ -292,7 +294,7 @@ def test_explain_reads_through_the_preset_and_shows_the_superseded_row(tmp_path)
     assert "19 days x £7.80 (price from 2025-04-01) = £148.20, payable" in result.output
 
 
-@pytest.mark.parametrize("value", ['"a\\0b"', "rot13", "''", "[cp1252]", "1252"])
+@pytest.mark.parametrize("value", ['"a\\0b"', "rot13", "''", "[cp1252]", "99999", "true"])
 def test_an_encoding_that_is_no_text_codec_is_a_ruleset_problem(tmp_path, plugins, value):
     path = tmp_path / "r.yaml"
     path.write_text(RULESET + f"inputs:\n  episodes:\n    encoding: {value}\n")
@@ -300,6 +302,13 @@ def test_an_encoding_that_is_no_text_codec_is_a_ruleset_problem(tmp_path, plugin
         load_ruleset(path, plugins.options, plugins.vocabulary, plugins.input_columns)
     [problem] = raised.value.problems
     assert (problem.line, problem.key) == (21, "inputs.episodes.encoding")
+
+
+def test_an_encoding_may_be_a_code_page_number_as_a_table_files_may(tmp_path, plugins):
+    path = tmp_path / "r.yaml"
+    path.write_text(RULESET + "inputs:\n  episodes:\n    encoding: 1252\n")
+    loaded = load_ruleset(path, plugins.options, plugins.vocabulary, plugins.input_columns)
+    assert dict(loaded.rulebook.tables)["episodes"].encoding == "1252"  # Python's name for cp1252
 
 
 def test_a_budgets_file_in_its_own_columns_reads_through_the_rulesets_mapping(tmp_path, plugins):

@@ -198,7 +198,7 @@ def table_file(options: str) -> str:
     (table_file(", encoding: cp1252"), True),
     (table_file(", encoding: true"), False),
     # an input table's encoding is a name: the input loader takes no number
-    (BASE + "inputs: {episodes: {encoding: 1252}}\n", False),
+    (BASE + "inputs: {episodes: {encoding: 1252}}\n", True),  # a code page by its number, as a table file's
     (BASE + "inputs: {episodes: {encoding: cp1252}}\n", True),
     (BASE + "inputs: {episodes: {encoding: ' '}}\n", False),
     # a sheet is named; a number is a sheet's name

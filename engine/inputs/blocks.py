@@ -46,10 +46,12 @@ def parse_table(name: str, block: dict, fields: tuple[str, ...], problem: Locate
     if "columns" in block:
         columns, problems = parse_columns(name, block["columns"], fields, at + ("columns",), problem)
     encoding = block.get("encoding")
+    if isinstance(encoding, int) and not isinstance(encoding, bool):
+        encoding = str(encoding)  # a code page by its number (1252 is cp1252), as a ruleset table's may be
     if encoding is not None:
         try:
             if not isinstance(encoding, str) or not encoding.strip():
-                raise LocalpayError(f"expected the name of a text encoding (e.g. cp1252), found {describe_found(encoding)}")
+                raise LocalpayError(f"expected the name of a text encoding (e.g. cp1252, or a code page number: 1252), found {describe_found(encoding)}")
             codec_of(encoding)
         except LocalpayError as error:
             problems.append(problem(at + ("encoding",), str(error)))
@@ -106,7 +108,11 @@ def parse_columns(table: str, data: object, fields: tuple[str, ...], at: tuple,
             continue
         source = _source(value)
         if source is None:
-            problems.append(problem(key, f"expected {SOURCE_WORDS}, found {describe_found(value)}"))
+            if isinstance(value, dict) and set(value) == {"value"}:  # the form is right, the constant is not text
+                problems.append(problem(key + ("value",), f"expected the value as text that is not blank (quote it: "
+                                                          f"value: '5'), found {describe_found(value['value'])}"))
+            else:
+                problems.append(problem(key, f"expected {SOURCE_WORDS}, found {describe_found(value)}"))
             continue
         clash = next((c for c in source.columns if tidy(c) == ROW_NAME), None)
         if clash is not None:

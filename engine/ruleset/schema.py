@@ -170,8 +170,9 @@ def _read_options(table: str) -> dict[str, dict]:
                                   "to source column (no preset maps this file).", **mapping}
     return {
         "columns": columns,
-        "encoding": {**TEXT, "description": f"The text encoding of the {table} file when it is CSV, by its name "
-                                            "(e.g. cp1252)."},
+        "encoding": {"anyOf": [TEXT, {"type": "integer"}],
+                     "description": f"The text encoding of the {table} file when it is CSV, by its name (e.g. "
+                                    "cp1252) or a code page's number (1252)."},
         "sheet": {"type": ["string", "integer"], "pattern": r"\S",
                   "description": f"The sheet of the {table} workbook, by its name (a number is the name of a sheet, "
                                  "e.g. 2025, never its position)."},
