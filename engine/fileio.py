@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from .errors import OutputError
+from .errors import LocalpayError, OutputError
 
 # folders being written (staging folder, the --out it becomes), so that what is written names the
 # final place, never the staging folder (``outfolder``)
@@ -110,3 +110,18 @@ def atomic_write_with(path: Path, writer: Callable[[Path], object]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def megabytes_setting(name: str, default: float, most: float) -> int:
+    """A size bound in bytes from the environment variable ``name`` (megabytes above 0 and at most
+    ``most``; ``default`` when it is unset or blank); any other value stops the command."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return int(default * 1_000_000)
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 < megabytes <= most:
+        raise LocalpayError(f"{name} is {text!r}; expected a number of megabytes above 0 and at most {most:,.0f}")
+    return int(megabytes * 1_000_000)

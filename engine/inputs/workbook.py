@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from ..errors import LocalpayError
+from ..fileio import megabytes_setting
 from .cells import EPOCH_1900, EPOCH_1904, serial_date, text_of
 from .headers import tidy
 
@@ -100,16 +100,8 @@ def cell_name(sheet: str, column: int, row: int) -> str:
 
 
 def max_unpacked() -> int:
-    text = os.environ.get(MAX_MB_VAR, "").strip()
-    if not text:
-        return int(DEFAULT_MAX_MB * 1_000_000)
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = -1.0
-    if not 0 < megabytes <= 1_000_000:
-        raise LocalpayError(f"{MAX_MB_VAR} is {text!r}; expected a number of megabytes above 0")
-    return int(megabytes * 1_000_000)
+    """The most bytes a workbook's parts may unpack to, from ``LOCALPAY_WORKBOOK_MAX_MB`` (default 4000)."""
+    return megabytes_setting(MAX_MB_VAR, DEFAULT_MAX_MB, 1_000_000)
 
 
 @dataclass

@@ -14,7 +14,8 @@ import re
 import stat
 from pathlib import Path, PurePath
 
-from ..errors import LocalpayError, Problem, RulesetError
+from ..errors import Problem, RulesetError
+from ..fileio import megabytes_setting
 from .messages import describe_found
 
 MAX_MB_VAR = "LOCALPAY_RULESET_MAX_MB"
@@ -26,16 +27,7 @@ BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xf
 
 def max_bytes() -> int:
     """The largest file of a ruleset read, from ``LOCALPAY_RULESET_MAX_MB`` (megabytes, default 1)."""
-    text = os.environ.get(MAX_MB_VAR, "").strip()
-    if not text:
-        return int(DEFAULT_MAX_MB * 1_000_000)
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = -1.0
-    if not 0 < megabytes <= 1_000:
-        raise LocalpayError(f"{MAX_MB_VAR} is {text!r}; expected a number of megabytes above 0 and at most 1000")
-    return int(megabytes * 1_000_000)
+    return megabytes_setting(MAX_MB_VAR, DEFAULT_MAX_MB, 1_000)
 
 
 def read_bounded(path: Path, problem_file: str, line: int | None, key: str) -> bytes:
