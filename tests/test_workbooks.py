@@ -21,11 +21,12 @@ from hypothesis import given, strategies as st
 
 from conftest import CLUSTER_PER_DAY, HEADER, ruleset_text
 from localpay.cli import cli
-from localpay.errors import InputError, RulesetError
+from localpay.errors import InputError, LocalpayError, RulesetError
 from localpay.inputs.budgets import check_budgets, check_population, read_budgets, read_population
 from localpay.inputs.read import read_table
 from localpay.inputs.reading import ReadOptions, TableOptions, malformed_rows, reading
 from localpay.inputs.cells import number_text, serial_date, text_of
+from localpay.inputs.workbook import WorkbookError, open_workbook
 from localpay.measures.returns import read_returns
 from localpay.manager import make_plugins
 from localpay.ruleset.load import load_ruleset as load
@@ -429,3 +430,15 @@ def test_a_price_csv_in_a_declared_encoding(tmp_path):
         load_ruleset(price_ruleset(tmp_path, "{file: prices.csv, encoding: utf-16}"))
     with pytest.raises(RulesetError, match="sheet applies to a workbook only"):
         load_ruleset(price_ruleset(tmp_path, "{file: prices.csv, sheet: S}"))
+
+
+@pytest.mark.parametrize("setting", ["x", "0", "-5", "1000001"])
+def test_a_bad_workbook_size_bound_is_told_as_the_setting_not_as_the_file(tmp_path, monkeypatch, setting):
+    path = tmp_path / "w.xlsx"
+    workbook(path, {"episodes": [["episode_id"], ["E1"]]})
+    monkeypatch.setenv("LOCALPAY_WORKBOOK_MAX_MB", setting)
+    with pytest.raises(LocalpayError) as raised:
+        open_workbook(path)
+    assert not isinstance(raised.value, WorkbookError)  # a setting's mistake, not the workbook's
+    assert str(raised.value) == (f"LOCALPAY_WORKBOOK_MAX_MB is {setting!r}; expected a number of megabytes above 0 "
+                                 "and at most 1,000,000")

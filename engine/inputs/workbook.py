@@ -148,6 +148,7 @@ class Workbook:
 def open_workbook(source: Path | bytes, limit: int | None = None) -> Workbook:
     """A workbook from a file or its bytes; ``WorkbookError`` saying why one cannot be read.
     ``limit``: the most bytes its parts may unpack to (default ``max_unpacked()``)."""
+    limit = limit or max_unpacked()  # a bad setting is its own error, not the file's
     handle: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
     try:
         start = handle.read(8)
@@ -160,7 +161,7 @@ def open_workbook(source: Path | bytes, limit: int | None = None) -> Workbook:
         except zipfile.BadZipFile:
             raise WorkbookError("is not an .xlsx workbook (not a zip archive, or a truncated one); "
                                 "save it from Excel as .xlsx, or as CSV") from None
-        unpacked, limit = sum(i.file_size for i in archive.infolist()), limit or max_unpacked()
+        unpacked = sum(i.file_size for i in archive.infolist())
         if unpacked > limit:
             raise WorkbookError(f"would unpack to {unpacked / 1_000_000:.0f} MB, more than a workbook may "
                                 f"({limit / 1_000_000:g} MB; {MAX_MB_VAR} sets another bound)")
