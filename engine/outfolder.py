@@ -80,6 +80,17 @@ def lock_wait() -> float:
     return _setting(WAIT_SETTING, WAIT_DEFAULT_S)
 
 
+def _rename_in(new: Path, out: Path, aside: Path) -> None:
+    """``out`` renamed to ``aside``, then ``new`` to ``out`` (absent between the two); ``out`` is put
+    back when the second rename fails."""
+    os.rename(out, aside)
+    try:
+        os.rename(new, out)
+    except OSError:
+        os.rename(aside, out)
+        raise
+
+
 def _side(out: Path, kind: str) -> str:
     return f".{out.name}.localpay-{kind}"
 
@@ -244,12 +255,7 @@ class Staged:
             os.rename(self.path, out)
         elif not _exchange(self.path, out):
             earlier = out.parent / (_side(out, "old-") + self.path.name.rsplit("-", 1)[-1])
-            os.rename(out, earlier)  # --out is absent until the next rename: a run stopped here is mended by the next
-            try:
-                os.rename(self.path, out)
-            except OSError:
-                os.rename(earlier, out)
-                raise
+            _rename_in(self.path, out, earlier)  # a run stopped between its renames is mended by the next
         _sync_dir(out.parent)
         self._committed = True
         _remove(earlier)
@@ -263,12 +269,7 @@ class Staged:
         while aside.exists() or aside.is_symlink():
             count += 1
             aside = out.parent / f"{out.name}.replaced-{stamp}-{count}"
-        os.rename(out, aside)
-        try:
-            os.rename(self.path, out)
-        except OSError:
-            os.rename(aside, out)
-            raise
+        _rename_in(self.path, out, aside)
         _sync_dir(out.parent)
         self._committed = True
         named = self.shown_as.parent if Path(os.path.realpath(self.shown_as.parent)) == out.parent else out.parent

@@ -136,3 +136,23 @@ def ledger_url(request, tmp_path):
     yield server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def failing_write_at(monkeypatch, call: int, code: int) -> None:
+    """The ``call``-th file localpay writes fails part-way with ``code`` (``errno.ENOSPC``: the disk
+    is full), every other write as usual."""
+    from localpay import fileio
+
+    real, calls = fileio.atomic_write_with, []
+
+    def failing(path, writer):
+        calls.append(path)
+
+        def write(tmp):
+            writer(tmp)
+            if len(calls) == call:
+                raise OSError(code, os.strerror(code))
+
+        real(path, write)
+
+    monkeypatch.setattr(fileio, "atomic_write_with", failing)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import CLUSTER_PER_DAY, HEADER, csv_text, ruleset_text
+from conftest import CLUSTER_PER_DAY, HEADER, csv_text, failing_write_at, ruleset_text
 from localpay import api
 from localpay import fileio, outfolder
 from localpay.cli import cli
@@ -156,29 +156,12 @@ def test_the_space_margin_is_a_setting(area, plugins, monkeypatch):
         run(area, plugins, "2025-07", out)
 
 
-def _failing_at(monkeypatch, call: int, code: int) -> None:
-    """The ``call``-th file written fails part-way with ``code``, as a full disk would."""
-    real, calls = fileio.atomic_write_with, []
-
-    def failing(path, writer):
-        calls.append(path)
-
-        def write(tmp):
-            writer(tmp)
-            if len(calls) == call:
-                raise OSError(code, os.strerror(code))
-
-        real(path, write)
-
-    monkeypatch.setattr(fileio, "atomic_write_with", failing)
-
-
 @pytest.mark.parametrize("code, call", [(errno.ENOSPC, 3), (errno.EROFS, 1), (errno.EACCES, 2), (errno.EFBIG, 5)])
 def test_a_write_failure_part_way_leaves_the_earlier_outputs(area, plugins, monkeypatch, code, call):
     out = area / "out"
     run(area, plugins, "2025-06", out)
     before = tree(out)
-    _failing_at(monkeypatch, call, code)
+    failing_write_at(monkeypatch, call, code)
     with pytest.raises(LocalpayError) as raised:
         run(area, plugins, "2025-07", out)
     message = str(raised.value)
@@ -191,7 +174,7 @@ def test_a_write_failure_part_way_leaves_the_earlier_outputs(area, plugins, monk
 
 def test_a_write_failure_is_a_clear_error_from_the_command_line(area, monkeypatch):
     out = area / "out"
-    _failing_at(monkeypatch, 2, errno.ENOSPC)
+    failing_write_at(monkeypatch, 2, errno.ENOSPC)
     result = CliRunner().invoke(cli, ["run", str(area / "r.yaml"), str(area / "e.csv"), "--period", "2025-06",
                                       "--out", str(out)])
     assert result.exit_code == 2 and "Traceback" not in result.output

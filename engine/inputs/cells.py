@@ -35,7 +35,9 @@ def text_of(value: object) -> str:
 
 
 def number_text(value: float) -> str:
-    """A number to 15 significant digits, without an exponent or trailing zeros."""
+    """A number to 15 significant digits, without an exponent or trailing zeros. A workbook stores
+    every number as a binary double: this is only its text as Excel shows it, made through
+    ``Decimal``; money is read from that text into integer pence like a CSV's, never computed here."""
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     if value.is_integer() and abs(value) < 1e15:

@@ -3,6 +3,7 @@ is left exactly as it was, or the second issue stops with a clear message; never
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from conftest import HEADER, csv_text
+from conftest import HEADER, csv_text, failing_write_at
 from localpay import api
 from localpay.errors import LocalpayError
 from localpay.ledger.chain import verify
@@ -124,35 +125,12 @@ def test_two_issues_at_once_never_interleave(tmp_path, ledger_url, plugins):
     assert verify(Store(ledger_url)).problems == []
 
 
-
-def _failing_write(monkeypatch, call: int) -> None:
-    """The ``call``-th output file written fails part-way: the disk is full."""
-    import errno
-    import os
-
-    from localpay import fileio
-
-    real, calls = fileio.atomic_write_with, []
-
-    def failing(path, writer):
-        calls.append(path)
-
-        def write(tmp):
-            writer(tmp)
-            if len(calls) == call:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-        real(path, write)
-
-    monkeypatch.setattr(fileio, "atomic_write_with", failing)
-
-
 def test_an_issue_whose_outputs_cannot_be_written_issues_nothing(tmp_path, plugins, monkeypatch):
     ledger = str(tmp_path / "ledger.db")
     cycle = Cycle(tmp_path, ledger, plugins)
     cycle.issue(APRIL_FLEX, "2025-04", "2025-05-15")
     before = _counts(ledger)
-    _failing_write(monkeypatch, 2)
+    failing_write_at(monkeypatch, 2, errno.ENOSPC)
     with pytest.raises(LocalpayError, match=r"No space left on device \(ENOSPC\); nothing was written to"):
         cycle.issue(MAY_FLEX, "2025-05", "2025-06-15")
     assert _counts(ledger) == before  # the outputs are written inside the issuing transaction
