@@ -75,8 +75,8 @@ def opened(path: Path, what: str) -> Iterator[Table]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
-    if refused(path):
-        raise InputError(f"{what} file {str(path)!r} {refused(path)}")
+    if why := refused(path):
+        raise InputError(f"{what} file {str(path)!r} {why}")
     _fits_options(path, what)
     with tempfile.TemporaryDirectory(prefix="localpay-input-") as scratch:
         try:
